@@ -1,0 +1,186 @@
+//! The records Tandem keeps, as plain data.
+
+use super::Timestamp;
+use super::roles::Role;
+
+/// Database row id.
+pub type Id = i64;
+
+/// A person with an account.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct User {
+    pub id: Id,
+    /// Always stored in lower case.
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub is_admin: bool,
+    pub disabled: bool,
+    pub created_at: Timestamp,
+}
+
+/// A signed-in browser.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Session {
+    pub user_id: Id,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+}
+
+/// What a one-time link is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// Creates the first site administrator.
+    Setup,
+    /// Lets one person choose a new password.
+    PasswordReset,
+}
+
+impl TokenKind {
+    /// Stored value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Setup => "setup",
+            TokenKind::PasswordReset => "reset",
+        }
+    }
+}
+
+/// A one-time link that has not been used yet.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OneTimeToken {
+    pub user_id: Option<Id>,
+    pub expires_at: Timestamp,
+}
+
+/// A group of organisations working toward a shared aim.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Partnership {
+    pub id: Id,
+    pub slug: String,
+    pub name: String,
+    pub aim: String,
+    pub description: String,
+    pub created_at: Timestamp,
+}
+
+/// The kinds of organisation a partnership can include.
+pub const ORG_KINDS: &[(&str, &str)] = &[
+    ("charity", "Charity or voluntary organisation"),
+    ("council", "Council or local authority"),
+    ("health", "Health board or health service"),
+    ("housing", "Housing association or provider"),
+    ("community", "Community group"),
+    ("business", "Business"),
+    ("other", "Other"),
+];
+
+/// The label people see for a stored organisation kind.
+pub fn org_kind_label(kind: &str) -> &'static str {
+    ORG_KINDS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map(|(_, l)| *l)
+        .unwrap_or("Other")
+}
+
+/// One organisation within one partnership.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Organisation {
+    pub id: Id,
+    pub partnership_id: Id,
+    pub name: String,
+    pub kind: String,
+    /// How many people belong to it (filled by listings).
+    pub member_count: i64,
+}
+
+/// A person's place in a partnership.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Membership {
+    pub id: Id,
+    pub partnership_id: Id,
+    pub user_id: Id,
+    pub organisation_id: Id,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
+    pub joined_at: Timestamp,
+}
+
+/// A member as listed on partnership pages.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Member {
+    pub id: Id,
+    pub user_id: Id,
+    pub display_name: String,
+    pub email: String,
+    pub organisation_id: Id,
+    pub organisation_name: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
+    pub joined_at: Timestamp,
+}
+
+/// A partnership as listed on "my partnerships".
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MyPartnership {
+    pub slug: String,
+    pub name: String,
+    pub aim: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
+    pub organisation_name: String,
+    pub member_count: i64,
+}
+
+/// An invitation link waiting to be used.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Invite {
+    pub id: Id,
+    pub partnership_id: Id,
+    pub partnership_name: String,
+    pub partnership_slug: String,
+    pub organisation_id: Id,
+    pub organisation_name: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
+    /// Who the lead meant it for (a note, not enforced).
+    pub note: String,
+    pub created_by_name: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// A new account before it is saved.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub is_admin: bool,
+}
+
+/// A new partnership before it is saved, with the creator's organisation.
+#[derive(Debug, Clone)]
+pub struct NewPartnership {
+    pub slug: String,
+    pub name: String,
+    pub aim: String,
+    pub description: String,
+    pub organisation_name: String,
+    pub organisation_kind: String,
+}
+
+/// A new invitation before it is saved.
+#[derive(Debug, Clone)]
+pub struct NewInvite {
+    pub partnership_id: Id,
+    pub organisation_id: Id,
+    pub role: Role,
+    pub note: String,
+    pub token_hash: String,
+    pub created_by: Id,
+    pub expires_at: Timestamp,
+}

@@ -1,0 +1,135 @@
+//! Building the app and serving it.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::config::Settings;
+use crate::db::{self, Database};
+use crate::domain::model::TokenKind;
+use crate::domain::now;
+use crate::security;
+use crate::web::{self, AppState, extract, ops};
+
+/// How long a first-run set-up link works.
+pub const SETUP_LINK_HOURS: i64 = 24;
+
+/// The whole application as a router.
+pub fn build_router(state: AppState) -> Router {
+    let (app, _) = web::app_routes();
+    let app = app
+        .fallback(ops::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), extract::session_layer));
+    let request_id = axum::http::HeaderName::from_static("x-request-id");
+    Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/static/{*path}", get(ops::static_file))
+        .merge(app)
+        .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
+        .layer(axum::middleware::from_fn(ops::security_headers))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            // Log the route pattern, not the address: addresses can carry one-time tokens.
+            let route = req
+                .extensions()
+                .get::<MatchedPath>()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_else(|| "(no route)".into());
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), route, request_id = id)
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Open the database and apply migrations.
+pub async fn open_database(settings: &Settings) -> anyhow::Result<Arc<dyn Database>> {
+    let url = settings.effective_database_url();
+    let db = db::connect(&url).await?;
+    db.migrate().await.context("could not apply database migrations")?;
+    Ok(db)
+}
+
+/// If no site administrator exists yet, make a set-up link and return it.
+pub async fn setup_link_if_needed(db: &dyn Database, public_url: &str) -> anyhow::Result<Option<String>> {
+    if db.count_admins().await? > 0 {
+        return Ok(None);
+    }
+    let token = security::new_token();
+    let t = now();
+    db.create_token(&security::token_hash(&token), TokenKind::Setup, None, t, t + SETUP_LINK_HOURS * 3600)
+        .await?;
+    Ok(Some(format!("{public_url}/setup/{token}")))
+}
+
+/// Run `tandem serve` until Ctrl-C or SIGTERM, letting requests in flight finish.
+pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let db = open_database(&settings).await?;
+    let listener = TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("could not listen on {}", settings.listen))?;
+    let bound = listener.local_addr()?;
+    let public_url = settings.effective_public_url(bound);
+    tracing::info!(engine = ?db.engine(), address = %bound, public_url, "Tandem is listening on http://{bound}");
+    if let Some(link) = setup_link_if_needed(db.as_ref(), &public_url).await? {
+        // The one secret we log on purpose: there is no other way to reach a fresh install.
+        tracing::warn!("No administrator yet. Open this one-time link to create one (valid {SETUP_LINK_HOURS} hours): {link}");
+    }
+    let state = AppState { db: db.clone(), settings: Arc::new(settings.clone()), public_url: public_url.into() };
+    spawn_housekeeping(db.clone(), settings.clone());
+    let app = build_router(state);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn spawn_housekeeping(db: Arc<dyn Database>, settings: Settings) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let t = now();
+            match db
+                .delete_expired_sessions(t - settings.session_idle_minutes * 60, t - settings.session_max_hours * 3600)
+                .await
+            {
+                Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+            }
+        }
+    });
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,312 @@
+//! Who is asking, for which partnership, with what role — decided here, once.
+//!
+//! `session_layer` runs before every page: it reads the cookies, loads the session and
+//! its user (one query), works out the CSRF token, and leaves a [`RequestCtx`] in the
+//! request. Extractors then demand what a handler needs: [`SignedIn`], [`SiteAdmin`],
+//! [`Member`] (a partnership the user belongs to, else 404), [`SafeForm`] (a form whose
+//! CSRF token matches).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use serde::de::DeserializeOwned;
+
+use super::{AppState, PageCtx};
+use crate::domain::model::{Membership, Partnership, User};
+use crate::domain::roles::{Action, Role, can};
+use crate::domain::{Timestamp, now};
+use crate::error::AppError;
+use crate::security;
+
+/// Holds the session token of a signed-in browser.
+pub const SESSION_COOKIE: &str = "tandem_session";
+/// Holds a random value for visitors who are not signed in, so their forms get CSRF tokens too.
+pub const ANON_COOKIE: &str = "tandem_visitor";
+/// A one-off message for the next page ("Saved").
+pub const FLASH_COOKIE: &str = "tandem_flash";
+
+/// Name of the hidden CSRF field in every form.
+pub const CSRF_FIELD: &str = "_csrf";
+
+/// What `session_layer` learned about a request.
+#[derive(Clone, Debug)]
+pub struct RequestCtx {
+    pub user: Option<User>,
+    /// Hash of the session token, when signed in.
+    pub session_hash: Option<String>,
+    pub csrf: String,
+    pub flash: Option<String>,
+    pub client_ip: String,
+    pub path: String,
+}
+
+impl RequestCtx {
+    /// Layout data for a page titled `title`.
+    pub fn page(&self, title: &str) -> PageCtx {
+        PageCtx {
+            title: title.to_string(),
+            user_name: self.user.as_ref().map(super::nav_name),
+            is_admin: self.user.as_ref().is_some_and(|u| u.is_admin),
+            csrf: self.csrf.clone(),
+            flash: self.flash.clone(),
+            partnership: None,
+        }
+    }
+}
+
+/// Read one cookie's value.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A `Set-Cookie` value with our standard flags.
+pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>) -> HeaderValue {
+    let mut s = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if secure {
+        s.push_str("; Secure");
+    }
+    if let Some(age) = max_age {
+        s.push_str(&format!("; Max-Age={age}"));
+    }
+    HeaderValue::from_str(&s).expect("cookie values are hex or percent-encoded")
+}
+
+fn client_ip(req: &Request, trust_proxy: bool) -> String {
+    if trust_proxy
+        && let Some(last) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+    {
+        return last.trim().to_string();
+    }
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn session_alive(state: &AppState, created: Timestamp, last_seen: Timestamp, now: Timestamp) -> bool {
+    now - last_seen < state.settings.session_idle_minutes * 60
+        && now - created < state.settings.session_max_hours * 3600
+}
+
+/// Middleware: load the session, compute CSRF, pass the flash message, set cookies.
+pub async fn session_layer(State(state): State<AppState>, mut req: Request, next: Next) -> Result<Response, AppError> {
+    let now = now();
+    let headers = req.headers();
+    let mut user = None;
+    let mut session_hash = None;
+    let mut session_token = None;
+    let mut clear_session = false;
+    if let Some(token) = cookie(headers, SESSION_COOKIE) {
+        let hash = security::token_hash(token);
+        match state.db.session_user(&hash).await? {
+            Some((s, u)) if session_alive(&state, s.created_at, s.last_seen_at, now) => {
+                if now - s.last_seen_at >= 60 {
+                    state.db.touch_session(&hash, now).await?;
+                }
+                user = Some(u);
+                session_token = Some(token.to_string());
+                session_hash = Some(hash);
+            }
+            Some(_) => {
+                state.db.delete_session(&hash).await?;
+                clear_session = true;
+            }
+            None => clear_session = true,
+        }
+    }
+    let mut new_anon = None;
+    let csrf_source = match (&session_token, cookie(headers, ANON_COOKIE)) {
+        (Some(t), _) => t.clone(),
+        (None, Some(a)) if a.len() == 64 => a.to_string(),
+        _ => {
+            let a = security::new_token();
+            new_anon = Some(a.clone());
+            a
+        }
+    };
+    let flash = cookie(headers, FLASH_COOKIE).map(|f| {
+        form_urlencoded::parse(format!("m={f}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    });
+    let had_flash = flash.is_some();
+    let ctx = RequestCtx {
+        user,
+        session_hash,
+        csrf: security::csrf_for(&csrf_source),
+        flash,
+        client_ip: client_ip(&req, state.settings.trust_proxy),
+        path: req.uri().path_and_query().map(|p| p.to_string()).unwrap_or_default(),
+    };
+    req.extensions_mut().insert(ctx);
+    let mut resp = next.run(req).await;
+    let secure = state.secure_cookies();
+    let h = resp.headers_mut();
+    if let Some(a) = new_anon {
+        h.append(header::SET_COOKIE, set_cookie(ANON_COOKIE, &a, secure, None));
+    }
+    if clear_session && !sets_cookie(h, SESSION_COOKIE) {
+        h.append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", secure, Some(0)));
+    }
+    if had_flash && !sets_cookie(h, FLASH_COOKIE) {
+        h.append(header::SET_COOKIE, set_cookie(FLASH_COOKIE, "", secure, Some(0)));
+    }
+    Ok(resp)
+}
+
+fn sets_cookie(h: &HeaderMap, name: &str) -> bool {
+    h.get_all(header::SET_COOKIE)
+        .iter()
+        .any(|v| v.as_bytes().starts_with(format!("{name}=").as_bytes()))
+}
+
+/// Any visitor, signed in or not.
+pub struct Ctx(pub RequestCtx);
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, AppError> {
+        parts
+            .extensions
+            .get::<RequestCtx>()
+            .cloned()
+            .map(Ctx)
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("session layer missing")))
+    }
+}
+
+/// A signed-in user; anyone else is sent to the sign-in page.
+pub struct SignedIn {
+    pub user: User,
+    pub ctx: RequestCtx,
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let Ctx(ctx) = Ctx::from_request_parts(parts, state).await?;
+        match ctx.user.clone() {
+            Some(user) => Ok(SignedIn { user, ctx }),
+            None => Err(AppError::LoginRequired(login_return_path(parts))),
+        }
+    }
+}
+
+/// Where to come back to after signing in: the page itself for GET, else "my partnerships".
+fn login_return_path(parts: &Parts) -> String {
+    if parts.method == axum::http::Method::GET {
+        parts.uri.path_and_query().map(|p| p.to_string()).unwrap_or_else(|| "/".into())
+    } else {
+        "/partnerships".into()
+    }
+}
+
+/// A site administrator. Anyone else signed in gets 404: the admin area is not advertised.
+pub struct SiteAdmin {
+    pub user: User,
+    pub ctx: RequestCtx,
+}
+
+impl FromRequestParts<AppState> for SiteAdmin {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let SignedIn { user, ctx } = SignedIn::from_request_parts(parts, state).await?;
+        if user.is_admin { Ok(SiteAdmin { user, ctx }) } else { Err(AppError::NotFound) }
+    }
+}
+
+/// A signed-in member of the partnership named by `{slug}` in the path. Anyone who is
+/// not a member — or a partnership that does not exist — gets the same 404.
+pub struct Member {
+    pub user: User,
+    pub ctx: RequestCtx,
+    pub partnership: Partnership,
+    pub membership: Membership,
+}
+
+impl Member {
+    /// This member's role.
+    pub fn role(&self) -> Role {
+        self.membership.role
+    }
+
+    /// May this member do `action`? Otherwise 403 (they can see the partnership).
+    pub fn require(&self, action: Action) -> Result<(), AppError> {
+        if can(self.role(), action) { Ok(()) } else { Err(AppError::Forbidden) }
+    }
+
+    /// Layout data for a page inside this partnership.
+    pub fn page(&self, title: &str) -> PageCtx {
+        let mut c = self.ctx.page(title);
+        c.partnership = Some((self.partnership.slug.clone(), self.partnership.name.clone()));
+        c
+    }
+}
+
+impl FromRequestParts<AppState> for Member {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let SignedIn { user, ctx } = SignedIn::from_request_parts(parts, state).await?;
+        let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::NotFound)?;
+        let slug = params.get("slug").ok_or(AppError::NotFound)?;
+        match state.db.membership(slug, user.id).await? {
+            Some((partnership, membership)) => Ok(Member { user, ctx, partnership, membership }),
+            None => Err(AppError::NotFound),
+        }
+    }
+}
+
+/// A submitted form whose CSRF token has been checked. Every POST handler takes one.
+pub struct SafeForm<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for SafeForm<T> {
+    type Rejection = AppError;
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
+        let expected = req
+            .extensions()
+            .get::<RequestCtx>()
+            .map(|c| c.csrf.clone())
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("session layer missing")))?;
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::TooLarge
+            } else {
+                AppError::BadRequest(e.body_text())
+            }
+        })?;
+        let sent = form_urlencoded::parse(&bytes)
+            .find(|(k, _)| k == CSRF_FIELD)
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
+        if !security::constant_time_eq(&sent, &expected) {
+            return Err(AppError::Csrf);
+        }
+        serde_urlencoded::from_bytes(&bytes)
+            .map(SafeForm)
+            .map_err(|e| AppError::BadRequest(format!("form did not match: {e}")))
+    }
+}
+
+/// For forms that carry nothing but the CSRF token.
+#[derive(serde::Deserialize)]
+pub struct NoFields {}

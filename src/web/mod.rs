@@ -1,0 +1,220 @@
+//! HTTP: one file per feature, each adding its routes to a [`Routes`] recorder so the
+//! full list of routes is known (the authorisation matrix test walks it).
+
+pub mod account;
+pub mod admin;
+pub mod auth;
+pub mod extract;
+pub mod members;
+pub mod ops;
+pub mod partnerships;
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Router;
+use axum::handler::Handler;
+use axum::http::{HeaderValue, Method, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::MethodRouter;
+
+use crate::config::Settings;
+use crate::db::Database;
+use crate::domain::model::User;
+use crate::error::AppError;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Arc<dyn Database>,
+    pub settings: Arc<Settings>,
+    /// Base of links we hand out, without a trailing slash.
+    pub public_url: Arc<str>,
+}
+
+impl AppState {
+    /// Cookies get `Secure` when people reach us over HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+/// Records each route as it is added, so tests can list them all.
+pub struct Routes {
+    router: Router<AppState>,
+    list: Vec<(Method, &'static str)>,
+}
+
+impl Routes {
+    fn new() -> Self {
+        Routes { router: Router::new(), list: Vec::new() }
+    }
+
+    fn add(mut self, method: Method, path: &'static str, mr: MethodRouter<AppState>) -> Self {
+        self.list.push((method, path));
+        self.router = self.router.route(path, mr);
+        self
+    }
+
+    /// A page.
+    pub fn get<H, T>(self, path: &'static str, h: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::GET, path, axum::routing::get(h))
+    }
+
+    /// A form target. Every POST handler takes a [`extract::SafeForm`], which checks CSRF.
+    pub fn post<H, T>(self, path: &'static str, h: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::POST, path, axum::routing::post(h))
+    }
+}
+
+/// The application's routes (those behind the session layer), and their list.
+pub fn app_routes() -> (Router<AppState>, Vec<(Method, &'static str)>) {
+    let r = Routes::new();
+    let r = auth::routes(r);
+    let r = account::routes(r);
+    let r = admin::routes(r);
+    let r = partnerships::routes(r);
+    let r = members::routes(r);
+    let Routes { router, mut list } = r;
+    // GET routes answer HEAD too; a route registered for GET and POST appears twice.
+    list.sort_by(|a, b| (a.1, a.0.as_str()).cmp(&(b.1, b.0.as_str())));
+    (router, list)
+}
+
+/// What the page layout needs: who is signed in, the CSRF token, any one-off message.
+#[derive(Debug, Clone, Default)]
+pub struct PageCtx {
+    pub title: String,
+    pub user_name: Option<String>,
+    pub is_admin: bool,
+    pub csrf: String,
+    pub flash: Option<String>,
+    /// Shown in the header when inside a partnership: (slug, name).
+    pub partnership: Option<(String, String)>,
+}
+
+impl PageCtx {
+    /// For error pages rendered without a request at hand.
+    pub fn bare(title: &str) -> Self {
+        PageCtx { title: title.to_string(), ..Default::default() }
+    }
+
+    /// The page title as the browser tab shows it.
+    pub fn full_title(&self) -> String {
+        if self.title.is_empty() {
+            "Tandem".into()
+        } else {
+            format!("{} – Tandem", self.title)
+        }
+    }
+
+    /// Is someone signed in?
+    pub fn signed_in(&self) -> bool {
+        self.user_name.is_some()
+    }
+}
+
+/// Render a template to a response.
+pub fn render<T: Template>(t: &T) -> Result<Response, AppError> {
+    Ok(Html(t.render()?).into_response())
+}
+
+/// Render with a status other than 200 (e.g. 422 for a form with errors).
+pub fn render_status<T: Template>(status: axum::http::StatusCode, t: &T) -> Result<Response, AppError> {
+    Ok((status, Html(t.render()?)).into_response())
+}
+
+/// Redirect after a successful POST, leaving a message for the next page.
+pub fn redirect_with_flash(to: &str, message: &str) -> Response {
+    let mut resp = Redirect::to(to).into_response();
+    let cookie = format!("{}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=120", extract::FLASH_COOKIE, urlencode(message));
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+/// Percent-encode for a query string or cookie value.
+pub fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Only follow `next=` to our own pages.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_string(),
+        _ => "/partnerships".to_string(),
+    }
+}
+
+/// Field errors for a form: shown in a summary at the top and beside each field.
+#[derive(Debug, Default, Clone)]
+pub struct Errors(Vec<(&'static str, String)>);
+
+impl Errors {
+    /// Record a problem with `field` (the first one for a field wins).
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        if self.get(field).is_none() {
+            self.0.push((field, message.into()));
+        }
+    }
+
+    /// Keep a validated value, or record its error and return an empty one.
+    pub fn check(&mut self, field: &'static str, r: Result<String, String>) -> String {
+        match r {
+            Ok(v) => v,
+            Err(e) => {
+                self.add(field, e);
+                String::new()
+            }
+        }
+    }
+
+    /// The message for one field.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+    }
+
+    /// Does `field` have an error?
+    pub fn has(&self, field: &str) -> bool {
+        self.get(field).is_some()
+    }
+
+    /// No errors at all?
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// All (field, message) pairs, in order.
+    pub fn list(&self) -> &[(&'static str, String)] {
+        &self.0
+    }
+}
+
+/// A simple page of text: a title, a lead sentence and an optional link.
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage {
+    pub c: PageCtx,
+    pub lead: String,
+    pub detail: String,
+    pub link: Option<(String, String)>,
+}
+
+/// Format a timestamp for people.
+pub fn date(ts: i64) -> String {
+    crate::domain::format_date(ts)
+}
+
+/// The signed-in user's name for the header.
+pub fn nav_name(u: &User) -> String {
+    u.display_name.clone()
+}
