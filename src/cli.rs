@@ -106,7 +106,10 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         Command::Serve => startup::serve(settings).await?,
         Command::Migrate => {
             startup::open_database(&settings).await?;
-            println!("Migrations applied to {}", crate::config::hide_password(&settings.effective_database_url()));
+            println!(
+                "Migrations applied to {}",
+                crate::config::hide_password(&settings.effective_database_url())
+            );
         }
         Command::Config => {
             for (k, v) in settings.describe() {
@@ -124,13 +127,24 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             let db = startup::open_database(&settings).await?;
             // A random password nobody knows; the person chooses theirs through the link.
             let hash = security::hash_password(&security::new_token())?;
-            let new = NewUser { email: email.clone(), display_name: name, password_hash: hash, is_admin: true };
+            let new = NewUser {
+                email: email.clone(),
+                display_name: name,
+                password_hash: hash,
+                is_admin: true,
+            };
             match db.create_user(&new, now()).await? {
                 CreateUser::Created(u) => {
-                    let link = crate::web::admin::make_reset_link(db.as_ref(), &public_url(&settings), u.id)
-                        .await
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
-                    println!("Administrator {email} created. Send them this one-time link to choose a password:\n{link}");
+                    let link = crate::web::admin::make_reset_link(
+                        db.as_ref(),
+                        &public_url(&settings),
+                        u.id,
+                    )
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    println!(
+                        "Administrator {email} created. Send them this one-time link to choose a password:\n{link}"
+                    );
                 }
                 CreateUser::EmailTaken => {
                     eprintln!("tandem: an account with the email {email} already exists");
@@ -144,10 +158,14 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                 eprintln!("tandem: no account has the email {email}");
                 return Ok(ExitCode::from(1));
             };
-            let link = crate::web::admin::make_reset_link(db.as_ref(), &public_url(&settings), u.id)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("One-time password link for {} (valid 24 hours):\n{link}", u.email);
+            let link =
+                crate::web::admin::make_reset_link(db.as_ref(), &public_url(&settings), u.id)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "One-time password link for {} (valid 24 hours):\n{link}",
+                u.email
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -65,15 +65,43 @@ struct FileSettings {
 /// One row of the configuration table: (environment variable, file key, meaning).
 pub const TABLE: &[(&str, &str, &str)] = &[
     ("TANDEM_CONFIG", "-", "Path of an optional TOML config file"),
-    ("TANDEM_DATABASE_URL", "database_url", "sqlite:PATH or postgres://…"),
+    (
+        "TANDEM_DATABASE_URL",
+        "database_url",
+        "sqlite:PATH or postgres://…",
+    ),
     ("TANDEM_LISTEN", "listen", "address:port to listen on"),
-    ("TANDEM_DATA_DIR", "data_dir", "folder for the SQLite file and uploads"),
-    ("TANDEM_PUBLIC_URL", "public_url", "address people use; https turns on Secure cookies"),
+    (
+        "TANDEM_DATA_DIR",
+        "data_dir",
+        "folder for the SQLite file and uploads",
+    ),
+    (
+        "TANDEM_PUBLIC_URL",
+        "public_url",
+        "address people use; https turns on Secure cookies",
+    ),
     ("TANDEM_LOG_FORMAT", "log_format", "pretty or json"),
-    ("TANDEM_SESSION_IDLE_MINUTES", "session_idle_minutes", "idle session expiry"),
-    ("TANDEM_SESSION_MAX_HOURS", "session_max_hours", "absolute session expiry"),
-    ("TANDEM_MAX_BODY_BYTES", "max_body_bytes", "largest request body"),
-    ("TANDEM_TRUST_PROXY", "trust_proxy", "trust X-Forwarded-For (true/false)"),
+    (
+        "TANDEM_SESSION_IDLE_MINUTES",
+        "session_idle_minutes",
+        "idle session expiry",
+    ),
+    (
+        "TANDEM_SESSION_MAX_HOURS",
+        "session_max_hours",
+        "absolute session expiry",
+    ),
+    (
+        "TANDEM_MAX_BODY_BYTES",
+        "max_body_bytes",
+        "largest request body",
+    ),
+    (
+        "TANDEM_TRUST_PROXY",
+        "trust_proxy",
+        "trust X-Forwarded-For (true/false)",
+    ),
 ];
 
 impl Settings {
@@ -118,11 +146,7 @@ impl Settings {
         Ok(s)
     }
 
-    fn apply(
-        &mut self,
-        get: impl Fn(&str) -> Option<String>,
-        source: &str,
-    ) -> anyhow::Result<()> {
+    fn apply(&mut self, get: impl Fn(&str) -> Option<String>, source: &str) -> anyhow::Result<()> {
         fn num<T: std::str::FromStr>(v: &str, key: &str, source: &str) -> anyhow::Result<T> {
             v.trim()
                 .parse()
@@ -166,14 +190,16 @@ impl Settings {
 
     fn validate(&self) -> anyhow::Result<()> {
         if !matches!(self.log_format.as_str(), "pretty" | "json") {
-            bail!("log_format must be pretty or json, not {:?}", self.log_format);
+            bail!(
+                "log_format must be pretty or json, not {:?}",
+                self.log_format
+            );
         }
         if self.session_idle_minutes < 1 || self.session_max_hours < 1 {
             bail!("session lifetimes must be at least 1");
         }
-        if !self.public_url.is_empty()
-            && !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://"))
-        {
+        let url = &self.public_url;
+        if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
             bail!(
                 "public_url must start with http:// or https://, not {:?}",
                 self.public_url
@@ -203,7 +229,10 @@ impl Settings {
     /// Lines for `tandem config`, with any password in the database URL hidden.
     pub fn describe(&self) -> Vec<(String, String)> {
         vec![
-            ("database_url".into(), hide_password(&self.effective_database_url())),
+            (
+                "database_url".into(),
+                hide_password(&self.effective_database_url()),
+            ),
             ("listen".into(), self.listen.to_string()),
             ("data_dir".into(), self.data_dir.display().to_string()),
             (
@@ -215,8 +244,14 @@ impl Settings {
                 },
             ),
             ("log_format".into(), self.log_format.clone()),
-            ("session_idle_minutes".into(), self.session_idle_minutes.to_string()),
-            ("session_max_hours".into(), self.session_max_hours.to_string()),
+            (
+                "session_idle_minutes".into(),
+                self.session_idle_minutes.to_string(),
+            ),
+            (
+                "session_max_hours".into(),
+                self.session_max_hours.to_string(),
+            ),
             ("max_body_bytes".into(), self.max_body_bytes.to_string()),
             ("trust_proxy".into(), self.trust_proxy.to_string()),
         ]
@@ -258,7 +293,10 @@ mod tests {
     fn bad_values_are_explained() {
         let mut s = Settings::default();
         let err = s
-            .apply(|k| (k == "session_idle_minutes").then(|| "soon".into()), "environment")
+            .apply(
+                |k| (k == "session_idle_minutes").then(|| "soon".into()),
+                "environment",
+            )
             .unwrap_err();
         assert!(err.to_string().contains("must be a number"), "{err}");
         let err = s

@@ -108,9 +108,22 @@ impl IntoResponse for AppError {
             _ => {}
         }
         let (status, title, lead, detail) = self.page();
-        let body = ErrorPage { title, lead, detail, c: crate::web::PageCtx::bare(title) }
-            .render()
-            .unwrap_or_else(|_| title.to_string());
-        (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+        let c = crate::web::extract::CURRENT
+            .try_with(|ctx| ctx.page(title))
+            .unwrap_or_else(|_| crate::web::PageCtx::bare(title));
+        let body = ErrorPage {
+            title,
+            lead,
+            detail,
+            c,
+        }
+        .render()
+        .unwrap_or_else(|_| title.to_string());
+        (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            body,
+        )
+            .into_response()
     }
 }

@@ -10,7 +10,8 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::routing::get;
 use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 use crate::config::Settings;
 use crate::db::{self, Database};
@@ -27,7 +28,10 @@ pub fn build_router(state: AppState) -> Router {
     let (app, _) = web::app_routes();
     let app = app
         .fallback(ops::not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), extract::session_layer));
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            extract::session_layer,
+        ));
     let request_id = axum::http::HeaderName::from_static("x-request-id");
     Router::new()
         .route("/healthz", get(ops::healthz))
@@ -37,16 +41,24 @@ pub fn build_router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
         .layer(axum::middleware::from_fn(ops::security_headers))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
-            // Log the route pattern, not the address: addresses can carry one-time tokens.
-            let route = req
-                .extensions()
-                .get::<MatchedPath>()
-                .map(|p| p.as_str().to_string())
-                .unwrap_or_else(|| "(no route)".into());
-            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-            tracing::info_span!("request", method = %req.method(), route, request_id = id)
-        }))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    // Log the route pattern, not the address: addresses can carry one-time tokens.
+                    let route = req
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map(|p| p.as_str().to_string())
+                        .unwrap_or_else(|| "(no route)".into());
+                    let id = req
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", method = %req.method(), route, request_id = id)
+                })
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
 }
@@ -55,19 +67,30 @@ pub fn build_router(state: AppState) -> Router {
 pub async fn open_database(settings: &Settings) -> anyhow::Result<Arc<dyn Database>> {
     let url = settings.effective_database_url();
     let db = db::connect(&url).await?;
-    db.migrate().await.context("could not apply database migrations")?;
+    db.migrate()
+        .await
+        .context("could not apply database migrations")?;
     Ok(db)
 }
 
 /// If no site administrator exists yet, make a set-up link and return it.
-pub async fn setup_link_if_needed(db: &dyn Database, public_url: &str) -> anyhow::Result<Option<String>> {
+pub async fn setup_link_if_needed(
+    db: &dyn Database,
+    public_url: &str,
+) -> anyhow::Result<Option<String>> {
     if db.count_admins().await? > 0 {
         return Ok(None);
     }
     let token = security::new_token();
     let t = now();
-    db.create_token(&security::token_hash(&token), TokenKind::Setup, None, t, t + SETUP_LINK_HOURS * 3600)
-        .await?;
+    db.create_token(
+        &security::token_hash(&token),
+        TokenKind::Setup,
+        None,
+        t,
+        t + SETUP_LINK_HOURS * 3600,
+    )
+    .await?;
     Ok(Some(format!("{public_url}/setup/{token}")))
 }
 
@@ -82,14 +105,23 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     tracing::info!(engine = ?db.engine(), address = %bound, public_url, "Tandem is listening on http://{bound}");
     if let Some(link) = setup_link_if_needed(db.as_ref(), &public_url).await? {
         // The one secret we log on purpose: there is no other way to reach a fresh install.
-        tracing::warn!("No administrator yet. Open this one-time link to create one (valid {SETUP_LINK_HOURS} hours): {link}");
+        tracing::warn!(
+            "No administrator yet. Open this one-time link to create one (valid {SETUP_LINK_HOURS} hours): {link}"
+        );
     }
-    let state = AppState { db: db.clone(), settings: Arc::new(settings.clone()), public_url: public_url.into() };
+    let state = AppState {
+        db: db.clone(),
+        settings: Arc::new(settings.clone()),
+        public_url: public_url.into(),
+    };
     spawn_housekeeping(db.clone(), settings.clone());
     let app = build_router(state);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     tracing::info!("stopped");
     Ok(())
 }
@@ -101,7 +133,10 @@ fn spawn_housekeeping(db: Arc<dyn Database>, settings: Settings) {
             tick.tick().await;
             let t = now();
             match db
-                .delete_expired_sessions(t - settings.session_idle_minutes * 60, t - settings.session_max_hours * 3600)
+                .delete_expired_sessions(
+                    t - settings.session_idle_minutes * 60,
+                    t - settings.session_max_hours * 3600,
+                )
                 .await
             {
                 Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),

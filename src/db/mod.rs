@@ -81,8 +81,13 @@ pub enum Joiner {
 /// Result of accepting an invitation.
 #[derive(Debug)]
 pub enum AcceptInvite {
-    Joined { user_id: Id, slug: String },
-    AlreadyMember { slug: String },
+    Joined {
+        user_id: Id,
+        slug: String,
+    },
+    AlreadyMember {
+        slug: String,
+    },
     /// Used, revoked or expired (or never existed).
     NotValid,
     EmailTaken,
@@ -114,7 +119,12 @@ pub trait Database: Send + Sync + 'static {
     /// Change the name other people see.
     async fn set_display_name(&self, user_id: Id, name: &str) -> DbResult<()>;
     /// Replace the password hash and end every session except `keep_session`.
-    async fn set_password(&self, user_id: Id, hash: &str, keep_session: Option<&str>) -> DbResult<()>;
+    async fn set_password(
+        &self,
+        user_id: Id,
+        hash: &str,
+        keep_session: Option<&str>,
+    ) -> DbResult<()>;
     /// Disable (ending every session) or enable an account.
     async fn set_disabled(&self, user_id: Id, disabled: bool) -> DbResult<()>;
 
@@ -128,17 +138,43 @@ pub trait Database: Send + Sync + 'static {
     /// End one session.
     async fn delete_session(&self, token_hash: &str) -> DbResult<()>;
     /// Remove sessions that can no longer be used.
-    async fn delete_expired_sessions(&self, idle_before: Timestamp, created_before: Timestamp) -> DbResult<u64>;
+    async fn delete_expired_sessions(
+        &self,
+        idle_before: Timestamp,
+        created_before: Timestamp,
+    ) -> DbResult<u64>;
 
     // --- one-time links
     /// Store a new one-time link (only its hash).
-    async fn create_token(&self, token_hash: &str, kind: TokenKind, user_id: Option<Id>, now: Timestamp, expires_at: Timestamp) -> DbResult<()>;
+    async fn create_token(
+        &self,
+        token_hash: &str,
+        kind: TokenKind,
+        user_id: Option<Id>,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> DbResult<()>;
     /// An unused, unexpired link of this kind.
-    async fn find_token(&self, token_hash: &str, kind: TokenKind, now: Timestamp) -> DbResult<Option<OneTimeToken>>;
+    async fn find_token(
+        &self,
+        token_hash: &str,
+        kind: TokenKind,
+        now: Timestamp,
+    ) -> DbResult<Option<OneTimeToken>>;
     /// Use a set-up link to create the first administrator, atomically.
-    async fn complete_setup(&self, token_hash: &str, admin: &NewUser, now: Timestamp) -> DbResult<Setup>;
+    async fn complete_setup(
+        &self,
+        token_hash: &str,
+        admin: &NewUser,
+        now: Timestamp,
+    ) -> DbResult<Setup>;
     /// Use a reset link to set a new password (ending the user's sessions). Returns the user.
-    async fn complete_reset(&self, token_hash: &str, new_hash: &str, now: Timestamp) -> DbResult<Option<Id>>;
+    async fn complete_reset(
+        &self,
+        token_hash: &str,
+        new_hash: &str,
+        now: Timestamp,
+    ) -> DbResult<Option<Id>>;
 
     // --- sign-in throttling
     /// Failed sign-ins for `key` since `since`.
@@ -150,28 +186,60 @@ pub trait Database: Send + Sync + 'static {
 
     // --- partnerships
     /// Create a partnership, its first organisation, and make `creator` its lead.
-    async fn create_partnership(&self, new: &NewPartnership, creator: Id, now: Timestamp) -> DbResult<CreatePartnership>;
+    async fn create_partnership(
+        &self,
+        new: &NewPartnership,
+        creator: Id,
+        now: Timestamp,
+    ) -> DbResult<CreatePartnership>;
     /// The partnership with this slug and the user's membership of it — `None` when
     /// either is missing, so outsiders and missing partnerships look the same.
-    async fn membership(&self, slug: &str, user_id: Id) -> DbResult<Option<(Partnership, Membership)>>;
+    async fn membership(
+        &self,
+        slug: &str,
+        user_id: Id,
+    ) -> DbResult<Option<(Partnership, Membership)>>;
     /// Partnerships the user belongs to.
     async fn my_partnerships(&self, user_id: Id) -> DbResult<Vec<MyPartnership>>;
     /// Change name, aim and description.
-    async fn update_partnership(&self, id: Id, name: &str, aim: &str, description: &str, now: Timestamp) -> DbResult<()>;
+    async fn update_partnership(
+        &self,
+        id: Id,
+        name: &str,
+        aim: &str,
+        description: &str,
+        now: Timestamp,
+    ) -> DbResult<()>;
 
     // --- organisations
     /// Organisations in a partnership, by name, with member counts.
     async fn organisations(&self, partnership_id: Id) -> DbResult<Vec<Organisation>>;
     /// Add an organisation; `None` when the name is already used in this partnership.
-    async fn add_organisation(&self, partnership_id: Id, name: &str, kind: &str, now: Timestamp) -> DbResult<Option<Id>>;
+    async fn add_organisation(
+        &self,
+        partnership_id: Id,
+        name: &str,
+        kind: &str,
+        now: Timestamp,
+    ) -> DbResult<Option<Id>>;
     /// Remove an organisation nobody belongs to.
-    async fn remove_organisation(&self, partnership_id: Id, organisation_id: Id) -> DbResult<RemoveOrganisation>;
+    async fn remove_organisation(
+        &self,
+        partnership_id: Id,
+        organisation_id: Id,
+    ) -> DbResult<RemoveOrganisation>;
 
     // --- members
     /// Members of a partnership, by organisation then name.
     async fn members(&self, partnership_id: Id) -> DbResult<Vec<Member>>;
     /// Change a member's role and organisation, keeping at least one lead.
-    async fn update_member(&self, partnership_id: Id, membership_id: Id, role: Role, organisation_id: Id) -> DbResult<MemberChange>;
+    async fn update_member(
+        &self,
+        partnership_id: Id,
+        membership_id: Id,
+        role: Role,
+        organisation_id: Id,
+    ) -> DbResult<MemberChange>;
     /// Remove a member (or let one leave), keeping at least one lead.
     async fn remove_member(&self, partnership_id: Id, membership_id: Id) -> DbResult<MemberChange>;
 
@@ -181,11 +249,21 @@ pub trait Database: Send + Sync + 'static {
     /// Invitations not yet used, revoked or expired.
     async fn open_invites(&self, partnership_id: Id, now: Timestamp) -> DbResult<Vec<Invite>>;
     /// Revoke an open invitation. Returns whether one was revoked.
-    async fn revoke_invite(&self, partnership_id: Id, invite_id: Id, now: Timestamp) -> DbResult<bool>;
+    async fn revoke_invite(
+        &self,
+        partnership_id: Id,
+        invite_id: Id,
+        now: Timestamp,
+    ) -> DbResult<bool>;
     /// The invitation behind a link, whatever its state.
     async fn invite_by_token(&self, token_hash: &str) -> DbResult<Option<Invite>>;
     /// Use an invitation: join an existing account or create one, atomically and once.
-    async fn accept_invite(&self, token_hash: &str, joiner: &Joiner, now: Timestamp) -> DbResult<AcceptInvite>;
+    async fn accept_invite(
+        &self,
+        token_hash: &str,
+        joiner: &Joiner,
+        now: Timestamp,
+    ) -> DbResult<AcceptInvite>;
 }
 
 /// Open the database named by `url`: `sqlite:…` or `postgres://…`.

@@ -6,8 +6,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use super::common::*;
 use super::*;
@@ -24,7 +24,8 @@ pub struct PostgresDb {
 impl PostgresDb {
     /// Connect to the database named by a `postgres://` URL.
     pub async fn connect(url: &str) -> anyhow::Result<PostgresDb> {
-        let opts = PgConnectOptions::from_str(url).context("could not understand the PostgreSQL URL")?;
+        let opts =
+            PgConnectOptions::from_str(url).context("could not understand the PostgreSQL URL")?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
@@ -36,7 +37,10 @@ impl PostgresDb {
                     crate::config::hide_password(url)
                 )
             })?;
-        Ok(PostgresDb { w: pool.clone(), r: pool })
+        Ok(PostgresDb {
+            w: pool.clone(),
+            r: pool,
+        })
     }
 
     async fn run_migrations(&self) -> anyhow::Result<()> {

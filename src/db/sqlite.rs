@@ -8,8 +8,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use super::common::*;
 use super::*;
@@ -44,8 +44,15 @@ impl SqliteDb {
             .max_connections(1)
             .connect_with(opts.clone())
             .await
-            .with_context(|| format!("could not open the SQLite database {}", opts.get_filename().display()))?;
-        let readers = std::thread::available_parallelism().map_or(4, |n| n.get() * 2).max(4) as u32;
+            .with_context(|| {
+                format!(
+                    "could not open the SQLite database {}",
+                    opts.get_filename().display()
+                )
+            })?;
+        let readers = std::thread::available_parallelism()
+            .map_or(4, |n| n.get() * 2)
+            .max(4) as u32;
         let r = SqlitePoolOptions::new()
             .max_connections(readers)
             .connect_with(opts.read_only(true))
@@ -62,9 +69,14 @@ impl SqliteDb {
         if path.exists() {
             anyhow::bail!("{} already exists; choose a new file name", path.display());
         }
-        let target = path.to_str().context("the backup path must be valid UTF-8")?;
+        let target = path
+            .to_str()
+            .context("the backup path must be valid UTF-8")?;
         // VACUUM INTO writes a consistent, compact copy while the app keeps running.
-        sqlx::query("VACUUM INTO $1").bind(target).execute(&self.w).await?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(target)
+            .execute(&self.w)
+            .await?;
         Ok(())
     }
 }

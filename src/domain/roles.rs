@@ -35,12 +35,23 @@ impl Role {
         }
     }
 
+    /// The role after "You are", e.g. "an observer".
+    pub fn with_article(self) -> &'static str {
+        match self {
+            Role::Lead => "a lead",
+            Role::Member => "a member",
+            Role::Observer => "an observer",
+        }
+    }
+
     /// One line on what the role allows, shown beside role choices.
     pub fn explain(self) -> &'static str {
         match self {
-            Role::Lead => "runs the partnership: invites people, sets roles, edits details",
-            Role::Member => "joins in and edits the partnership's content",
-            Role::Observer => "can read everything but changes nothing",
+            Role::Lead => {
+                "Leads run the partnership: they invite people, set roles and edit its details."
+            }
+            Role::Member => "Members join in and add to the partnership's work.",
+            Role::Observer => "Observers can read everything but change nothing.",
         }
     }
 
@@ -107,7 +118,15 @@ mod tests {
     #[test]
     fn table_is_as_documented() {
         use Action::*;
-        let all = [View, EditContent, EditDetails, ManageOrganisations, ManageInvites, ManageMembers, Leave];
+        let all = [
+            View,
+            EditContent,
+            EditDetails,
+            ManageOrganisations,
+            ManageInvites,
+            ManageMembers,
+            Leave,
+        ];
         assert!(all.iter().all(|a| can(Role::Lead, *a)));
         assert!(can(Role::Member, EditContent) && !can(Role::Member, ManageMembers));
         assert!(!can(Role::Member, ManageInvites) && !can(Role::Member, EditDetails));

@@ -13,16 +13,27 @@ fn length_between(value: &str, min: usize, max: usize, what: &str) -> Result<Str
     if n == 0 && min > 0 {
         Err(format!("Enter {what}"))
     } else if n < min {
-        Err(format!("{} must be at least {min} characters", capitalise(what)))
+        Err(format!(
+            "{} must be at least {min} characters",
+            capitalise(what)
+        ))
     } else if n > max {
-        Err(format!("{} must be {max} characters or fewer", capitalise(what)))
+        Err(format!(
+            "{} must be {max} characters or fewer",
+            capitalise(what)
+        ))
     } else {
         Ok(v.to_string())
     }
 }
 
 fn capitalise(s: &str) -> String {
-    let s = s.strip_prefix("a ").or_else(|| s.strip_prefix("an ")).or_else(|| s.strip_prefix("the ")).or_else(|| s.strip_prefix("your ")).unwrap_or(s);
+    let s = s
+        .strip_prefix("a ")
+        .or_else(|| s.strip_prefix("an "))
+        .or_else(|| s.strip_prefix("the "))
+        .or_else(|| s.strip_prefix("your "))
+        .unwrap_or(s);
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
@@ -70,10 +81,14 @@ pub fn password(value: &str, context: &[&str]) -> Result<(), String> {
         return Err("Enter a password".into());
     }
     if n < PASSWORD_MIN {
-        return Err(format!("Password must be at least {PASSWORD_MIN} characters"));
+        return Err(format!(
+            "Password must be at least {PASSWORD_MIN} characters"
+        ));
     }
     if n > PASSWORD_MAX {
-        return Err(format!("Password must be {PASSWORD_MAX} characters or fewer"));
+        return Err(format!(
+            "Password must be {PASSWORD_MAX} characters or fewer"
+        ));
     }
     let estimate = zxcvbn::zxcvbn(value, context);
     if estimate.score() < zxcvbn::Score::Two {
@@ -98,7 +113,10 @@ pub fn slug(value: &str) -> Result<String, String> {
     if v.len() < 3 || v.len() > 40 {
         return Err("Web address must be between 3 and 40 characters".into());
     }
-    if !v.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+    if !v
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
         return Err("Web address can only use letters a to z, numbers and hyphens (-)".into());
     }
     if v.starts_with('-') || v.ends_with('-') || v.contains("--") {
@@ -113,7 +131,10 @@ pub fn suggest_slug(name: &str) -> String {
     for c in name.to_lowercase().chars() {
         if c.is_ascii_alphanumeric() {
             out.push(c);
-        } else if (c.is_whitespace() || c == '-' || c == '_' || c == '/') && !out.ends_with('-') && !out.is_empty() {
+        } else if (c.is_whitespace() || c == '-' || c == '_' || c == '/')
+            && !out.ends_with('-')
+            && !out.is_empty()
+        {
             out.push('-');
         }
     }
@@ -126,7 +147,9 @@ pub fn suggest_slug(name: &str) -> String {
 
 fn no_control(v: String, what: &str) -> Result<String, String> {
     if v.chars().any(|c| c.is_control()) {
-        Err(format!("{what} cannot contain line breaks or control characters"))
+        Err(format!(
+            "{what} cannot contain line breaks or control characters"
+        ))
     } else {
         Ok(v)
     }
@@ -134,7 +157,10 @@ fn no_control(v: String, what: &str) -> Result<String, String> {
 
 /// A partnership's name.
 pub fn partnership_name(value: &str) -> Result<String, String> {
-    no_control(length_between(value, 2, 120, "a name for the partnership")?, "The name")
+    no_control(
+        length_between(value, 2, 120, "a name for the partnership")?,
+        "The name",
+    )
 }
 
 /// The shared aim: a short paragraph.
@@ -149,7 +175,10 @@ pub fn description(value: &str) -> Result<String, String> {
 
 /// An organisation's name.
 pub fn organisation_name(value: &str) -> Result<String, String> {
-    no_control(length_between(value, 2, 120, "the organisation's name")?, "The organisation's name")
+    no_control(
+        length_between(value, 2, 120, "the organisation's name")?,
+        "The organisation's name",
+    )
 }
 
 /// One of [`ORG_KINDS`].
@@ -173,7 +202,16 @@ mod tests {
     #[test]
     fn emails() {
         assert_eq!(email("  Ann@Example.ORG ").unwrap(), "ann@example.org");
-        for bad in ["", "ann", "ann@", "@x.org", "ann@x", "a b@x.org", "a@b@c.org", "a@.org"] {
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@x.org",
+            "ann@x",
+            "a b@x.org",
+            "a@b@c.org",
+            "a@.org",
+        ] {
             assert!(email(bad).is_err(), "{bad:?} should be refused");
         }
     }
@@ -194,7 +232,16 @@ mod tests {
     #[test]
     fn slugs() {
         assert_eq!(slug("North-Ayr").unwrap(), "north-ayr");
-        for bad in ["", "ab", "-abc", "abc-", "a--b", "caf\u{e9}", "a b c", &"a".repeat(41)] {
+        for bad in [
+            "",
+            "ab",
+            "-abc",
+            "abc-",
+            "a--b",
+            "caf\u{e9}",
+            "a b c",
+            &"a".repeat(41),
+        ] {
             assert!(slug(bad).is_err(), "{bad:?} should be refused");
         }
         assert_eq!(suggest_slug("Ayr Carers' Network"), "ayr-carers-network");
@@ -204,8 +251,15 @@ mod tests {
 
     #[test]
     fn lengths_and_messages() {
-        assert_eq!(partnership_name("").unwrap_err(), "Enter a name for the partnership");
-        assert!(partnership_name("x").unwrap_err().starts_with("Name for the partnership must be at least"));
+        assert_eq!(
+            partnership_name("").unwrap_err(),
+            "Enter a name for the partnership"
+        );
+        assert!(
+            partnership_name("x")
+                .unwrap_err()
+                .starts_with("Name for the partnership must be at least")
+        );
         assert!(aim("too short").is_err());
         assert!(description("").is_ok());
         assert!(organisation_kind("council").is_ok());

@@ -45,13 +45,23 @@ pub struct NameForm {
     display_name: String,
 }
 
-async fn change_name(State(state): State<AppState>, SignedIn { user, ctx }: SignedIn, SafeForm(f): SafeForm<NameForm>) -> Result<Response, AppError> {
+async fn change_name(
+    State(state): State<AppState>,
+    SignedIn { user, ctx }: SignedIn,
+    SafeForm(f): SafeForm<NameForm>,
+) -> Result<Response, AppError> {
     let mut errors = Errors::default();
     let name = errors.check("display_name", validate::display_name(&f.display_name));
     if !errors.is_empty() {
         return render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &AccountPage { c: ctx.page("Your account"), email: user.email, display_name: f.display_name, name_errors: errors, password_errors: Errors::default() },
+            &AccountPage {
+                c: ctx.page("Your account"),
+                email: user.email,
+                display_name: f.display_name,
+                name_errors: errors,
+                password_errors: Errors::default(),
+            },
         );
     }
     state.db.set_display_name(user.id, &name).await?;
@@ -66,26 +76,52 @@ pub struct PasswordForm {
     confirm: String,
 }
 
-async fn change_password(State(state): State<AppState>, SignedIn { user, ctx }: SignedIn, SafeForm(f): SafeForm<PasswordForm>) -> Result<Response, AppError> {
+async fn change_password(
+    State(state): State<AppState>,
+    SignedIn { user, ctx }: SignedIn,
+    SafeForm(f): SafeForm<PasswordForm>,
+) -> Result<Response, AppError> {
     let mut errors = Errors::default();
     let (current, stored) = (f.current.clone(), user.password_hash.clone());
-    let current_ok = tokio::task::spawn_blocking(move || security::verify_password(&current, &stored))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let current_ok =
+        tokio::task::spawn_blocking(move || security::verify_password(&current, &stored))
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
     if f.current.is_empty() {
         errors.add("current", "Enter your current password");
     } else if !current_ok {
         errors.add("current", "Your current password is not right");
     }
-    check_new_password(&f.password, &f.confirm, &[&user.email, &user.display_name], &mut errors);
+    check_new_password(
+        &f.password,
+        &f.confirm,
+        &[&user.email, &user.display_name],
+        &mut errors,
+    );
     if !errors.is_empty() {
         return render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &AccountPage { c: ctx.page("Your account"), email: user.email, display_name: user.display_name, name_errors: Errors::default(), password_errors: errors },
+            &AccountPage {
+                c: ctx.page("Your account"),
+                email: user.email,
+                display_name: user.display_name,
+                name_errors: Errors::default(),
+                password_errors: errors,
+            },
         );
     }
     // Other browsers signed in as this person are signed out; this one stays.
-    state.db.set_password(user.id, &hash(f.password).await?, ctx.session_hash.as_deref()).await?;
+    state
+        .db
+        .set_password(
+            user.id,
+            &hash(f.password).await?,
+            ctx.session_hash.as_deref(),
+        )
+        .await?;
     tracing::info!(user_id = user.id, "password changed");
-    Ok(redirect_with_flash("/account", "Your password has been changed. Any other devices have been signed out."))
+    Ok(redirect_with_flash(
+        "/account",
+        "Your password has been changed. Any other devices have been signed out.",
+    ))
 }

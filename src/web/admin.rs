@@ -48,7 +48,12 @@ struct UsersPage {
     is_admin: bool,
 }
 
-async fn users_page_with(state: &AppState, admin: &SiteAdmin, errors: Errors, form: Option<&CreateForm>) -> Result<Response, AppError> {
+async fn users_page_with(
+    state: &AppState,
+    admin: &SiteAdmin,
+    errors: Errors,
+    form: Option<&CreateForm>,
+) -> Result<Response, AppError> {
     let users = state
         .db
         .list_users()
@@ -64,7 +69,11 @@ async fn users_page_with(state: &AppState, admin: &SiteAdmin, errors: Errors, fo
             since: date(u.created_at),
         })
         .collect();
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     render_status(
         status,
         &UsersPage {
@@ -92,17 +101,35 @@ pub struct CreateForm {
     is_admin: Option<String>,
 }
 
-async fn create_user(State(state): State<AppState>, admin: SiteAdmin, SafeForm(f): SafeForm<CreateForm>) -> Result<Response, AppError> {
+async fn create_user(
+    State(state): State<AppState>,
+    admin: SiteAdmin,
+    SafeForm(f): SafeForm<CreateForm>,
+) -> Result<Response, AppError> {
     let mut errors = Errors::default();
-    let (email, display_name) = check_new_account(&f.email, &f.display_name, &f.password, &f.confirm, &mut errors);
+    let (email, display_name) = check_new_account(
+        &f.email,
+        &f.display_name,
+        &f.password,
+        &f.confirm,
+        &mut errors,
+    );
     if !errors.is_empty() {
         return users_page_with(&state, &admin, errors, Some(&f)).await;
     }
-    let new = NewUser { email, display_name, password_hash: hash(f.password.clone()).await?, is_admin: f.is_admin.is_some() };
+    let new = NewUser {
+        email,
+        display_name,
+        password_hash: hash(f.password.clone()).await?,
+        is_admin: f.is_admin.is_some(),
+    };
     match state.db.create_user(&new, now()).await? {
         CreateUser::Created(u) => {
             tracing::info!(user_id = u.id, by = admin.user.id, "account created");
-            Ok(redirect_with_flash("/admin/users", &format!("Account created for {}.", u.display_name)))
+            Ok(redirect_with_flash(
+                "/admin/users",
+                &format!("Account created for {}.", u.display_name),
+            ))
         }
         CreateUser::EmailTaken => {
             errors.add("email", "An account with this email address already exists");
@@ -115,21 +142,43 @@ async fn target(state: &AppState, id: Id) -> Result<User, AppError> {
     state.db.user_by_id(id).await?.ok_or(AppError::NotFound)
 }
 
-async fn disable_user(State(state): State<AppState>, admin: SiteAdmin, Path(id): Path<Id>, SafeForm(_): SafeForm<NoFields>) -> Result<Response, AppError> {
+async fn disable_user(
+    State(state): State<AppState>,
+    admin: SiteAdmin,
+    Path(id): Path<Id>,
+    SafeForm(_): SafeForm<NoFields>,
+) -> Result<Response, AppError> {
     let u = target(&state, id).await?;
     if u.id == admin.user.id {
-        return Ok(redirect_with_flash("/admin/users", "You cannot turn off your own account."));
+        return Ok(redirect_with_flash(
+            "/admin/users",
+            "You cannot turn off your own account.",
+        ));
     }
     state.db.set_disabled(u.id, true).await?;
     tracing::info!(user_id = u.id, by = admin.user.id, "account disabled");
-    Ok(redirect_with_flash("/admin/users", &format!("{} can no longer sign in, and has been signed out everywhere.", u.display_name)))
+    Ok(redirect_with_flash(
+        "/admin/users",
+        &format!(
+            "{} can no longer sign in, and has been signed out everywhere.",
+            u.display_name
+        ),
+    ))
 }
 
-async fn enable_user(State(state): State<AppState>, admin: SiteAdmin, Path(id): Path<Id>, SafeForm(_): SafeForm<NoFields>) -> Result<Response, AppError> {
+async fn enable_user(
+    State(state): State<AppState>,
+    admin: SiteAdmin,
+    Path(id): Path<Id>,
+    SafeForm(_): SafeForm<NoFields>,
+) -> Result<Response, AppError> {
     let u = target(&state, id).await?;
     state.db.set_disabled(u.id, false).await?;
     tracing::info!(user_id = u.id, by = admin.user.id, "account enabled");
-    Ok(redirect_with_flash("/admin/users", &format!("{} can sign in again.", u.display_name)))
+    Ok(redirect_with_flash(
+        "/admin/users",
+        &format!("{} can sign in again.", u.display_name),
+    ))
 }
 
 #[derive(Template)]
@@ -143,18 +192,43 @@ struct ResetLinkPage {
 }
 
 /// Make a one-time password-reset link for `user_id` (also used by the CLI).
-pub async fn make_reset_link(state_db: &dyn crate::db::Database, public_url: &str, user_id: Id) -> Result<String, AppError> {
+pub async fn make_reset_link(
+    state_db: &dyn crate::db::Database,
+    public_url: &str,
+    user_id: Id,
+) -> Result<String, AppError> {
     let token = security::new_token();
     let t = now();
     state_db
-        .create_token(&security::token_hash(&token), TokenKind::PasswordReset, Some(user_id), t, t + RESET_LINK_HOURS * 3600)
+        .create_token(
+            &security::token_hash(&token),
+            TokenKind::PasswordReset,
+            Some(user_id),
+            t,
+            t + RESET_LINK_HOURS * 3600,
+        )
         .await?;
     Ok(format!("{public_url}/reset/{token}"))
 }
 
-async fn reset_link(State(state): State<AppState>, admin: SiteAdmin, Path(id): Path<Id>, SafeForm(_): SafeForm<NoFields>) -> Result<Response, AppError> {
+async fn reset_link(
+    State(state): State<AppState>,
+    admin: SiteAdmin,
+    Path(id): Path<Id>,
+    SafeForm(_): SafeForm<NoFields>,
+) -> Result<Response, AppError> {
     let u = target(&state, id).await?;
     let link = make_reset_link(state.db.as_ref(), &state.public_url, u.id).await?;
-    tracing::info!(user_id = u.id, by = admin.user.id, "password reset link made");
-    render(&ResetLinkPage { c: admin.ctx.page("Password reset link"), name: u.display_name, email: u.email, link, hours: RESET_LINK_HOURS })
+    tracing::info!(
+        user_id = u.id,
+        by = admin.user.id,
+        "password reset link made"
+    );
+    render(&ResetLinkPage {
+        c: admin.ctx.page("Password reset link"),
+        name: u.display_name,
+        email: u.email,
+        link,
+        hours: RESET_LINK_HOURS,
+    })
 }

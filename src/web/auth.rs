@@ -7,7 +7,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::extract::{Ctx, NoFields, RequestCtx, SESSION_COOKIE, SafeForm, set_cookie};
-use super::{AppState, Errors, MessagePage, PageCtx, Routes, redirect_with_flash, render, render_status, safe_next};
+use super::{
+    AppState, Errors, MessagePage, PageCtx, Routes, redirect_with_flash, render, render_status,
+    safe_next,
+};
 use crate::db::Setup;
 use crate::domain::model::{NewUser, TokenKind};
 use crate::domain::{now, validate};
@@ -64,7 +67,12 @@ async fn login_page(Ctx(ctx): Ctx, Query(q): Query<NextQuery>) -> Result<Respons
     if ctx.user.is_some() {
         return Ok(Redirect::to(&safe_next(q.next.as_deref())).into_response());
     }
-    render(&LoginPage { c: ctx.page("Sign in"), errors: Errors::default(), email: String::new(), next: safe_next(q.next.as_deref()) })
+    render(&LoginPage {
+        c: ctx.page("Sign in"),
+        errors: Errors::default(),
+        email: String::new(),
+        next: safe_next(q.next.as_deref()),
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -76,26 +84,50 @@ pub struct LoginForm {
 }
 
 /// Start a session for `user_id`, replacing any the browser had, and redirect to `to`.
-pub async fn start_session(state: &AppState, ctx: &RequestCtx, user_id: i64, to: &str, flash: Option<&str>) -> Result<Response, AppError> {
+pub async fn start_session(
+    state: &AppState,
+    ctx: &RequestCtx,
+    user_id: i64,
+    to: &str,
+    flash: Option<&str>,
+) -> Result<Response, AppError> {
     if let Some(old) = &ctx.session_hash {
         state.db.delete_session(old).await?;
     }
     let token = security::new_token();
-    state.db.create_session(&security::token_hash(&token), user_id, now()).await?;
+    state
+        .db
+        .create_session(&security::token_hash(&token), user_id, now())
+        .await?;
     let mut resp = match flash {
         Some(m) => redirect_with_flash(to, m),
         None => Redirect::to(to).into_response(),
     };
-    resp.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &token, state.secure_cookies(), None));
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, &token, state.secure_cookies(), None),
+    );
     Ok(resp)
 }
 
-async fn login(State(state): State<AppState>, Ctx(ctx): Ctx, SafeForm(f): SafeForm<LoginForm>) -> Result<Response, AppError> {
+async fn login(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    SafeForm(f): SafeForm<LoginForm>,
+) -> Result<Response, AppError> {
     let email = f.email.trim().to_lowercase();
     let next = safe_next(Some(&f.next));
     let mut errors = Errors::default();
     let page = |errors: Errors, status| {
-        render_status(status, &LoginPage { c: ctx.page("Sign in"), errors, email: f.email.trim().to_string(), next: next.clone() })
+        render_status(
+            status,
+            &LoginPage {
+                c: ctx.page("Sign in"),
+                errors,
+                email: f.email.trim().to_string(),
+                next: next.clone(),
+            },
+        )
     };
     if email.is_empty() {
         errors.add("email", "Enter your email address");
@@ -122,7 +154,10 @@ async fn login(State(state): State<AppState>, Ctx(ctx): Ctx, SafeForm(f): SafeFo
     }
     let user = state.db.user_by_email(&email).await?;
     let password = f.password.clone();
-    let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| security::dummy_hash().to_string());
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| security::dummy_hash().to_string());
     let ok = tokio::task::spawn_blocking(move || security::verify_password(&password, &hash))
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
@@ -134,24 +169,40 @@ async fn login(State(state): State<AppState>, Ctx(ctx): Ctx, SafeForm(f): SafeFo
         }
         Some(u) if ok => {
             tracing::info!(user_id = u.id, "sign-in refused: account disabled");
-            errors.add("email", "This account has been turned off. Ask your site administrator if you need it back");
+            errors.add(
+                "email",
+                "This account has been turned off. Ask your site administrator if you need it back",
+            );
             page(errors, StatusCode::FORBIDDEN)
         }
         _ => {
-            state.db.record_failure(&[account_key, address_key], t).await?;
-            errors.add("email", "The email address or password is not right. Check them and try again");
+            state
+                .db
+                .record_failure(&[account_key, address_key], t)
+                .await?;
+            errors.add(
+                "email",
+                "The email address or password is not right. Check them and try again",
+            );
             errors.add("password", "Check your password");
             page(errors, StatusCode::UNPROCESSABLE_ENTITY)
         }
     }
 }
 
-async fn logout(State(state): State<AppState>, Ctx(ctx): Ctx, SafeForm(_): SafeForm<NoFields>) -> Result<Response, AppError> {
+async fn logout(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    SafeForm(_): SafeForm<NoFields>,
+) -> Result<Response, AppError> {
     if let Some(hash) = &ctx.session_hash {
         state.db.delete_session(hash).await?;
     }
     let mut resp = redirect_with_flash("/login", "You have signed out.");
-    resp.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", state.secure_cookies(), Some(0)));
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", state.secure_cookies(), Some(0)),
+    );
     Ok(resp)
 }
 
@@ -161,7 +212,9 @@ fn dead_link(ctx: &RequestCtx, what: &str) -> Result<Response, AppError> {
         StatusCode::GONE,
         &MessagePage {
             c: ctx.page("This link no longer works"),
-            lead: format!("This {what} link has already been used, has expired, or was never right."),
+            lead: format!(
+                "This {what} link has already been used, has expired, or was never right."
+            ),
             detail: "Links like this work once. Ask the person who sent it for a new one.".into(),
             link: Some(("/login".into(), "Go to sign in".into())),
         },
@@ -177,13 +230,26 @@ struct SetupPage {
     display_name: String,
 }
 
-async fn setup_page(State(state): State<AppState>, Ctx(ctx): Ctx, Path(token): Path<String>) -> Result<Response, AppError> {
-    let valid = state.db.find_token(&security::token_hash(&token), TokenKind::Setup, now()).await?.is_some()
+async fn setup_page(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let valid = state
+        .db
+        .find_token(&security::token_hash(&token), TokenKind::Setup, now())
+        .await?
+        .is_some()
         && state.db.count_admins().await? == 0;
     if !valid {
         return dead_link(&ctx, "set-up");
     }
-    render(&SetupPage { c: ctx.page("Set up Tandem"), errors: Errors::default(), email: String::new(), display_name: String::new() })
+    render(&SetupPage {
+        c: ctx.page("Set up Tandem"),
+        errors: Errors::default(),
+        email: String::new(),
+        display_name: String::new(),
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -196,7 +262,13 @@ pub struct AccountForm {
 }
 
 /// Check the fields of a new account (shared by set-up, admin create and invitations).
-pub fn check_new_account(f_email: &str, f_name: &str, password: &str, confirm: &str, errors: &mut Errors) -> (String, String) {
+pub fn check_new_account(
+    f_email: &str,
+    f_name: &str,
+    password: &str,
+    confirm: &str,
+    errors: &mut Errors,
+) -> (String, String) {
     let email = errors.check("email", validate::email(f_email));
     let name = errors.check("display_name", validate::display_name(f_name));
     check_new_password(password, confirm, &[&email, &name], errors);
@@ -208,7 +280,10 @@ pub fn check_new_password(password: &str, confirm: &str, context: &[&str], error
     if let Err(e) = validate::password(password, context) {
         errors.add("password", e);
     } else if password != confirm {
-        errors.add("confirm", "The two passwords do not match. Type the same password in both boxes");
+        errors.add(
+            "confirm",
+            "The two passwords do not match. Type the same password in both boxes",
+        );
     }
 }
 
@@ -220,23 +295,55 @@ pub async fn hash(password: String) -> Result<String, AppError> {
         .map_err(AppError::Internal)
 }
 
-async fn setup(State(state): State<AppState>, Ctx(ctx): Ctx, Path(token): Path<String>, SafeForm(f): SafeForm<AccountForm>) -> Result<Response, AppError> {
+async fn setup(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(token): Path<String>,
+    SafeForm(f): SafeForm<AccountForm>,
+) -> Result<Response, AppError> {
     let mut errors = Errors::default();
-    let (email, name) = check_new_account(&f.email, &f.display_name, &f.password, &f.confirm, &mut errors);
+    let (email, name) = check_new_account(
+        &f.email,
+        &f.display_name,
+        &f.password,
+        &f.confirm,
+        &mut errors,
+    );
     let again = |errors: Errors| {
         render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &SetupPage { c: ctx.page("Set up Tandem"), errors, email: f.email.clone(), display_name: f.display_name.clone() },
+            &SetupPage {
+                c: ctx.page("Set up Tandem"),
+                errors,
+                email: f.email.clone(),
+                display_name: f.display_name.clone(),
+            },
         )
     };
     if !errors.is_empty() {
         return again(errors);
     }
-    let admin = NewUser { email, display_name: name, password_hash: hash(f.password.clone()).await?, is_admin: true };
-    match state.db.complete_setup(&security::token_hash(&token), &admin, now()).await? {
+    let admin = NewUser {
+        email,
+        display_name: name,
+        password_hash: hash(f.password.clone()).await?,
+        is_admin: true,
+    };
+    match state
+        .db
+        .complete_setup(&security::token_hash(&token), &admin, now())
+        .await?
+    {
         Setup::Created(u) => {
             tracing::info!(user_id = u.id, "first site administrator created");
-            start_session(&state, &ctx, u.id, "/partnerships", Some("Welcome to Tandem. Your administrator account is ready.")).await
+            start_session(
+                &state,
+                &ctx,
+                u.id,
+                "/partnerships",
+                Some("Welcome to Tandem. Your administrator account is ready."),
+            )
+            .await
         }
         Setup::LinkNotValid => dead_link(&ctx, "set-up"),
         Setup::EmailTaken => {
@@ -253,11 +360,27 @@ struct ResetPage {
     errors: Errors,
 }
 
-async fn reset_page(State(state): State<AppState>, Ctx(ctx): Ctx, Path(token): Path<String>) -> Result<Response, AppError> {
-    if state.db.find_token(&security::token_hash(&token), TokenKind::PasswordReset, now()).await?.is_none() {
+async fn reset_page(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    if state
+        .db
+        .find_token(
+            &security::token_hash(&token),
+            TokenKind::PasswordReset,
+            now(),
+        )
+        .await?
+        .is_none()
+    {
         return dead_link(&ctx, "password reset");
     }
-    render(&ResetPage { c: ctx.page("Choose a new password"), errors: Errors::default() })
+    render(&ResetPage {
+        c: ctx.page("Choose a new password"),
+        errors: Errors::default(),
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -267,25 +390,50 @@ pub struct ResetForm {
     confirm: String,
 }
 
-async fn reset(State(state): State<AppState>, Ctx(ctx): Ctx, Path(token): Path<String>, SafeForm(f): SafeForm<ResetForm>) -> Result<Response, AppError> {
+async fn reset(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(token): Path<String>,
+    SafeForm(f): SafeForm<ResetForm>,
+) -> Result<Response, AppError> {
     let token_hash = security::token_hash(&token);
-    let Some(t) = state.db.find_token(&token_hash, TokenKind::PasswordReset, now()).await? else {
+    let Some(t) = state
+        .db
+        .find_token(&token_hash, TokenKind::PasswordReset, now())
+        .await?
+    else {
         return dead_link(&ctx, "password reset");
     };
     let user = match t.user_id {
         Some(id) => state.db.user_by_id(id).await?,
         None => None,
     };
-    let context: Vec<&str> = user.iter().flat_map(|u| [u.email.as_str(), u.display_name.as_str()]).collect();
+    let context: Vec<&str> = user
+        .iter()
+        .flat_map(|u| [u.email.as_str(), u.display_name.as_str()])
+        .collect();
     let mut errors = Errors::default();
     check_new_password(&f.password, &f.confirm, &context, &mut errors);
     if !errors.is_empty() {
-        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &ResetPage { c: ctx.page("Choose a new password"), errors });
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &ResetPage {
+                c: ctx.page("Choose a new password"),
+                errors,
+            },
+        );
     }
-    match state.db.complete_reset(&token_hash, &hash(f.password).await?, now()).await? {
+    match state
+        .db
+        .complete_reset(&token_hash, &hash(f.password).await?, now())
+        .await?
+    {
         Some(user_id) => {
             tracing::info!(user_id, "password reset");
-            Ok(redirect_with_flash("/login", "Your password has been changed. Sign in with your new password."))
+            Ok(redirect_with_flash(
+                "/login",
+                "Your password has been changed. Sign in with your new password.",
+            ))
         }
         None => dead_link(&ctx, "password reset"),
     }

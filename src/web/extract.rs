@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use axum::body::Bytes;
+use axum::extract::connect_info::MockConnectInfo;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -33,6 +34,12 @@ pub const FLASH_COOKIE: &str = "tandem_flash";
 
 /// Name of the hidden CSRF field in every form.
 pub const CSRF_FIELD: &str = "_csrf";
+
+tokio::task_local! {
+    /// The current request's context, so error pages (rendered far from any handler
+    /// argument) can show the same header as every other page.
+    pub static CURRENT: RequestCtx;
+}
 
 /// What `session_layer` learned about a request.
 #[derive(Clone, Debug)]
@@ -94,19 +101,30 @@ fn client_ip(req: &Request, trust_proxy: bool) -> String {
     {
         return last.trim().to_string();
     }
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+    let ext = req.extensions();
+    ext.get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0)
+        .or_else(|| ext.get::<MockConnectInfo<SocketAddr>>().map(|c| c.0))
+        .map(|a| a.ip().to_string())
         .unwrap_or_else(|| "unknown".into())
 }
 
-fn session_alive(state: &AppState, created: Timestamp, last_seen: Timestamp, now: Timestamp) -> bool {
+fn session_alive(
+    state: &AppState,
+    created: Timestamp,
+    last_seen: Timestamp,
+    now: Timestamp,
+) -> bool {
     now - last_seen < state.settings.session_idle_minutes * 60
         && now - created < state.settings.session_max_hours * 3600
 }
 
 /// Middleware: load the session, compute CSRF, pass the flash message, set cookies.
-pub async fn session_layer(State(state): State<AppState>, mut req: Request, next: Next) -> Result<Response, AppError> {
+pub async fn session_layer(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Result<Response, AppError> {
     let now = now();
     let headers = req.headers();
     let mut user = None;
@@ -154,20 +172,33 @@ pub async fn session_layer(State(state): State<AppState>, mut req: Request, next
         csrf: security::csrf_for(&csrf_source),
         flash,
         client_ip: client_ip(&req, state.settings.trust_proxy),
-        path: req.uri().path_and_query().map(|p| p.to_string()).unwrap_or_default(),
+        path: req
+            .uri()
+            .path_and_query()
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
     };
-    req.extensions_mut().insert(ctx);
-    let mut resp = next.run(req).await;
+    req.extensions_mut().insert(ctx.clone());
+    let mut resp = CURRENT.scope(ctx, next.run(req)).await;
     let secure = state.secure_cookies();
     let h = resp.headers_mut();
     if let Some(a) = new_anon {
-        h.append(header::SET_COOKIE, set_cookie(ANON_COOKIE, &a, secure, None));
+        h.append(
+            header::SET_COOKIE,
+            set_cookie(ANON_COOKIE, &a, secure, None),
+        );
     }
     if clear_session && !sets_cookie(h, SESSION_COOKIE) {
-        h.append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", secure, Some(0)));
+        h.append(
+            header::SET_COOKIE,
+            set_cookie(SESSION_COOKIE, "", secure, Some(0)),
+        );
     }
     if had_flash && !sets_cookie(h, FLASH_COOKIE) {
-        h.append(header::SET_COOKIE, set_cookie(FLASH_COOKIE, "", secure, Some(0)));
+        h.append(
+            header::SET_COOKIE,
+            set_cookie(FLASH_COOKIE, "", secure, Some(0)),
+        );
     }
     Ok(resp)
 }
@@ -213,7 +244,11 @@ impl FromRequestParts<AppState> for SignedIn {
 /// Where to come back to after signing in: the page itself for GET, else "my partnerships".
 fn login_return_path(parts: &Parts) -> String {
     if parts.method == axum::http::Method::GET {
-        parts.uri.path_and_query().map(|p| p.to_string()).unwrap_or_else(|| "/".into())
+        parts
+            .uri
+            .path_and_query()
+            .map(|p| p.to_string())
+            .unwrap_or_else(|| "/".into())
     } else {
         "/partnerships".into()
     }
@@ -229,7 +264,11 @@ impl FromRequestParts<AppState> for SiteAdmin {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let SignedIn { user, ctx } = SignedIn::from_request_parts(parts, state).await?;
-        if user.is_admin { Ok(SiteAdmin { user, ctx }) } else { Err(AppError::NotFound) }
+        if user.is_admin {
+            Ok(SiteAdmin { user, ctx })
+        } else {
+            Err(AppError::NotFound)
+        }
     }
 }
 
@@ -250,7 +289,11 @@ impl Member {
 
     /// May this member do `action`? Otherwise 403 (they can see the partnership).
     pub fn require(&self, action: Action) -> Result<(), AppError> {
-        if can(self.role(), action) { Ok(()) } else { Err(AppError::Forbidden) }
+        if can(self.role(), action) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 
     /// Layout data for a page inside this partnership.
@@ -270,7 +313,12 @@ impl FromRequestParts<AppState> for Member {
             .map_err(|_| AppError::NotFound)?;
         let slug = params.get("slug").ok_or(AppError::NotFound)?;
         match state.db.membership(slug, user.id).await? {
-            Some((partnership, membership)) => Ok(Member { user, ctx, partnership, membership }),
+            Some((partnership, membership)) => Ok(Member {
+                user,
+                ctx,
+                partnership,
+                membership,
+            }),
             None => Err(AppError::NotFound),
         }
     }

@@ -9,7 +9,10 @@ use serde::Deserialize;
 
 use super::auth::{check_new_account, hash, start_session};
 use super::extract::{Ctx, Member, NoFields, RequestCtx, SafeForm};
-use super::{AppState, Errors, MessagePage, PageCtx, Routes, date, redirect_with_flash, render, render_status};
+use super::{
+    AppState, Errors, MessagePage, PageCtx, Routes, date, redirect_with_flash, render,
+    render_status,
+};
 use crate::db::{AcceptInvite, Joiner, MemberChange, RemoveOrganisation};
 use crate::domain::model::{Id, Invite, NewInvite, NewUser, ORG_KINDS, org_kind_label};
 use crate::domain::roles::{Action, Role, can};
@@ -98,12 +101,25 @@ impl PeoplePage {
     }
 }
 
-async fn people_page(state: &AppState, m: &Member, org: (Errors, OrgForm), invite: (Errors, InviteForm)) -> Result<Response, AppError> {
+async fn people_page(
+    state: &AppState,
+    m: &Member,
+    org: (Errors, OrgForm),
+    invite: (Errors, InviteForm),
+) -> Result<Response, AppError> {
     let pid = m.partnership.id;
     let is_lead = can(m.role(), Action::ManageMembers);
     let (orgs, members) = tokio::try_join!(state.db.organisations(pid), state.db.members(pid))?;
-    let invites = if can(m.role(), Action::ManageInvites) { state.db.open_invites(pid, now()).await? } else { Vec::new() };
-    let status = if org.0.is_empty() && invite.0.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let invites = if can(m.role(), Action::ManageInvites) {
+        state.db.open_invites(pid, now()).await?
+    } else {
+        Vec::new()
+    };
+    let status = if org.0.is_empty() && invite.0.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let mut invite_form = invite.1;
     if invite_form.role.is_empty() {
         invite_form.role = "member".into();
@@ -115,7 +131,12 @@ async fn people_page(state: &AppState, m: &Member, org: (Errors, OrgForm), invit
             slug: m.partnership.slug.clone(),
             orgs: orgs
                 .into_iter()
-                .map(|o| OrgRow { id: o.id, kind: org_kind_label(&o.kind), name: o.name, member_count: o.member_count })
+                .map(|o| OrgRow {
+                    id: o.id,
+                    kind: org_kind_label(&o.kind),
+                    name: o.name,
+                    member_count: o.member_count,
+                })
                 .collect(),
             members: members
                 .into_iter()
@@ -162,24 +183,48 @@ fn people_url(m: &Member) -> String {
     format!("/p/{}/people", m.partnership.slug)
 }
 
-async fn add_organisation(State(state): State<AppState>, m: Member, SafeForm(f): SafeForm<OrgForm>) -> Result<Response, AppError> {
+async fn add_organisation(
+    State(state): State<AppState>,
+    m: Member,
+    SafeForm(f): SafeForm<OrgForm>,
+) -> Result<Response, AppError> {
     m.require(Action::ManageOrganisations)?;
     let mut errors = Errors::default();
     let name = errors.check("name", validate::organisation_name(&f.name));
     let kind = errors.check("kind", validate::organisation_kind(&f.kind));
-    if errors.is_empty() && state.db.add_organisation(m.partnership.id, &name, &kind, now()).await?.is_none() {
-        errors.add("name", "This partnership already has an organisation with that name");
+    if errors.is_empty()
+        && state
+            .db
+            .add_organisation(m.partnership.id, &name, &kind, now())
+            .await?
+            .is_none()
+    {
+        errors.add(
+            "name",
+            "This partnership already has an organisation with that name",
+        );
     }
     if !errors.is_empty() {
         return people_page(&state, &m, (errors, f), Default::default()).await;
     }
-    Ok(redirect_with_flash(&people_url(&m), &format!("{name} has been added.")))
+    Ok(redirect_with_flash(
+        &people_url(&m),
+        &format!("{name} has been added."),
+    ))
 }
 
-async fn remove_organisation(State(state): State<AppState>, m: Member, Path((_, id)): Path<(String, Id)>, SafeForm(_): SafeForm<NoFields>) -> Result<Response, AppError> {
+async fn remove_organisation(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, id)): Path<(String, Id)>,
+    SafeForm(_): SafeForm<NoFields>,
+) -> Result<Response, AppError> {
     m.require(Action::ManageOrganisations)?;
     match state.db.remove_organisation(m.partnership.id, id).await? {
-        RemoveOrganisation::Removed => Ok(redirect_with_flash(&people_url(&m), "The organisation has been removed.")),
+        RemoveOrganisation::Removed => Ok(redirect_with_flash(
+            &people_url(&m),
+            "The organisation has been removed.",
+        )),
         RemoveOrganisation::InUse => Ok(redirect_with_flash(
             &people_url(&m),
             "That organisation still has members or open invitations. Move or remove them first.",
@@ -199,13 +244,24 @@ struct InviteCreatedPage {
     expires: String,
 }
 
-async fn create_invite(State(state): State<AppState>, m: Member, SafeForm(f): SafeForm<InviteForm>) -> Result<Response, AppError> {
+async fn create_invite(
+    State(state): State<AppState>,
+    m: Member,
+    SafeForm(f): SafeForm<InviteForm>,
+) -> Result<Response, AppError> {
     m.require(Action::ManageInvites)?;
     let mut errors = Errors::default();
     let orgs = state.db.organisations(m.partnership.id).await?;
-    let org = f.organisation_id.parse::<Id>().ok().and_then(|id| orgs.iter().find(|o| o.id == id));
+    let org = f
+        .organisation_id
+        .parse::<Id>()
+        .ok()
+        .and_then(|id| orgs.iter().find(|o| o.id == id));
     if org.is_none() {
-        errors.add("organisation_id", "Choose which organisation the person belongs to");
+        errors.add(
+            "organisation_id",
+            "Choose which organisation the person belongs to",
+        );
     }
     let role = Role::parse(&f.role);
     if role.is_none() {
@@ -233,7 +289,11 @@ async fn create_invite(State(state): State<AppState>, m: Member, SafeForm(f): Sa
             t,
         )
         .await?;
-    tracing::info!(partnership_id = m.partnership.id, by = m.user.id, "invitation made");
+    tracing::info!(
+        partnership_id = m.partnership.id,
+        by = m.user.id,
+        "invitation made"
+    );
     render(&InviteCreatedPage {
         c: m.page("Invitation link"),
         slug: m.partnership.slug.clone(),
@@ -244,10 +304,18 @@ async fn create_invite(State(state): State<AppState>, m: Member, SafeForm(f): Sa
     })
 }
 
-async fn revoke_invite(State(state): State<AppState>, m: Member, Path((_, id)): Path<(String, Id)>, SafeForm(_): SafeForm<NoFields>) -> Result<Response, AppError> {
+async fn revoke_invite(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, id)): Path<(String, Id)>,
+    SafeForm(_): SafeForm<NoFields>,
+) -> Result<Response, AppError> {
     m.require(Action::ManageInvites)?;
     if state.db.revoke_invite(m.partnership.id, id, now()).await? {
-        Ok(redirect_with_flash(&people_url(&m), "The invitation has been cancelled. Its link no longer works."))
+        Ok(redirect_with_flash(
+            &people_url(&m),
+            "The invitation has been cancelled. Its link no longer works.",
+        ))
     } else {
         Err(AppError::NotFound)
     }
@@ -267,33 +335,74 @@ fn last_lead_message(m: &Member) -> Response {
     )
 }
 
-async fn update_member(State(state): State<AppState>, m: Member, Path((_, id)): Path<(String, Id)>, SafeForm(f): SafeForm<MemberForm>) -> Result<Response, AppError> {
+async fn update_member(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, id)): Path<(String, Id)>,
+    SafeForm(f): SafeForm<MemberForm>,
+) -> Result<Response, AppError> {
     m.require(Action::ManageMembers)?;
     let role = Role::parse(&f.role).ok_or_else(|| AppError::BadRequest("unknown role".into()))?;
-    let org_id = f.organisation_id.parse::<Id>().map_err(|_| AppError::BadRequest("bad organisation".into()))?;
-    match state.db.update_member(m.partnership.id, id, role, org_id).await? {
-        MemberChange::Done => Ok(redirect_with_flash(&people_url(&m), "The change has been saved.")),
+    let org_id = f
+        .organisation_id
+        .parse::<Id>()
+        .map_err(|_| AppError::BadRequest("bad organisation".into()))?;
+    match state
+        .db
+        .update_member(m.partnership.id, id, role, org_id)
+        .await?
+    {
+        MemberChange::Done => Ok(redirect_with_flash(
+            &people_url(&m),
+            "The change has been saved.",
+        )),
         MemberChange::LastLead => Ok(last_lead_message(&m)),
         MemberChange::NotFound => Err(AppError::NotFound),
     }
 }
 
-async fn remove_member(State(state): State<AppState>, m: Member, Path((_, id)): Path<(String, Id)>, SafeForm(_): SafeForm<NoFields>) -> Result<Response, AppError> {
+async fn remove_member(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, id)): Path<(String, Id)>,
+    SafeForm(_): SafeForm<NoFields>,
+) -> Result<Response, AppError> {
     m.require(Action::ManageMembers)?;
     match state.db.remove_member(m.partnership.id, id).await? {
-        MemberChange::Done if id == m.membership.id => Ok(redirect_with_flash("/partnerships", "You have left the partnership.")),
-        MemberChange::Done => Ok(redirect_with_flash(&people_url(&m), "They have been removed from the partnership.")),
+        MemberChange::Done if id == m.membership.id => Ok(redirect_with_flash(
+            "/partnerships",
+            "You have left the partnership.",
+        )),
+        MemberChange::Done => Ok(redirect_with_flash(
+            &people_url(&m),
+            "They have been removed from the partnership.",
+        )),
         MemberChange::LastLead => Ok(last_lead_message(&m)),
         MemberChange::NotFound => Err(AppError::NotFound),
     }
 }
 
-async fn leave(State(state): State<AppState>, m: Member, SafeForm(_): SafeForm<NoFields>) -> Result<Response, AppError> {
+async fn leave(
+    State(state): State<AppState>,
+    m: Member,
+    SafeForm(_): SafeForm<NoFields>,
+) -> Result<Response, AppError> {
     m.require(Action::Leave)?;
-    match state.db.remove_member(m.partnership.id, m.membership.id).await? {
+    match state
+        .db
+        .remove_member(m.partnership.id, m.membership.id)
+        .await?
+    {
         MemberChange::Done => {
-            tracing::info!(partnership_id = m.partnership.id, user_id = m.user.id, "left partnership");
-            Ok(redirect_with_flash("/partnerships", &format!("You have left {}.", m.partnership.name)))
+            tracing::info!(
+                partnership_id = m.partnership.id,
+                user_id = m.user.id,
+                "left partnership"
+            );
+            Ok(redirect_with_flash(
+                "/partnerships",
+                &format!("You have left {}.", m.partnership.name),
+            ))
         }
         MemberChange::LastLead => Ok(redirect_with_flash(
             &people_url(&m),
@@ -310,7 +419,7 @@ struct InvitePage {
     token: String,
     partnership: String,
     organisation: String,
-    role: &'static str,
+    role_phrase: &'static str,
     role_explain: &'static str,
     invited_by: String,
     errors: Errors,
@@ -334,13 +443,20 @@ fn invite_gone(ctx: &RequestCtx) -> Result<Response, AppError> {
     )
 }
 
-fn invite_view(ctx: &RequestCtx, token: &str, i: &Invite, errors: Errors, email: String, display_name: String) -> InvitePage {
+fn invite_view(
+    ctx: &RequestCtx,
+    token: &str,
+    i: &Invite,
+    errors: Errors,
+    email: String,
+    display_name: String,
+) -> InvitePage {
     InvitePage {
         c: ctx.page(&format!("Join {}", i.partnership_name)),
         token: token.to_string(),
         partnership: i.partnership_name.clone(),
         organisation: i.organisation_name.clone(),
-        role: i.role.label(),
+        role_phrase: i.role.with_article(),
         role_explain: i.role.explain(),
         invited_by: i.created_by_name.clone(),
         errors,
@@ -349,9 +465,24 @@ fn invite_view(ctx: &RequestCtx, token: &str, i: &Invite, errors: Errors, email:
     }
 }
 
-async fn invite_page(State(state): State<AppState>, Ctx(ctx): Ctx, Path(token): Path<String>) -> Result<Response, AppError> {
-    match state.db.invite_by_token(&security::token_hash(&token)).await? {
-        Some(i) if invite_is_open(&i) => render(&invite_view(&ctx, &token, &i, Errors::default(), String::new(), String::new())),
+async fn invite_page(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    match state
+        .db
+        .invite_by_token(&security::token_hash(&token))
+        .await?
+    {
+        Some(i) if invite_is_open(&i) => render(&invite_view(
+            &ctx,
+            &token,
+            &i,
+            Errors::default(),
+            String::new(),
+            String::new(),
+        )),
         _ => invite_gone(&ctx),
     }
 }
@@ -365,25 +496,53 @@ pub struct JoinForm {
     confirm: String,
 }
 
-async fn accept_invite(State(state): State<AppState>, Ctx(ctx): Ctx, Path(token): Path<String>, SafeForm(f): SafeForm<JoinForm>) -> Result<Response, AppError> {
+async fn accept_invite(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(token): Path<String>,
+    SafeForm(f): SafeForm<JoinForm>,
+) -> Result<Response, AppError> {
     let token_hash = security::token_hash(&token);
-    let Some(invite) = state.db.invite_by_token(&token_hash).await?.filter(invite_is_open) else {
+    let Some(invite) = state
+        .db
+        .invite_by_token(&token_hash)
+        .await?
+        .filter(invite_is_open)
+    else {
         return invite_gone(&ctx);
     };
     let joiner = match &ctx.user {
         Some(u) => Joiner::Existing(u.id),
         None => {
             let mut errors = Errors::default();
-            let (email, display_name) = check_new_account(&f.email, &f.display_name, &f.password, &f.confirm, &mut errors);
+            let (email, display_name) = check_new_account(
+                &f.email,
+                &f.display_name,
+                &f.password,
+                &f.confirm,
+                &mut errors,
+            );
             if !errors.is_empty() {
-                return render_status(StatusCode::UNPROCESSABLE_ENTITY, &invite_view(&ctx, &token, &invite, errors, f.email, f.display_name));
+                return render_status(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &invite_view(&ctx, &token, &invite, errors, f.email, f.display_name),
+                );
             }
-            Joiner::New(NewUser { email, display_name, password_hash: hash(f.password.clone()).await?, is_admin: false })
+            Joiner::New(NewUser {
+                email,
+                display_name,
+                password_hash: hash(f.password.clone()).await?,
+                is_admin: false,
+            })
         }
     };
     match state.db.accept_invite(&token_hash, &joiner, now()).await? {
         AcceptInvite::Joined { user_id, slug } => {
-            tracing::info!(partnership_id = invite.partnership_id, user_id, "invitation accepted");
+            tracing::info!(
+                partnership_id = invite.partnership_id,
+                user_id,
+                "invitation accepted"
+            );
             let to = format!("/p/{slug}");
             let msg = format!("Welcome to {}.", invite.partnership_name);
             match joiner {
@@ -398,7 +557,10 @@ async fn accept_invite(State(state): State<AppState>, Ctx(ctx): Ctx, Path(token)
         AcceptInvite::EmailTaken => {
             let mut errors = Errors::default();
             errors.add("email", "There is already an account with this email address. Sign in first, then open the invitation link again");
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &invite_view(&ctx, &token, &invite, errors, f.email, f.display_name))
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &invite_view(&ctx, &token, &invite, errors, f.email, f.display_name),
+            )
         }
         AcceptInvite::NotValid => invite_gone(&ctx),
     }

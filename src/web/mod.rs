@@ -47,7 +47,10 @@ pub struct Routes {
 
 impl Routes {
     fn new() -> Self {
-        Routes { router: Router::new(), list: Vec::new() }
+        Routes {
+            router: Router::new(),
+            list: Vec::new(),
+        }
     }
 
     fn add(mut self, method: Method, path: &'static str, mr: MethodRouter<AppState>) -> Self {
@@ -104,7 +107,10 @@ pub struct PageCtx {
 impl PageCtx {
     /// For error pages rendered without a request at hand.
     pub fn bare(title: &str) -> Self {
-        PageCtx { title: title.to_string(), ..Default::default() }
+        PageCtx {
+            title: title.to_string(),
+            ..Default::default()
+        }
     }
 
     /// The page title as the browser tab shows it.
@@ -128,14 +134,21 @@ pub fn render<T: Template>(t: &T) -> Result<Response, AppError> {
 }
 
 /// Render with a status other than 200 (e.g. 422 for a form with errors).
-pub fn render_status<T: Template>(status: axum::http::StatusCode, t: &T) -> Result<Response, AppError> {
+pub fn render_status<T: Template>(
+    status: axum::http::StatusCode,
+    t: &T,
+) -> Result<Response, AppError> {
     Ok((status, Html(t.render()?)).into_response())
 }
 
 /// Redirect after a successful POST, leaving a message for the next page.
 pub fn redirect_with_flash(to: &str, message: &str) -> Response {
     let mut resp = Redirect::to(to).into_response();
-    let cookie = format!("{}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=120", extract::FLASH_COOKIE, urlencode(message));
+    let cookie = format!(
+        "{}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=120",
+        extract::FLASH_COOKIE,
+        urlencode(message)
+    );
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -150,7 +163,9 @@ pub fn urlencode(s: &str) -> String {
 /// Only follow `next=` to our own pages.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_string(),
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+            n.to_string()
+        }
         _ => "/partnerships".to_string(),
     }
 }
@@ -180,7 +195,10 @@ impl Errors {
 
     /// The message for one field.
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+        self.0
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
     }
 
     /// Does `field` have an error?

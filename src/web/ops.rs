@@ -36,8 +36,18 @@ pub async fn static_file(Path(path): Path<String>, req: Request) -> Response {
     };
     let etag = format!("\"{}\"", &hex(&file.metadata.sha256_hash())[..16]);
     let cache = HeaderValue::from_static("public, max-age=86400");
-    if req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
-        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)], [(header::CACHE_CONTROL, cache)]).into_response();
+    if req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag.as_str())
+    {
+        return (
+            StatusCode::NOT_MODIFIED,
+            [(header::ETAG, etag)],
+            [(header::CACHE_CONTROL, cache)],
+        )
+            .into_response();
     }
     let mime = file.metadata.mimetype().to_string();
     (
@@ -73,7 +83,11 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     set(h, "x-content-type-options", "nosniff");
     set(h, "x-frame-options", "DENY");
     set(h, "referrer-policy", "same-origin");
-    set(h, "permissions-policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()");
+    set(
+        h,
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+    );
     set(h, "cross-origin-opener-policy", "same-origin");
     if !h.contains_key(header::CACHE_CONTROL) {
         // Pages show private data; shared computers must not keep them.

@@ -9,7 +9,9 @@ use serde::Deserialize;
 use super::extract::{Member, SafeForm, SignedIn};
 use super::{AppState, Errors, PageCtx, Routes, redirect_with_flash, render, render_status};
 use crate::db::CreatePartnership;
-use crate::domain::model::{MyPartnership, NewPartnership, ORG_KINDS, Organisation, org_kind_label};
+use crate::domain::model::{
+    MyPartnership, NewPartnership, ORG_KINDS, Organisation, org_kind_label,
+};
 use crate::domain::roles::{Action, can};
 use crate::domain::{now, validate};
 use crate::error::AppError;
@@ -30,9 +32,15 @@ struct MinePage {
     partnerships: Vec<MyPartnership>,
 }
 
-async fn mine(State(state): State<AppState>, SignedIn { user, ctx }: SignedIn) -> Result<Response, AppError> {
+async fn mine(
+    State(state): State<AppState>,
+    SignedIn { user, ctx }: SignedIn,
+) -> Result<Response, AppError> {
     let partnerships = state.db.my_partnerships(user.id).await?;
-    render(&MinePage { c: ctx.page("Your partnerships"), partnerships })
+    render(&MinePage {
+        c: ctx.page("Your partnerships"),
+        partnerships,
+    })
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -56,13 +64,26 @@ struct NewPage {
 }
 
 async fn new_page(SignedIn { ctx, .. }: SignedIn) -> Result<Response, AppError> {
-    render(&NewPage { c: ctx.page("Start a partnership"), errors: Errors::default(), f: NewForm::default(), kinds: ORG_KINDS })
+    render(&NewPage {
+        c: ctx.page("Start a partnership"),
+        errors: Errors::default(),
+        f: NewForm::default(),
+        kinds: ORG_KINDS,
+    })
 }
 
-async fn create(State(state): State<AppState>, SignedIn { user, ctx }: SignedIn, SafeForm(f): SafeForm<NewForm>) -> Result<Response, AppError> {
+async fn create(
+    State(state): State<AppState>,
+    SignedIn { user, ctx }: SignedIn,
+    SafeForm(f): SafeForm<NewForm>,
+) -> Result<Response, AppError> {
     let mut errors = Errors::default();
     let name = errors.check("name", validate::partnership_name(&f.name));
-    let slug_input = if f.slug.trim().is_empty() { validate::suggest_slug(&f.name) } else { f.slug.clone() };
+    let slug_input = if f.slug.trim().is_empty() {
+        validate::suggest_slug(&f.name)
+    } else {
+        f.slug.clone()
+    };
     let slug = if name.is_empty() && f.slug.trim().is_empty() {
         String::new()
     } else {
@@ -70,22 +91,49 @@ async fn create(State(state): State<AppState>, SignedIn { user, ctx }: SignedIn,
     };
     let aim = errors.check("aim", validate::aim(&f.aim));
     let description = errors.check("description", validate::description(&f.description));
-    let organisation_name = errors.check("organisation_name", validate::organisation_name(&f.organisation_name));
-    let organisation_kind = errors.check("organisation_kind", validate::organisation_kind(&f.organisation_kind));
+    let organisation_name = errors.check(
+        "organisation_name",
+        validate::organisation_name(&f.organisation_name),
+    );
+    let organisation_kind = errors.check(
+        "organisation_kind",
+        validate::organisation_kind(&f.organisation_kind),
+    );
     let again = |errors: Errors, f: NewForm| {
-        render_status(StatusCode::UNPROCESSABLE_ENTITY, &NewPage { c: ctx.page("Start a partnership"), errors, f, kinds: ORG_KINDS })
+        render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &NewPage {
+                c: ctx.page("Start a partnership"),
+                errors,
+                f,
+                kinds: ORG_KINDS,
+            },
+        )
     };
     if !errors.is_empty() {
         return again(errors, f);
     }
-    let new = NewPartnership { slug, name, aim, description, organisation_name, organisation_kind };
+    let new = NewPartnership {
+        slug,
+        name,
+        aim,
+        description,
+        organisation_name,
+        organisation_kind,
+    };
     match state.db.create_partnership(&new, user.id, now()).await? {
         CreatePartnership::Created(p) => {
             tracing::info!(partnership_id = p.id, by = user.id, "partnership created");
-            Ok(redirect_with_flash(&format!("/p/{}", p.slug), "Your partnership is ready. Next, add the other organisations and invite people."))
+            Ok(redirect_with_flash(
+                &format!("/p/{}", p.slug),
+                "Your partnership is ready. Next, add the other organisations and invite people.",
+            ))
         }
         CreatePartnership::SlugTaken => {
-            errors.add("slug", "Another partnership already uses this web address. Try adding your area or a year");
+            errors.add(
+                "slug",
+                "Another partnership already uses this web address. Try adding your area or a year",
+            );
             let mut f = f;
             f.slug = slug_input;
             again(errors, f)
@@ -108,7 +156,7 @@ struct HomePage {
     name: String,
     aim: String,
     description: String,
-    role: &'static str,
+    role_phrase: &'static str,
     member_count: usize,
     groups: Vec<OrgGroup>,
     can_manage: bool,
@@ -116,7 +164,10 @@ struct HomePage {
 }
 
 /// Organisations with their members, in order (organisations without members included).
-pub fn group_members(orgs: &[Organisation], members: &[crate::domain::model::Member]) -> Vec<OrgGroup> {
+pub fn group_members(
+    orgs: &[Organisation],
+    members: &[crate::domain::model::Member],
+) -> Vec<OrgGroup> {
     orgs.iter()
         .map(|o| OrgGroup {
             name: o.name.clone(),
@@ -140,7 +191,7 @@ async fn home(State(state): State<AppState>, m: Member) -> Result<Response, AppE
         name: m.partnership.name.clone(),
         aim: m.partnership.aim.clone(),
         description: m.partnership.description.clone(),
-        role: m.role().label(),
+        role_phrase: m.role().with_article(),
         member_count: members.len(),
         groups: group_members(&orgs, &members),
         can_manage: can(m.role(), Action::ManageInvites),
@@ -167,11 +218,24 @@ struct SettingsPage {
 
 async fn settings_page(m: Member) -> Result<Response, AppError> {
     m.require(Action::EditDetails)?;
-    let f = SettingsForm { name: m.partnership.name.clone(), aim: m.partnership.aim.clone(), description: m.partnership.description.clone() };
-    render(&SettingsPage { c: m.page("Partnership details"), slug: m.partnership.slug.clone(), errors: Errors::default(), f })
+    let f = SettingsForm {
+        name: m.partnership.name.clone(),
+        aim: m.partnership.aim.clone(),
+        description: m.partnership.description.clone(),
+    };
+    render(&SettingsPage {
+        c: m.page("Partnership details"),
+        slug: m.partnership.slug.clone(),
+        errors: Errors::default(),
+        f,
+    })
 }
 
-async fn save_settings(State(state): State<AppState>, m: Member, SafeForm(f): SafeForm<SettingsForm>) -> Result<Response, AppError> {
+async fn save_settings(
+    State(state): State<AppState>,
+    m: Member,
+    SafeForm(f): SafeForm<SettingsForm>,
+) -> Result<Response, AppError> {
     m.require(Action::EditDetails)?;
     let mut errors = Errors::default();
     let name = errors.check("name", validate::partnership_name(&f.name));
@@ -180,9 +244,20 @@ async fn save_settings(State(state): State<AppState>, m: Member, SafeForm(f): Sa
     if !errors.is_empty() {
         return render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &SettingsPage { c: m.page("Partnership details"), slug: m.partnership.slug.clone(), errors, f },
+            &SettingsPage {
+                c: m.page("Partnership details"),
+                slug: m.partnership.slug.clone(),
+                errors,
+                f,
+            },
         );
     }
-    state.db.update_partnership(m.partnership.id, &name, &aim, &description, now()).await?;
-    Ok(redirect_with_flash(&format!("/p/{}", m.partnership.slug), "The partnership's details have been saved."))
+    state
+        .db
+        .update_partnership(m.partnership.id, &name, &aim, &description, now())
+        .await?;
+    Ok(redirect_with_flash(
+        &format!("/p/{}", m.partnership.slug),
+        "The partnership's details have been saved.",
+    ))
 }

@@ -1,0 +1,205 @@
+// Browser tests: a real `tandem serve` on a free port, driven by Debian's Chromium
+// through playwright-core; axe-core must find no WCAG 2.2 AA violations on any page.
+// Screenshots go to e2e/artifacts/ (kept by CI as test artefacts).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { chromium } from "playwright-core";
+import AxeBuilder from "@axe-core/playwright";
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+const binary = process.env.TANDEM_BIN || path.join(here, "..", "target", "debug", "tandem");
+const engine = process.env.TANDEM_E2E_DATABASE_URL ? "postgres" : "sqlite";
+const shots = path.join(here, "artifacts", engine);
+mkdirSync(shots, { recursive: true });
+
+let server, base, setupLink, browser, dataDir;
+const logs = [];
+
+function startServer() {
+  dataDir = mkdtempSync(path.join(tmpdir(), "tandem-e2e-"));
+  const env = { ...process.env, TANDEM_LISTEN: "127.0.0.1:0", TANDEM_DATA_DIR: dataDir, RUST_LOG: "tandem=info" };
+  delete env.TANDEM_DATABASE_URL;
+  delete env.TANDEM_PUBLIC_URL;
+  if (process.env.TANDEM_E2E_DATABASE_URL) env.TANDEM_DATABASE_URL = process.env.TANDEM_E2E_DATABASE_URL;
+  server = spawn(binary, ["serve"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("server did not start:\n" + logs.join(""))), 30000);
+    const onData = (chunk) => {
+      const text = chunk.toString();
+      logs.push(text);
+      const all = logs.join("");
+      const listening = all.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      const link = all.match(/(http:\/\/127\.0\.0\.1:\d+\/setup\/[0-9a-f]{64})/);
+      if (listening && link) {
+        clearTimeout(timer);
+        base = listening[1];
+        setupLink = link[1];
+        resolve();
+      }
+    };
+    server.stdout.on("data", onData);
+    server.stderr.on("data", onData);
+    server.on("exit", (code) => reject(new Error(`server exited with ${code}:\n` + logs.join(""))));
+  });
+}
+
+before(async () => {
+  await startServer();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  if (server) {
+    server.kill("SIGTERM");
+    await new Promise((r) => server.once("exit", r));
+    assert.match(logs.join(""), /shutting down/, "graceful shutdown is logged");
+  }
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+let shotCount = 0;
+async function check(page, name) {
+  const results = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"])
+    .analyze();
+  shotCount += 1;
+  await page.screenshot({ path: path.join(shots, `${String(shotCount).padStart(2, "0")}-${name}.png`), fullPage: true });
+  const summary = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+  assert.deepEqual(summary, [], `axe found problems on ${name} (${page.url()})`);
+}
+
+async function newPage() {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  return context.newPage();
+}
+
+const PASSWORD = "harbour lantern meadow sparrow";
+
+test("a partnership from first run to a second member, in two browsers", async () => {
+  const lead = await newPage();
+
+  // First-run set-up.
+  await lead.goto(setupLink);
+  await check(lead, "setup");
+  await lead.getByLabel("Your name").fill("Morag Lead");
+  await lead.getByLabel("Email address").fill("morag@example.org");
+  await lead.getByLabel("Choose a password").fill("password");
+  await lead.getByLabel("Type the password again").fill("password");
+  await lead.getByRole("button", { name: "Create administrator account" }).click();
+  await lead.getByText("There is a problem").waitFor();
+  assert.equal(await lead.getByLabel("Email address").inputValue(), "morag@example.org", "input is kept");
+  await check(lead, "setup-errors");
+  await lead.getByLabel("Choose a password").fill(PASSWORD);
+  await lead.getByLabel("Type the password again").fill(PASSWORD);
+  await lead.getByRole("button", { name: "Create administrator account" }).click();
+  await lead.getByRole("heading", { name: "Your partnerships" }).waitFor();
+  await check(lead, "my-partnerships-empty");
+
+  // The set-up link is spent.
+  const again = await newPage();
+  const resp = await again.goto(setupLink);
+  assert.equal(resp.status(), 410);
+  await check(again, "setup-link-used");
+
+  // Sign out, wrong password, sign in.
+  await lead.getByRole("button", { name: "Sign out" }).click();
+  await lead.getByRole("heading", { name: "Sign in" }).waitFor();
+  await lead.getByLabel("Email address").fill("morag@example.org");
+  await lead.getByLabel("Password").fill("not my password");
+  await lead.getByRole("button", { name: "Sign in" }).click();
+  await lead.getByText("The email address or password is not right").first().waitFor();
+  await check(lead, "sign-in-error");
+  await lead.getByLabel("Password").fill(PASSWORD);
+  await lead.getByRole("button", { name: "Sign in" }).click();
+  await lead.getByRole("heading", { name: "Your partnerships" }).waitFor();
+
+  // Start a partnership (first with a mistake).
+  await lead.getByRole("link", { name: "Start a partnership" }).click();
+  await lead.getByLabel("Partnership name").fill("Kilmarnock Carers Partnership");
+  await lead.getByRole("button", { name: "Create partnership" }).click();
+  await lead.getByText("There is a problem").waitFor();
+  await check(lead, "new-partnership-errors");
+  await lead.getByLabel("Shared aim").fill("Unpaid carers in Kilmarnock find the right support before they reach crisis.");
+  await lead.getByLabel("Organisation name").fill("East Ayrshire Council");
+  await lead.getByLabel("Kind of organisation").selectOption("council");
+  await lead.getByRole("button", { name: "Create partnership" }).click();
+  await lead.getByRole("heading", { name: "Kilmarnock Carers Partnership" }).waitFor();
+  assert.match(lead.url(), /\/p\/kilmarnock-carers-partnership$/);
+  await check(lead, "partnership-home");
+
+  // Add an organisation and invite someone from it.
+  await lead.getByRole("link", { name: "Manage people, organisations and invitations" }).click();
+  await lead.getByLabel("Organisation name").fill("Ayrshire Carers Centre");
+  await lead.getByLabel("Kind of organisation").selectOption("charity");
+  await lead.getByRole("button", { name: "Add organisation" }).click();
+  await lead.getByText("Ayrshire Carers Centre has been added.").waitFor();
+  await check(lead, "people");
+  await lead.getByLabel("Their organisation").selectOption({ label: "Ayrshire Carers Centre" });
+  await lead.getByLabel("Member", { exact: true }).check();
+  await lead.getByLabel("Who is it for? (optional)").fill("Jamie");
+  await lead.getByRole("button", { name: "Make invitation link" }).click();
+  await lead.getByRole("heading", { name: "Invitation link ready" }).waitFor();
+  await check(lead, "invite-link");
+  const link = await lead.getByLabel("Invitation link").inputValue();
+  assert.match(link, /\/invite\/[0-9a-f]{64}$/);
+
+  // A second person accepts in their own browser.
+  const jamie = await newPage();
+  await jamie.goto(link);
+  await check(jamie, "invite-accept");
+  await jamie.getByLabel("Your name").fill("Jamie Member");
+  await jamie.getByLabel("Email address").fill("jamie@example.org");
+  await jamie.getByLabel("Choose a password").fill("sunflower teapot glacier umbrella");
+  await jamie.getByLabel("Type the password again").fill("sunflower teapot glacier umbrella");
+  await jamie.getByRole("button", { name: "Create account and join" }).click();
+  await jamie.getByText("Welcome to Kilmarnock Carers Partnership.").waitFor();
+  await check(jamie, "member-home");
+  assert.match(await jamie.locator("main").innerText(), /You are a member/);
+
+  // The lead makes Jamie an observer.
+  await lead.goto(base + "/p/kilmarnock-carers-partnership/people");
+  await lead.getByLabel("Role for Jamie Member").selectOption("observer");
+  await lead.getByRole("button", { name: "Save changes for Jamie Member" }).click();
+  await lead.getByText("The change has been saved.").waitFor();
+  await jamie.reload();
+  assert.match(await jamie.locator("main").innerText(), /You are an observer/);
+
+  // The account and admin pages, and a missing page.
+  await lead.goto(base + "/account");
+  await check(lead, "account");
+  await lead.goto(base + "/admin/users");
+  await lead.getByRole("heading", { name: "Accounts" }).waitFor();
+  await check(lead, "admin-accounts");
+  const missing = await jamie.goto(base + "/p/no-such-place");
+  assert.equal(missing.status(), 404);
+  await check(jamie, "not-found");
+
+  // Works without JavaScript too: sign out from a JS-less browser.
+  await jamie.getByRole("button", { name: "Sign out" }).click();
+  await jamie.getByRole("heading", { name: "Sign in" }).waitFor();
+  await check(jamie, "signed-out");
+  const after = await jamie.goto(base + "/p/kilmarnock-carers-partnership");
+  assert.match(after.url(), /\/login\?next=/);
+});
+
+test("pages work with JavaScript turned off", async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(base + "/login");
+  await page.getByLabel("Email address").fill("morag@example.org");
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Your partnerships" }).waitFor();
+  await page.getByRole("link", { name: "Kilmarnock Carers Partnership" }).click();
+  await page.getByRole("heading", { name: "Kilmarnock Carers Partnership" }).waitFor();
+  await context.close();
+});

@@ -1,0 +1,517 @@
+//! The authorisation matrix: every route × {anonymous, outsider, observer, member,
+//! lead, site admin} × {own partnership, other partnership}. A route that exists but is
+//! missing here fails the test, so new routes must declare who may use them.
+//!
+//! Codes, one per actor in the order above:
+//!   L = sent to sign in   N = 404   F = 403   G = 410 (dead link)
+//!   Y = allowed (any 2xx, 422 for a form it could not accept, or a redirect not to sign-in)
+//! For routes inside a partnership, the same request against another partnership must
+//! give L for anonymous visitors and N for everyone else, and a lead of one partnership
+//! naming another partnership's record by id gets N.
+
+use std::collections::BTreeSet;
+
+use axum::http::StatusCode;
+use tandem::db::Joiner;
+use tandem::domain::model::{Id, NewInvite, NewPartnership, TokenKind};
+use tandem::domain::now;
+use tandem::domain::roles::Role;
+use tandem::security;
+
+use crate::both_engines;
+use crate::helpers::{Client, PASSWORD, TestApp};
+
+const ACTORS: [&str; 6] = [
+    "anonymous",
+    "outsider",
+    "observer",
+    "member",
+    "lead",
+    "site admin",
+];
+
+/// (method, route, expected per actor for the own partnership, form fields)
+/// Fields may use {n} (actor index), {org} (an organisation of the partnership addressed).
+/// Form fields sent with a request.
+type Fields = &'static [(&'static str, &'static str)];
+
+const MATRIX: &[(&str, &str, &str, Fields)] = &[
+    ("GET", "/", "YYYYYY", &[]),
+    ("GET", "/login", "YYYYYY", &[]),
+    (
+        "POST",
+        "/login",
+        "YYYYYY",
+        &[("email", "target@w.test"), ("password", PASSWORD)],
+    ),
+    ("POST", "/logout", "YYYYYY", &[]),
+    ("GET", "/setup/{token}", "GGGGGG", &[]),
+    (
+        "POST",
+        "/setup/{token}",
+        "GGGGGG",
+        &[
+            ("display_name", "Eve"),
+            ("email", "eve{n}@w.test"),
+            ("password", PASSWORD),
+            ("confirm", PASSWORD),
+        ],
+    ),
+    ("GET", "/reset/{token}", "YYYYYY", &[]),
+    (
+        "POST",
+        "/reset/{token}",
+        "YYYYYY",
+        &[
+            ("password", "granite pelican saffron lamp"),
+            ("confirm", "granite pelican saffron lamp"),
+        ],
+    ),
+    ("GET", "/account", "LYYYYY", &[]),
+    (
+        "POST",
+        "/account/name",
+        "LYYYYY",
+        &[("display_name", "Renamed")],
+    ),
+    (
+        "POST",
+        "/account/password",
+        "LYYYYY",
+        &[
+            ("current", "wrong"),
+            ("password", "granite pelican saffron lamp"),
+            ("confirm", "granite pelican saffron lamp"),
+        ],
+    ),
+    ("GET", "/admin/users", "LNNNNY", &[]),
+    (
+        "POST",
+        "/admin/users",
+        "LNNNNY",
+        &[
+            ("display_name", "New"),
+            ("email", "new{n}@w.test"),
+            ("password", PASSWORD),
+            ("confirm", PASSWORD),
+        ],
+    ),
+    ("POST", "/admin/users/{id}/disable", "LNNNNY", &[]),
+    ("POST", "/admin/users/{id}/enable", "LNNNNY", &[]),
+    ("POST", "/admin/users/{id}/reset-link", "LNNNNY", &[]),
+    ("GET", "/partnerships", "LYYYYY", &[]),
+    ("GET", "/partnerships/new", "LYYYYY", &[]),
+    (
+        "POST",
+        "/partnerships",
+        "LYYYYY",
+        &[
+            ("name", "Fresh"),
+            ("slug", "fresh-{n}"),
+            ("aim", "A fresh aim for a fresh group."),
+            ("organisation_name", "Org"),
+            ("organisation_kind", "other"),
+        ],
+    ),
+    ("GET", "/p/{slug}", "LNYYYN", &[]),
+    ("GET", "/p/{slug}/settings", "LNFFYN", &[]),
+    (
+        "POST",
+        "/p/{slug}/settings",
+        "LNFFYN",
+        &[
+            ("name", "Renamed partnership"),
+            ("aim", "A renamed aim for the test."),
+            ("description", ""),
+        ],
+    ),
+    ("GET", "/p/{slug}/people", "LNYYYN", &[]),
+    (
+        "POST",
+        "/p/{slug}/organisations",
+        "LNFFYN",
+        &[("name", "Added Org"), ("kind", "charity")],
+    ),
+    ("POST", "/p/{slug}/organisations/{id}/remove", "LNFFYN", &[]),
+    (
+        "POST",
+        "/p/{slug}/invites",
+        "LNFFYN",
+        &[
+            ("organisation_id", "{org}"),
+            ("role", "member"),
+            ("note", ""),
+        ],
+    ),
+    ("POST", "/p/{slug}/invites/{id}/revoke", "LNFFYN", &[]),
+    (
+        "POST",
+        "/p/{slug}/members/{id}",
+        "LNFFYN",
+        &[("role", "observer"), ("organisation_id", "{org}")],
+    ),
+    ("POST", "/p/{slug}/members/{id}/remove", "LNFFYN", &[]),
+    ("POST", "/p/{slug}/leave", "LNYYYN", &[]),
+    ("GET", "/invite/{token}", "YYYYYY", &[]),
+    (
+        "POST",
+        "/invite/{token}",
+        "YYYYYY",
+        &[
+            ("display_name", "Joiner"),
+            ("email", "joiner{n}@w.test"),
+            ("password", PASSWORD),
+            ("confirm", PASSWORD),
+        ],
+    ),
+];
+
+both_engines!(
+    every_route_is_in_the_matrix_and_enforced,
+    outsiders_cannot_tell_missing_from_private
+);
+
+/// Ids of one partnership's records.
+struct Side {
+    slug: String,
+    org: Id,
+    org_empty: Id,
+    invite: Id,
+    member: Id,
+}
+
+struct World {
+    own: Side,
+    other: Side,
+    target_user: Id,
+    /// Per-actor one-time tokens, so one actor using a link does not spoil it for the next.
+    reset_tokens: Vec<String>,
+    invite_tokens: Vec<String>,
+    setup_token: String,
+    actors: Vec<Client>,
+}
+
+async fn side(app: &TestApp, lead: Id, slug: &str, target: Id) -> Side {
+    let new = NewPartnership {
+        slug: slug.into(),
+        name: format!("Partnership {slug}"),
+        aim: "An aim for the matrix test.".into(),
+        description: String::new(),
+        organisation_name: "Home Org".into(),
+        organisation_kind: "charity".into(),
+    };
+    let tandem::db::CreatePartnership::Created(p) =
+        app.db.create_partnership(&new, lead, now()).await.unwrap()
+    else {
+        panic!("slug")
+    };
+    let orgs = app.db.organisations(p.id).await.unwrap();
+    let org = orgs[0].id;
+    let org_empty = app
+        .db
+        .add_organisation(p.id, "Empty Org", "other", now())
+        .await
+        .unwrap()
+        .unwrap();
+    let invite = make_invite(app, p.id, org, lead, Role::Member).await.0;
+    join(app, p.id, org, lead, target, Role::Member).await;
+    let member = app.db.membership(slug, target).await.unwrap().unwrap().1.id;
+    Side {
+        slug: slug.into(),
+        org,
+        org_empty,
+        invite,
+        member,
+    }
+}
+
+async fn make_invite(app: &TestApp, pid: Id, org: Id, by: Id, role: Role) -> (Id, String) {
+    let token = security::new_token();
+    let id = app
+        .db
+        .create_invite(
+            &NewInvite {
+                partnership_id: pid,
+                organisation_id: org,
+                role,
+                note: String::new(),
+                token_hash: security::token_hash(&token),
+                created_by: by,
+                expires_at: now() + 86400,
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+    (id, token)
+}
+
+async fn join(app: &TestApp, pid: Id, org: Id, lead: Id, user: Id, role: Role) {
+    let (_, token) = make_invite(app, pid, org, lead, role).await;
+    let r = app
+        .db
+        .accept_invite(
+            &security::token_hash(&token),
+            &Joiner::Existing(user),
+            now(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(r, tandem::db::AcceptInvite::Joined { .. }),
+        "{r:?}"
+    );
+}
+
+async fn world(app: &TestApp, n: usize) -> World {
+    let u = |who: &str| format!("{who}{n}@w.test");
+    let admin = app.user(&u("admin"), "Admin", true).await;
+    let outsider = app.user(&u("outsider"), "Outsider", false).await;
+    let observer = app.user(&u("observer"), "Observer", false).await;
+    let member = app.user(&u("member"), "Member", false).await;
+    let lead = app.user(&u("lead"), "Lead", false).await;
+    let target = if n == 0 {
+        app.user("target@w.test", "Target", false).await
+    } else {
+        app.user(&u("target"), "Target", false).await
+    };
+    let lead2 = app.user(&u("lead-other"), "Other Lead", false).await;
+    let target2 = app.user(&u("target-other"), "Other Target", false).await;
+
+    let own = side(app, lead, &format!("own-{n}"), target).await;
+    let other = side(app, lead2, &format!("other-{n}"), target2).await;
+    let own_pid = app.partnership_id(&own.slug, lead).await;
+    join(app, own_pid, own.org, lead, observer, Role::Observer).await;
+    join(app, own_pid, own.org, lead, member, Role::Member).await;
+
+    let mut reset_tokens = Vec::new();
+    let mut invite_tokens = Vec::new();
+    for _ in ACTORS {
+        let t = security::new_token();
+        app.db
+            .create_token(
+                &security::token_hash(&t),
+                TokenKind::PasswordReset,
+                Some(target),
+                now(),
+                now() + 3600,
+            )
+            .await
+            .unwrap();
+        reset_tokens.push(t);
+        invite_tokens.push(
+            make_invite(app, own_pid, own.org, lead, Role::Member)
+                .await
+                .1,
+        );
+    }
+    // A set-up link exists, but an admin does too, so it must not work.
+    let setup_token = security::new_token();
+    app.db
+        .create_token(
+            &security::token_hash(&setup_token),
+            TokenKind::Setup,
+            None,
+            now(),
+            now() + 3600,
+        )
+        .await
+        .unwrap();
+
+    let mut actors = vec![app.client()];
+    for id in [outsider, observer, member, lead, admin] {
+        actors.push(app.signed_in(id).await);
+    }
+    World {
+        own,
+        other,
+        target_user: target,
+        reset_tokens,
+        invite_tokens,
+        setup_token,
+        actors,
+    }
+}
+
+fn fill(template: &str, side: &Side, w: &World, actor: usize) -> String {
+    // `{id}` means the record the route is about, named by the segment before it.
+    let id = if template.contains("/admin/users/{id}") {
+        w.target_user
+    } else if template.contains("/organisations/{id}") {
+        side.org_empty
+    } else if template.contains("/invites/{id}") {
+        side.invite
+    } else {
+        side.member
+    };
+    template
+        .replace("{id}", &id.to_string())
+        .replace("{slug}", &side.slug)
+        .replace("{org_empty}", &side.org_empty.to_string())
+        .replace("{org}", &side.org.to_string())
+        .replace("{invite}", &side.invite.to_string())
+        .replace("{member}", &side.member.to_string())
+        .replace("{user}", &w.target_user.to_string())
+        .replace("{n}", &actor.to_string())
+}
+
+fn token_for(route: &str, w: &World, actor: usize) -> String {
+    if route.starts_with("/reset/") {
+        w.reset_tokens[actor].clone()
+    } else if route.starts_with("/invite/") {
+        w.invite_tokens[actor].clone()
+    } else {
+        w.setup_token.clone()
+    }
+}
+
+async fn send(
+    c: &mut Client,
+    method: &str,
+    path: &str,
+    fields: &[(String, String)],
+) -> crate::helpers::Resp {
+    if method == "GET" {
+        c.get(path).await
+    } else {
+        let f: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        c.post(path, &f).await
+    }
+}
+
+#[track_caller]
+fn check(code: char, r: &crate::helpers::Resp, what: &str) {
+    let to_login = r.status == StatusCode::SEE_OTHER && r.location().starts_with("/login?next=");
+    let ok = match code {
+        'L' => to_login,
+        'N' => r.status == StatusCode::NOT_FOUND,
+        'F' => r.status == StatusCode::FORBIDDEN,
+        'G' => r.status == StatusCode::GONE,
+        'Y' => {
+            !to_login
+                && (r.status.is_success()
+                    || r.status.is_redirection()
+                    || r.status == StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        _ => unreachable!(),
+    };
+    assert!(
+        ok,
+        "{what}: expected {code}, got {} (location {:?})\n{}",
+        r.status,
+        r.location(),
+        &r.body[..r.body.len().min(600)]
+    );
+}
+
+async fn every_route_is_in_the_matrix_and_enforced(app: TestApp) {
+    // 1. The matrix names exactly the routes the app has.
+    let (_, routes) = tandem::web::app_routes();
+    let actual: BTreeSet<(String, String)> = routes
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    let declared: BTreeSet<(String, String)> = MATRIX
+        .iter()
+        .map(|(m, p, _, _)| (m.to_string(), p.to_string()))
+        .collect();
+    let missing: Vec<_> = actual.difference(&declared).collect();
+    let stale: Vec<_> = declared.difference(&actual).collect();
+    assert!(
+        missing.is_empty(),
+        "routes missing from the authorisation matrix: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "matrix rows for routes that no longer exist: {stale:?}"
+    );
+
+    // 2. Each route, in a fresh world, for each actor.
+    for (i, (method, route, own_codes, fields)) in MATRIX.iter().enumerate() {
+        let mut w = world(&app, i).await;
+        let in_partnership = route.contains("{slug}");
+        for (a, code) in own_codes.chars().enumerate() {
+            let token = token_for(route, &w, a);
+            let route = route.replace("{token}", &token);
+            let body = |side: &Side, w: &World| -> Vec<(String, String)> {
+                fields
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), fill(v, side, w, a)))
+                    .collect()
+            };
+            if in_partnership {
+                // Another partnership: only its own members could tell it exists.
+                let path = fill(&route, &w.other, &w, a);
+                let fb = body(&w.other, &w);
+                let r = send(&mut w.actors[a], method, &path, &fb).await;
+                let expected = if a == 0 { 'L' } else { 'N' };
+                check(
+                    expected,
+                    &r,
+                    &format!("{method} {path} as {} (other partnership)", ACTORS[a]),
+                );
+                // Own partnership in the address, but another partnership's record by id.
+                if ACTORS[a] == "lead" && route.contains("{id}") {
+                    let hybrid = Side {
+                        slug: w.own.slug.clone(),
+                        org: w.own.org,
+                        org_empty: w.other.org_empty,
+                        invite: w.other.invite,
+                        member: w.other.member,
+                    };
+                    let path = fill(&route, &hybrid, &w, a);
+                    let fb = body(&hybrid, &w);
+                    let r = send(&mut w.actors[a], method, &path, &fb).await;
+                    check(
+                        'N',
+                        &r,
+                        &format!("{method} {path} as lead naming another partnership's record"),
+                    );
+                }
+            }
+            let path = fill(&route, &w.own, &w, a);
+            let fb = body(&w.own, &w);
+            let r = send(&mut w.actors[a], method, &path, &fb).await;
+            check(code, &r, &format!("{method} {path} as {}", ACTORS[a]));
+        }
+        // 3. Every form refuses a request without a CSRF token (lead, own partnership).
+        if *method == "POST" {
+            // Ask as someone the route lets in, so the refusal is the CSRF check's.
+            let who = own_codes.rfind('Y').unwrap_or(0);
+            let mut w = world(&app, 1000 + i).await;
+            let path = fill(
+                &route.replace("{token}", &token_for(route, &w, who)),
+                &w.own,
+                &w,
+                who,
+            );
+            let r = w.actors[who].post_raw(&path, &[("x", "y")]).await;
+            assert_eq!(
+                r.status,
+                StatusCode::FORBIDDEN,
+                "POST {path} without CSRF token must be refused"
+            );
+        }
+    }
+}
+
+async fn outsiders_cannot_tell_missing_from_private(app: TestApp) {
+    let w = world(&app, 0).await;
+    let mut outsider = w.actors.into_iter().nth(1).unwrap();
+    for suffix in ["", "/people", "/settings"] {
+        let private = outsider.get(&format!("/p/{}{suffix}", w.own.slug)).await;
+        let missing = outsider
+            .get(&format!("/p/no-such-partnership{suffix}"))
+            .await;
+        assert_eq!(private.status, StatusCode::NOT_FOUND);
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            private.body, missing.body,
+            "the two 404 pages must be identical"
+        );
+        assert!(!private.body.contains("Partnership own-0"));
+    }
+}

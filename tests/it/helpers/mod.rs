@@ -1,0 +1,344 @@
+//! `TestApp`: the real router on a fresh database (a temp SQLite file, or a fresh
+//! PostgreSQL schema), driven in-process; `Client`: keeps cookies like a browser.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::connect_info::MockConnectInfo;
+use axum::http::{Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+use tandem::config::Settings;
+use tandem::db::{CreateUser, Database, Engine};
+use tandem::domain::model::{Id, NewUser};
+use tandem::domain::now;
+use tandem::security;
+use tandem::web::AppState;
+
+/// The password every helper-made account has.
+pub const PASSWORD: &str = "otter kettle lantern violet";
+
+fn password_hash() -> String {
+    static H: OnceLock<String> = OnceLock::new();
+    H.get_or_init(|| security::hash_password(PASSWORD).unwrap())
+        .clone()
+}
+
+/// Where the PostgreSQL tests connect (a fresh schema is made inside it per test).
+pub fn postgres_base_url() -> String {
+    std::env::var("TANDEM_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+pub struct TestApp {
+    pub engine: Engine,
+    pub db: Arc<dyn Database>,
+    pub state: AppState,
+    pub router: Router,
+    pub public_url: String,
+    _dir: Option<TempDir>,
+}
+
+/// A temp folder removed on drop.
+pub struct TempDir(pub std::path::PathBuf);
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(engine: Engine) -> TestApp {
+        Self::spawn_with(engine, |_| {}).await
+    }
+
+    pub async fn spawn_with(engine: Engine, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        let unique = uuid::Uuid::new_v4().simple().to_string();
+        let mut settings = Settings::default();
+        let mut dir = None;
+        match engine {
+            Engine::Sqlite => {
+                let d = std::env::temp_dir().join(format!("tandem-it-{unique}"));
+                std::fs::create_dir_all(&d).unwrap();
+                settings.data_dir = d.clone();
+                settings.database_url = format!("sqlite://{}", d.join("t.db").display());
+                dir = Some(TempDir(d));
+            }
+            Engine::Postgres => {
+                use sqlx::Connection;
+                let base = postgres_base_url();
+                let mut conn = sqlx::PgConnection::connect(&base)
+                    .await
+                    .unwrap_or_else(|e| panic!("PostgreSQL tests need a server at {base} (set TANDEM_TEST_POSTGRES_URL): {e}"));
+                let schema = format!("t_{unique}");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+                conn.close().await.ok();
+                let sep = if base.contains('?') { '&' } else { '?' };
+                settings.database_url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+            }
+        }
+        settings.public_url = "http://tandem.test".into();
+        tweak(&mut settings);
+        let db = tandem::startup::open_database(&settings)
+            .await
+            .expect("database opens and migrates");
+        assert_eq!(db.engine(), engine);
+        let public_url = settings.public_url.clone();
+        let state = AppState {
+            db: db.clone(),
+            settings: Arc::new(settings),
+            public_url: public_url.clone().into(),
+        };
+        let router = tandem::startup::build_router(state.clone())
+            .layer(MockConnectInfo(SocketAddr::from(([192, 0, 2, 1], 40000))));
+        TestApp {
+            engine,
+            db,
+            state,
+            router,
+            public_url,
+            _dir: dir,
+        }
+    }
+
+    /// A browser with no cookies.
+    pub fn client(&self) -> Client {
+        Client {
+            router: self.router.clone(),
+            cookies: HashMap::new(),
+            ip: None,
+        }
+    }
+
+    /// Make an account directly in the database.
+    pub async fn user(&self, email: &str, name: &str, is_admin: bool) -> Id {
+        let new = NewUser {
+            email: email.into(),
+            display_name: name.into(),
+            password_hash: password_hash(),
+            is_admin,
+        };
+        match self.db.create_user(&new, now()).await.unwrap() {
+            CreateUser::Created(u) => u.id,
+            CreateUser::EmailTaken => panic!("email {email} taken"),
+        }
+    }
+
+    /// A browser already signed in as `user_id` (session made directly; no password hashing).
+    pub async fn signed_in(&self, user_id: Id) -> Client {
+        let token = security::new_token();
+        self.db
+            .create_session(&security::token_hash(&token), user_id, now())
+            .await
+            .unwrap();
+        let mut c = self.client();
+        c.cookies
+            .insert(tandem::web::extract::SESSION_COOKIE.into(), token);
+        c
+    }
+
+    /// A browser signed in through the real sign-in form.
+    pub async fn login(&self, email: &str) -> Client {
+        let mut c = self.client();
+        let r = c
+            .post("/login", &[("email", email), ("password", PASSWORD)])
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "sign-in as {email} failed: {}",
+            r.body
+        );
+        c
+    }
+
+    /// Create a partnership led by `lead` (through the web form) and return its slug.
+    pub async fn partnership(&self, lead: &mut Client, name: &str, slug: &str) -> String {
+        let r = lead
+            .post(
+                "/partnerships",
+                &[
+                    ("name", name),
+                    ("slug", slug),
+                    ("aim", "Help carers in our area find support sooner."),
+                    ("description", ""),
+                    ("organisation_name", &format!("{name} Council")),
+                    ("organisation_kind", "council"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        slug.to_string()
+    }
+
+    /// The id of a partnership by slug.
+    pub async fn partnership_id(&self, slug: &str, member: Id) -> Id {
+        self.db
+            .membership(slug, member)
+            .await
+            .unwrap()
+            .expect("member")
+            .0
+            .id
+    }
+}
+
+/// A response, read fully.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect()
+    }
+    #[track_caller]
+    pub fn assert_contains(&self, needle: &str) {
+        assert!(
+            self.body.contains(needle),
+            "expected {needle:?} in the page (status {}):\n{}",
+            self.status,
+            self.body
+        );
+    }
+}
+
+pub struct Client {
+    router: Router,
+    pub cookies: HashMap<String, String>,
+    pub ip: Option<String>,
+}
+
+impl Client {
+    pub async fn request(&mut self, method: Method, path: &str, body: Option<String>) -> Resp {
+        let mut req = Request::builder().method(method).uri(path);
+        if !self.cookies.is_empty() {
+            let c: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            req = req.header(header::COOKIE, c.join("; "));
+        }
+        if let Some(ip) = &self.ip {
+            req = req.header("x-forwarded-for", ip);
+        }
+        let req = match body {
+            Some(b) => req
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(b)),
+            None => req.body(Body::empty()),
+        }
+        .unwrap();
+        let resp = self.router.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        for sc in headers.get_all(header::SET_COOKIE) {
+            let sc = sc.to_str().unwrap();
+            let (kv, attrs) = sc.split_once(';').unwrap_or((sc, ""));
+            let (k, v) = kv.split_once('=').unwrap();
+            if attrs.contains("Max-Age=0") {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_string(), v.to_string());
+            }
+        }
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        Resp {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Resp {
+        self.request(Method::GET, path, None).await
+    }
+
+    /// The CSRF token the server expects from this browser (visiting a page first if needed).
+    pub async fn csrf(&mut self) -> String {
+        use tandem::web::extract::{ANON_COOKIE, SESSION_COOKIE};
+        if !self.cookies.contains_key(SESSION_COOKIE) && !self.cookies.contains_key(ANON_COOKIE) {
+            self.get("/login").await;
+        }
+        let source = self
+            .cookies
+            .get(SESSION_COOKIE)
+            .or_else(|| self.cookies.get(ANON_COOKIE))
+            .unwrap();
+        security::csrf_for(source)
+    }
+
+    /// Submit a form with a valid CSRF token.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let token = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = vec![("_csrf", &token)];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all).await
+    }
+
+    /// Submit a form exactly as given (no CSRF token added).
+    pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let body = serde_urlencoded::to_string(fields).unwrap();
+        self.request(Method::POST, path, Some(body)).await
+    }
+}
+
+/// Run each named `async fn(TestApp)` once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! both_engines {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::helpers::TestApp::spawn(tandem::db::Engine::Sqlite).await).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$name($crate::helpers::TestApp::spawn(tandem::db::Engine::Postgres).await).await
+                }
+            }
+        )*
+    };
+}
+
+impl Client {
+    /// GET with one extra request header.
+    pub async fn request_with_header(&mut self, path: &str, name: &str, value: &str) -> Resp {
+        let req = Request::builder()
+            .uri(path)
+            .header(name, value)
+            .body(Body::empty())
+            .unwrap();
+        let resp = self.router.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        Resp {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! Integration tests: one binary, a file per feature. Every test that touches storage
+//! runs on SQLite and on PostgreSQL (`both_engines!`).
+
+mod helpers;
+
+mod auth;
+mod authz;
+mod members;
+mod ops;
+mod partnerships;

@@ -1,0 +1,154 @@
+//! Health checks, static files, security headers, error pages, start-up checks.
+
+use axum::http::StatusCode;
+
+use crate::both_engines;
+use crate::helpers::TestApp;
+
+both_engines!(
+    health_and_readiness,
+    pages_carry_security_headers,
+    oversized_bodies_get_a_friendly_413,
+    migrations_can_run_twice
+);
+
+async fn health_and_readiness(app: TestApp) {
+    let mut c = app.client();
+    let r = c.get("/healthz").await;
+    assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "ok"));
+    let r = c.get("/readyz").await;
+    assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "ready"));
+    assert!(r.headers.contains_key("x-request-id"));
+}
+
+async fn pages_carry_security_headers(app: TestApp) {
+    let mut c = app.client();
+    let r = c.get("/login").await;
+    let h = |k: &str| {
+        r.headers
+            .get(k)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    assert!(h("content-security-policy").contains("frame-ancestors 'none'"));
+    assert!(h("content-security-policy").contains("script-src 'self'"));
+    assert!(!h("content-security-policy").contains("unsafe-inline"));
+    assert_eq!(h("x-content-type-options"), "nosniff");
+    assert_eq!(h("referrer-policy"), "same-origin");
+    assert_eq!(h("cache-control"), "no-store");
+    assert!(!r.body.contains("<script>"), "no inline script");
+    assert!(!r.body.contains("style=\""), "no inline style");
+
+    let css = c.get("/static/app.css").await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(
+        css.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    assert_eq!(css.headers["cache-control"], "public, max-age=86400");
+    let etag = css.headers["etag"].to_str().unwrap().to_string();
+    let mut req = c;
+    let again = req
+        .request_with_header("/static/app.css", "if-none-match", &etag)
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(
+        req.get("/static/nope.css").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let missing = req.get("/no/such/page").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    missing.assert_contains("Page not found");
+}
+
+async fn oversized_bodies_get_a_friendly_413(app: TestApp) {
+    let ann = app.user("ann@example.org", "Ann", false).await;
+    let mut c = app.signed_in(ann).await;
+    let huge = "x".repeat(app.state.settings.max_body_bytes + 10);
+    let r = c.post("/account/name", &[("display_name", &huge)]).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    r.assert_contains("too much to send at once");
+    assert_eq!(
+        app.db.user_by_id(ann).await.unwrap().unwrap().display_name,
+        "Ann"
+    );
+}
+
+async fn migrations_can_run_twice(app: TestApp) {
+    app.db.migrate().await.unwrap();
+    app.db.ping().await.unwrap();
+}
+
+#[test]
+fn migration_sets_match_between_engines() {
+    let list = |dir: &str| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        v.sort();
+        v
+    };
+    let sqlite = list(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"));
+    let postgres = list(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"));
+    assert!(!sqlite.is_empty());
+    assert_eq!(
+        sqlite, postgres,
+        "every migration needs a twin with the same version and name on the other engine"
+    );
+}
+
+#[tokio::test]
+async fn unknown_database_scheme_is_a_clear_error() {
+    let err = tandem::db::connect("mysql://localhost/tandem")
+        .await
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("must start with sqlite: or postgres://"),
+        "{err}"
+    );
+}
+
+#[test]
+fn help_explains_every_setting() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tandem"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for (var, _, _) in tandem::config::TABLE {
+        assert!(text.contains(var), "--help should mention {var}");
+    }
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for (var, _, _) in tandem::config::TABLE {
+        assert!(
+            readme.contains(var),
+            "README's configuration table should mention {var}"
+        );
+    }
+}
+
+#[test]
+fn config_command_hides_passwords() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tandem"))
+        .arg("config")
+        .env(
+            "TANDEM_DATABASE_URL",
+            "postgres://tandem:hunter2secret@db.internal/tandem",
+        )
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("postgres://tandem:********@db.internal/tandem"),
+        "{text}"
+    );
+    assert!(!text.contains("hunter2secret"));
+}
