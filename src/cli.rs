@@ -21,13 +21,14 @@ pub struct Cli {
     /// A TOML file of settings (keys as in `tandem config`).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// What to do; without one, `serve`.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Run the web app. Applies migrations first; on a fresh install prints a one-time
+    /// Run the web app (the default). Applies migrations first; on a fresh install prints a one-time
     /// set-up link for the first administrator.
     Serve,
     /// Apply database migrations and exit.
@@ -92,7 +93,7 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(run(cli.command, settings)) {
+    match rt.block_on(run(cli.command.unwrap_or(Command::Serve), settings)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("tandem: {e:#}");

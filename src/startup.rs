@@ -7,8 +7,10 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -17,6 +19,7 @@ use crate::config::Settings;
 use crate::db::{self, Database};
 use crate::domain::model::TokenKind;
 use crate::domain::now;
+use crate::error::AppError;
 use crate::security;
 use crate::web::{self, AppState, extract, ops};
 
@@ -39,6 +42,11 @@ pub fn build_router(state: AppState) -> Router {
         .route("/static/{*path}", get(ops::static_file))
         .merge(app)
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
+        .layer(CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                AppError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
+            },
+        ))
         .layer(axum::middleware::from_fn(ops::security_headers))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(

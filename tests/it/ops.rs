@@ -152,3 +152,35 @@ fn config_command_hides_passwords() {
     );
     assert!(!text.contains("hunter2secret"));
 }
+
+#[tokio::test]
+async fn sqlite_backup_is_a_consistent_copy() {
+    let app = TestApp::spawn(tandem::db::Engine::Sqlite).await;
+    app.user("ann@example.org", "Ann", true).await;
+    let file = app.state.settings.data_dir.join("copy.db");
+    app.db.backup(&file).await.unwrap();
+    let copy = tandem::db::connect(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    let ann = copy
+        .user_by_email("ann@example.org")
+        .await
+        .unwrap()
+        .expect("user in backup");
+    assert!(ann.is_admin);
+    // Never overwrite an existing file.
+    let err = app.db.backup(&file).await.unwrap_err().to_string();
+    assert!(err.contains("already exists"), "{err}");
+}
+
+#[tokio::test]
+async fn postgres_backup_explains_pg_dump() {
+    let app = TestApp::spawn(tandem::db::Engine::Postgres).await;
+    let err = app
+        .db
+        .backup(std::path::Path::new("/tmp/never.db"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("pg_dump"), "{err}");
+}
