@@ -117,11 +117,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
             "No administrator yet. Open this one-time link to create one (valid {SETUP_LINK_HOURS} hours): {link}"
         );
     }
-    let state = AppState {
-        db: db.clone(),
-        settings: Arc::new(settings.clone()),
-        public_url: public_url.into(),
-    };
+    let state = AppState::new(db.clone(), settings.clone(), &public_url);
     spawn_housekeeping(db.clone(), settings.clone());
     let app = build_router(state);
     axum::serve(

@@ -2,12 +2,14 @@
 //! [`database_impl!`]. Every query here must run unchanged on SQLite and PostgreSQL:
 //! `$N` placeholders, BIGINT ids and times, TEXT, BOOLEAN, `RETURNING`, `ON CONFLICT`.
 //!
-//! Transactions that check a rule before writing (the last lead, single-use links)
-//! start by writing to the row they guard — `UPDATE … SET x = x` — which takes
-//! PostgreSQL's row lock and SQLite's write lock, so two requests cannot both pass
-//! the check.
+//! Every transaction that changes a partnership's organisations or members starts with
+//! `lock_partnership`, which bumps `partnerships.version`. The write takes PostgreSQL's
+//! row lock and SQLite's write lock, so two requests cannot both pass a check such as
+//! "at least one lead remains", and the new version tells every node that its cached
+//! lists for that partnership are stale.
 
 use crate::domain::model::*;
+use crate::domain::roles::Role;
 
 /// A session row joined with its user.
 #[derive(sqlx::FromRow)]
@@ -17,6 +19,62 @@ pub(super) struct SessionUserRow {
     pub s_user_id: Id,
     pub s_created_at: i64,
     pub s_last_seen_at: i64,
+}
+
+/// A session and user, with an optional membership (all its columns nullable).
+#[derive(sqlx::FromRow)]
+pub(super) struct SessionMembershipRow {
+    #[sqlx(flatten)]
+    pub su: SessionUserRow,
+    pub p_id: Option<Id>,
+    pub p_slug: Option<String>,
+    pub p_name: Option<String>,
+    pub p_aim: Option<String>,
+    pub p_description: Option<String>,
+    pub p_created_at: Option<i64>,
+    pub p_version: Option<i64>,
+    pub m_id: Option<Id>,
+    pub m_organisation_id: Option<Id>,
+    pub m_role: Option<String>,
+    pub m_joined_at: Option<i64>,
+}
+
+impl SessionMembershipRow {
+    pub fn split(self) -> Result<(Session, User, Option<(Partnership, Membership)>), sqlx::Error> {
+        let membership = match (self.p_id, self.m_id) {
+            (Some(pid), Some(mid)) => {
+                let role_text = self.m_role.unwrap_or_default();
+                let role = Role::parse(&role_text)
+                    .ok_or_else(|| sqlx::Error::Decode(format!("bad role {role_text:?}").into()))?;
+                Some((
+                    Partnership {
+                        id: pid,
+                        slug: self.p_slug.unwrap_or_default(),
+                        name: self.p_name.unwrap_or_default(),
+                        aim: self.p_aim.unwrap_or_default(),
+                        description: self.p_description.unwrap_or_default(),
+                        created_at: self.p_created_at.unwrap_or_default(),
+                        version: self.p_version.unwrap_or_default(),
+                    },
+                    Membership {
+                        id: mid,
+                        partnership_id: pid,
+                        user_id: self.su.user.id,
+                        organisation_id: self.m_organisation_id.unwrap_or_default(),
+                        role,
+                        joined_at: self.m_joined_at.unwrap_or_default(),
+                    },
+                ))
+            }
+            _ => None,
+        };
+        let session = Session {
+            user_id: self.su.s_user_id,
+            created_at: self.su.s_created_at,
+            last_seen_at: self.su.s_last_seen_at,
+        };
+        Ok((session, self.su.user, membership))
+    }
 }
 
 /// A membership joined with its partnership.
@@ -98,12 +156,18 @@ macro_rules! database_impl {
             }
 
             async fn set_display_name(&self, user_id: Id, name: &str) -> DbResult<()> {
+                let mut tx = self.w.begin().await?;
                 sqlx::query("UPDATE users SET display_name = $1 WHERE id = $2")
                     .bind(name)
                     .bind(user_id)
-                    .execute(&self.w)
-                    .await
-                    .map(|_| ())
+                    .execute(&mut *tx)
+                    .await?;
+                // Member lists show the name, so every partnership they are in has changed.
+                sqlx::query("UPDATE partnerships SET version = version + 1 WHERE id IN (SELECT partnership_id FROM memberships WHERE user_id = $1)")
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await
             }
 
             async fn set_password(&self, user_id: Id, hash: &str, keep_session: Option<&str>) -> DbResult<()> {
@@ -163,6 +227,33 @@ macro_rules! database_impl {
                         r.user,
                     )
                 }))
+            }
+
+            async fn session_user_membership(&self, token_hash: &str, slug: &str) -> DbResult<Option<(Session, User, Option<(Partnership, Membership)>)>> {
+                // The partnership only joins through a membership, so "missing" and "not
+                // yours" come back the same way, from the same query.
+                let row: Option<SessionMembershipRow> = sqlx::query_as(
+                    "SELECT u.id, u.email, u.display_name, u.password_hash, u.is_admin, u.disabled, u.created_at,
+                            s.user_id AS s_user_id, s.created_at AS s_created_at, s.last_seen_at AS s_last_seen_at,
+                            pm.p_id, pm.p_slug, pm.p_name, pm.p_aim, pm.p_description, pm.p_created_at, pm.p_version,
+                            pm.m_id, pm.m_organisation_id, pm.m_role, pm.m_joined_at
+                     FROM sessions s
+                     JOIN users u ON u.id = s.user_id
+                     LEFT JOIN (
+                        SELECT p.id AS p_id, p.slug AS p_slug, p.name AS p_name, p.aim AS p_aim,
+                               p.description AS p_description, p.created_at AS p_created_at, p.version AS p_version,
+                               m.id AS m_id, m.user_id AS m_user_id, m.organisation_id AS m_organisation_id,
+                               m.role AS m_role, m.joined_at AS m_joined_at
+                        FROM partnerships p JOIN memberships m ON m.partnership_id = p.id
+                        WHERE p.slug = $2
+                     ) pm ON pm.m_user_id = u.id
+                     WHERE s.token_hash = $1 AND NOT u.disabled",
+                )
+                .bind(token_hash)
+                .bind(slug)
+                .fetch_optional(&self.r)
+                .await?;
+                row.map(SessionMembershipRow::split).transpose()
             }
 
             async fn touch_session(&self, token_hash: &str, now: Timestamp) -> DbResult<()> {
@@ -323,7 +414,7 @@ macro_rules! database_impl {
                 let r = sqlx::query_as::<_, Partnership>(
                     "INSERT INTO partnerships (slug, name, aim, description, created_by, created_at, updated_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $6)
-                     RETURNING id, slug, name, aim, description, created_at",
+                     RETURNING id, slug, name, aim, description, created_at, version",
                 )
                 .bind(&new.slug)
                 .bind(&new.name)
@@ -362,7 +453,7 @@ macro_rules! database_impl {
 
             async fn membership(&self, slug: &str, user_id: Id) -> DbResult<Option<(Partnership, Membership)>> {
                 let row: Option<MembershipRow> = sqlx::query_as(
-                    "SELECT p.id, p.slug, p.name, p.aim, p.description, p.created_at,
+                    "SELECT p.id, p.slug, p.name, p.aim, p.description, p.created_at, p.version,
                             m.id AS m_id, m.user_id AS m_user_id, m.organisation_id AS m_organisation_id,
                             m.role AS m_role, m.joined_at AS m_joined_at
                      FROM partnerships p JOIN memberships m ON m.partnership_id = p.id AND m.user_id = $2
@@ -425,6 +516,8 @@ macro_rules! database_impl {
             }
 
             async fn add_organisation(&self, partnership_id: Id, name: &str, kind: &str, now: Timestamp) -> DbResult<Option<Id>> {
+                let mut tx = self.w.begin().await?;
+                lock_partnership(&mut tx, partnership_id).await?;
                 let r = sqlx::query_scalar(
                     "INSERT INTO organisations (partnership_id, name, kind, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
                 )
@@ -432,10 +525,13 @@ macro_rules! database_impl {
                 .bind(name)
                 .bind(kind)
                 .bind(now)
-                .fetch_one(&self.w)
+                .fetch_one(&mut *tx)
                 .await;
                 match r {
-                    Ok(id) => Ok(Some(id)),
+                    Ok(id) => {
+                        tx.commit().await?;
+                        Ok(Some(id))
+                    }
                     Err(e) if is_unique_violation(&e) => Ok(None),
                     Err(e) => Err(e),
                 }
@@ -443,12 +539,13 @@ macro_rules! database_impl {
 
             async fn remove_organisation(&self, partnership_id: Id, organisation_id: Id) -> DbResult<RemoveOrganisation> {
                 let mut tx = self.w.begin().await?;
-                let found = sqlx::query("UPDATE organisations SET name = name WHERE id = $1 AND partnership_id = $2")
+                lock_partnership(&mut tx, partnership_id).await?;
+                let found = sqlx::query("SELECT id FROM organisations WHERE id = $1 AND partnership_id = $2")
                     .bind(organisation_id)
                     .bind(partnership_id)
-                    .execute(&mut *tx)
+                    .fetch_optional(&mut *tx)
                     .await?;
-                if found.rows_affected() == 0 {
+                if found.is_none() {
                     return Ok(RemoveOrganisation::NotFound);
                 }
                 let in_use: i64 = sqlx::query_scalar(
@@ -616,6 +713,7 @@ macro_rules! database_impl {
                 let Some((pid, org_id, role)) = claimed else {
                     return Ok(AcceptInvite::NotValid);
                 };
+                lock_partnership(&mut tx, pid).await?;
                 let slug: String = sqlx::query_scalar("SELECT slug FROM partnerships WHERE id = $1")
                     .bind(pid)
                     .fetch_one(&mut *tx)
@@ -672,7 +770,7 @@ macro_rules! database_impl {
         }
 
         async fn lock_partnership<'c>(tx: &mut sqlx::Transaction<'c, DB>, partnership_id: Id) -> DbResult<()> {
-            sqlx::query("UPDATE partnerships SET updated_at = updated_at WHERE id = $1")
+            sqlx::query("UPDATE partnerships SET version = version + 1 WHERE id = $1")
                 .bind(partnership_id)
                 .execute(&mut **tx)
                 .await

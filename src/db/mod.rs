@@ -133,6 +133,13 @@ pub trait Database: Send + Sync + 'static {
     async fn create_session(&self, token_hash: &str, user_id: Id, now: Timestamp) -> DbResult<()>;
     /// The session and its (enabled) user, if the session exists.
     async fn session_user(&self, token_hash: &str) -> DbResult<Option<(Session, User)>>;
+    /// Like [`Database::session_user`], and in the same query the user's membership of the
+    /// partnership with `slug` (`None` when it is missing or they are not a member).
+    async fn session_user_membership(
+        &self,
+        token_hash: &str,
+        slug: &str,
+    ) -> DbResult<Option<(Session, User, Option<(Partnership, Membership)>)>>;
     /// Note that the session was just used.
     async fn touch_session(&self, token_hash: &str, now: Timestamp) -> DbResult<()>;
     /// End one session.

@@ -62,6 +62,8 @@ pub struct Partnership {
     pub aim: String,
     pub description: String,
     pub created_at: Timestamp,
+    /// Bumped whenever its organisations or members change (see `db::common`).
+    pub version: i64,
 }
 
 /// The kinds of organisation a partnership can include.

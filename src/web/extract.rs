@@ -51,6 +51,8 @@ pub struct RequestCtx {
     pub flash: Option<String>,
     pub client_ip: String,
     pub path: String,
+    /// For `/p/{slug}/…` addresses, the membership loaded with the session: (slug, membership).
+    pub preloaded: Option<(String, Option<(Partnership, Membership)>)>,
 }
 
 impl RequestCtx {
@@ -131,9 +133,28 @@ pub async fn session_layer(
     let mut session_hash = None;
     let mut session_token = None;
     let mut clear_session = false;
+    let mut preloaded = None;
     if let Some(token) = cookie(headers, SESSION_COOKIE) {
         let hash = security::token_hash(token);
-        match state.db.session_user(&hash).await? {
+        // Partnership pages need the membership too: one query instead of two.
+        let slug = req
+            .uri()
+            .path()
+            .strip_prefix("/p/")
+            .and_then(|rest| rest.split('/').next())
+            .filter(|s| !s.is_empty());
+        let found = match slug {
+            Some(slug) => state
+                .db
+                .session_user_membership(&hash, slug)
+                .await?
+                .map(|(s, u, m)| {
+                    preloaded = Some((slug.to_string(), m));
+                    (s, u)
+                }),
+            None => state.db.session_user(&hash).await?,
+        };
+        match found {
             Some((s, u)) if session_alive(&state, s.created_at, s.last_seen_at, now) => {
                 if now - s.last_seen_at >= 60 {
                     state.db.touch_session(&hash, now).await?;
@@ -145,6 +166,7 @@ pub async fn session_layer(
             Some(_) => {
                 state.db.delete_session(&hash).await?;
                 clear_session = true;
+                preloaded = None;
             }
             None => clear_session = true,
         }
@@ -177,6 +199,7 @@ pub async fn session_layer(
             .path_and_query()
             .map(|p| p.to_string())
             .unwrap_or_default(),
+        preloaded,
     };
     req.extensions_mut().insert(ctx.clone());
     let mut resp = CURRENT.scope(ctx, next.run(req)).await;
@@ -312,7 +335,11 @@ impl FromRequestParts<AppState> for Member {
             .await
             .map_err(|_| AppError::NotFound)?;
         let slug = params.get("slug").ok_or(AppError::NotFound)?;
-        match state.db.membership(slug, user.id).await? {
+        let found = match &ctx.preloaded {
+            Some((loaded_for, m)) if loaded_for == slug => m.clone(),
+            _ => state.db.membership(slug, user.id).await?,
+        };
+        match found {
             Some((partnership, membership)) => Ok(Member {
                 user,
                 ctx,

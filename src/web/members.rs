@@ -109,7 +109,11 @@ async fn people_page(
 ) -> Result<Response, AppError> {
     let pid = m.partnership.id;
     let is_lead = can(m.role(), Action::ManageMembers);
-    let (orgs, members) = tokio::try_join!(state.db.organisations(pid), state.db.members(pid))?;
+    let dir = state
+        .directory
+        .get(state.db.as_ref(), &m.partnership)
+        .await?;
+    let (orgs, members) = (dir.organisations.clone(), dir.members.clone());
     let invites = if can(m.role(), Action::ManageInvites) {
         state.db.open_invites(pid, now()).await?
     } else {

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod admin;
 pub mod auth;
+pub mod directory;
 pub mod extract;
 pub mod members;
 pub mod ops;
@@ -30,6 +31,20 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Base of links we hand out, without a trailing slash.
     pub public_url: Arc<str>,
+    /// Organisations and members per partnership, checked against its version.
+    pub directory: Arc<directory::DirectoryCache>,
+}
+
+impl AppState {
+    /// State for a database and settings, with empty caches.
+    pub fn new(db: Arc<dyn Database>, settings: Settings, public_url: &str) -> Self {
+        AppState {
+            db,
+            settings: Arc::new(settings),
+            public_url: public_url.into(),
+            directory: Default::default(),
+        }
+    }
 }
 
 impl AppState {

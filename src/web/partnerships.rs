@@ -183,8 +183,11 @@ pub fn group_members(
 
 async fn home(State(state): State<AppState>, m: Member) -> Result<Response, AppError> {
     m.require(Action::View)?;
-    let pid = m.partnership.id;
-    let (orgs, members) = tokio::try_join!(state.db.organisations(pid), state.db.members(pid))?;
+    let dir = state
+        .directory
+        .get(state.db.as_ref(), &m.partnership)
+        .await?;
+    let (orgs, members) = (&dir.organisations, &dir.members);
     render(&HomePage {
         c: m.page(&m.partnership.name),
         slug: m.partnership.slug.clone(),
@@ -193,7 +196,7 @@ async fn home(State(state): State<AppState>, m: Member) -> Result<Response, AppE
         description: m.partnership.description.clone(),
         role_phrase: m.role().with_article(),
         member_count: members.len(),
-        groups: group_members(&orgs, &members),
+        groups: group_members(orgs, members),
         can_manage: can(m.role(), Action::ManageInvites),
         can_edit_details: can(m.role(), Action::EditDetails),
     })

@@ -181,3 +181,50 @@ async fn my_partnerships_lists_only_mine(app: TestApp) {
     assert!(!mine.body.contains("Troon"));
     mine.assert_contains("You are a lead from Ayr Carers Council");
 }
+
+both_engines!(two_nodes_never_show_stale_member_lists);
+
+/// Two `serve` nodes on one database: a change made through one shows at once on the
+/// other, whose cache of organisations and members is checked against the version.
+async fn two_nodes_never_show_stale_member_lists(app: TestApp) {
+    let ann = app.user("ann@example.org", "Ann", false).await;
+    let mut node_a = app.signed_in(ann).await;
+    let slug = app.partnership(&mut node_a, "Ayr", "ayr").await;
+    // A second node: same database, its own (empty) cache.
+    let state_b = tandem::web::AppState::new(
+        app.db.clone(),
+        (*app.state.settings).clone(),
+        &app.public_url,
+    );
+    let router_b =
+        tandem::startup::build_router(state_b).layer(axum::extract::connect_info::MockConnectInfo(
+            std::net::SocketAddr::from(([192, 0, 2, 2], 1)),
+        ));
+    let mut node_b = crate::helpers::Client::with_router(router_b, node_a.cookies.clone());
+
+    node_a
+        .get(&format!("/p/{slug}"))
+        .await
+        .assert_contains("Ann");
+    node_b
+        .post(
+            &format!("/p/{slug}/organisations"),
+            &[("name", "NHS Ayrshire"), ("kind", "health")],
+        )
+        .await;
+    node_a
+        .get(&format!("/p/{slug}"))
+        .await
+        .assert_contains("NHS Ayrshire");
+    node_b
+        .post("/account/name", &[("display_name", "Ann Renamed")])
+        .await;
+    node_a
+        .get(&format!("/p/{slug}"))
+        .await
+        .assert_contains("Ann Renamed");
+    node_a
+        .get(&format!("/p/{slug}/people"))
+        .await
+        .assert_contains("Ann Renamed");
+}

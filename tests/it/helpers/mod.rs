@@ -91,11 +91,7 @@ impl TestApp {
             .expect("database opens and migrates");
         assert_eq!(db.engine(), engine);
         let public_url = settings.public_url.clone();
-        let state = AppState {
-            db: db.clone(),
-            settings: Arc::new(settings),
-            public_url: public_url.clone().into(),
-        };
+        let state = AppState::new(db.clone(), settings, &public_url);
         let router = tandem::startup::build_router(state.clone())
             .layer(MockConnectInfo(SocketAddr::from(([192, 0, 2, 1], 40000))));
         TestApp {
@@ -339,6 +335,17 @@ impl Client {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+}
+
+impl Client {
+    /// A browser talking to another router (another node), with these cookies.
+    pub fn with_router(router: Router, cookies: HashMap<String, String>) -> Client {
+        Client {
+            router,
+            cookies,
+            ip: None,
         }
     }
 }

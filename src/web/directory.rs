@@ -1,0 +1,58 @@
+//! A partnership's organisations and members, cached in memory per node.
+//!
+//! The cache is keyed by the partnership's `version`, which every request reads fresh
+//! from the database (it comes with the membership check) and which is bumped in the
+//! same transaction as any change to organisations or members. So a cached list is used
+//! only while it is still current, on every node: nothing is ever served stale.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::db::{Database, DbResult};
+use crate::domain::model::{Id, Member, Organisation, Partnership};
+
+/// Partnerships kept at once; past this the cache starts afresh (a crude but safe bound).
+const MAX_ENTRIES: usize = 1024;
+
+/// Who is in a partnership.
+pub struct Directory {
+    pub organisations: Vec<Organisation>,
+    pub members: Vec<Member>,
+}
+
+/// See the module documentation.
+#[derive(Default)]
+pub struct DirectoryCache {
+    entries: Mutex<HashMap<Id, (i64, Arc<Directory>)>>,
+}
+
+impl DirectoryCache {
+    /// The current lists for `p` (as read with `p.version`).
+    pub async fn get(&self, db: &dyn Database, p: &Partnership) -> DbResult<Arc<Directory>> {
+        if let Some((version, d)) = self.lock().get(&p.id)
+            && *version == p.version
+        {
+            return Ok(d.clone());
+        }
+        let (organisations, members) = tokio::try_join!(db.organisations(p.id), db.members(p.id))?;
+        let d = Arc::new(Directory {
+            organisations,
+            members,
+        });
+        let mut entries = self.lock();
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        // The lists were read after the version, so they are at least that new; never
+        // replace a newer entry with them.
+        if entries.get(&p.id).is_none_or(|(v, _)| *v <= p.version) {
+            entries.insert(p.id, (p.version, d.clone()));
+        }
+        Ok(d)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Id, (i64, Arc<Directory>)>> {
+        // A panic while holding the lock cannot leave the map inconsistent.
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
