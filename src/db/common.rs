@@ -40,7 +40,7 @@ pub(super) struct SessionMembershipRow {
 }
 
 impl SessionMembershipRow {
-    pub fn split(self) -> Result<(Session, User, Option<(Partnership, Membership)>), sqlx::Error> {
+    pub fn split(self) -> Result<super::SessionLookup, sqlx::Error> {
         let membership = match (self.p_id, self.m_id) {
             (Some(pid), Some(mid)) => {
                 let role_text = self.m_role.unwrap_or_default();
@@ -229,7 +229,7 @@ macro_rules! database_impl {
                 }))
             }
 
-            async fn session_user_membership(&self, token_hash: &str, slug: &str) -> DbResult<Option<(Session, User, Option<(Partnership, Membership)>)>> {
+            async fn session_user_membership(&self, token_hash: &str, slug: &str) -> DbResult<Option<SessionLookup>> {
                 // The partnership only joins through a membership, so "missing" and "not
                 // yours" come back the same way, from the same query.
                 let row: Option<SessionMembershipRow> = sqlx::query_as(

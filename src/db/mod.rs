@@ -30,6 +30,9 @@ pub enum Engine {
 /// Storage errors are unexpected by definition: expected refusals are outcome enums.
 pub type DbResult<T> = Result<T, sqlx::Error>;
 
+/// A session, its user, and (for partnership pages) the user's membership.
+pub type SessionLookup = (Session, User, Option<(Partnership, Membership)>);
+
 /// Result of creating an account.
 #[derive(Debug)]
 pub enum CreateUser {
@@ -139,7 +142,7 @@ pub trait Database: Send + Sync + 'static {
         &self,
         token_hash: &str,
         slug: &str,
-    ) -> DbResult<Option<(Session, User, Option<(Partnership, Membership)>)>>;
+    ) -> DbResult<Option<SessionLookup>>;
     /// Note that the session was just used.
     async fn touch_session(&self, token_hash: &str, now: Timestamp) -> DbResult<()>;
     /// End one session.
