@@ -101,6 +101,14 @@ macro_rules! database_impl {
                 self.run_migrations().await
             }
 
+            async fn announce_change(&self) -> DbResult<()> {
+                self.announce().await
+            }
+
+            fn watch_changes(&self, signal: std::sync::Arc<super::cached::ChangeSignal>) {
+                self.watch(signal)
+            }
+
             async fn ping(&self) -> DbResult<()> {
                 sqlx::query("SELECT 1").execute(&self.r).await.map(|_| ())
             }

@@ -7,6 +7,7 @@
 //! driver. Engine-specific parts (connection set-up, migrations, backup) live in
 //! `sqlite.rs` and `postgres.rs`.
 
+pub mod cached;
 mod common;
 pub mod postgres;
 pub mod sqlite;
@@ -105,6 +106,11 @@ pub trait Database: Send + Sync + 'static {
     async fn migrate(&self) -> anyhow::Result<()>;
     /// Is the database reachable?
     async fn ping(&self) -> DbResult<()>;
+    /// Tell other nodes that something changed (PostgreSQL: `NOTIFY`; SQLite: nothing,
+    /// as one process owns the file).
+    async fn announce_change(&self) -> DbResult<()>;
+    /// Start hearing about changes other nodes make, reporting them to `signal`.
+    fn watch_changes(&self, signal: std::sync::Arc<cached::ChangeSignal>);
     /// Write a consistent copy to `path` (SQLite only; PostgreSQL uses `pg_dump`).
     async fn backup(&self, path: &std::path::Path) -> anyhow::Result<()>;
 
@@ -276,19 +282,21 @@ pub trait Database: Send + Sync + 'static {
     ) -> DbResult<AcceptInvite>;
 }
 
-/// Open the database named by `url`: `sqlite:…` or `postgres://…`.
+/// Open the database named by `url`: `sqlite:…` or `postgres://…`, behind the
+/// session cache of [`cached::CachedDb`].
 pub async fn connect(url: &str) -> anyhow::Result<Arc<dyn Database>> {
-    if url.starts_with("sqlite:") {
-        Ok(Arc::new(sqlite::SqliteDb::connect(url).await?))
+    let engine: Arc<dyn Database> = if url.starts_with("sqlite:") {
+        Arc::new(sqlite::SqliteDb::connect(url).await?)
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(postgres::PostgresDb::connect(url).await?))
+        Arc::new(postgres::PostgresDb::connect(url).await?)
     } else {
         let scheme = url.split(':').next().unwrap_or_default();
         bail!(
             "the database URL must start with sqlite: or postgres:// (it starts with {scheme:?}). \
              Set TANDEM_DATABASE_URL, or leave it empty to use the SQLite file in the data folder"
         )
-    }
+    };
+    Ok(Arc::new(cached::CachedDb::new(engine)))
 }
 
 fn is_unique_violation(e: &sqlx::Error) -> bool {

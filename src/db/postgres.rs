@@ -43,6 +43,33 @@ impl PostgresDb {
         })
     }
 
+    async fn announce(&self) -> DbResult<()> {
+        sqlx::query("SELECT pg_notify('tandem_changes', '')")
+            .execute(&self.w)
+            .await
+            .map(|_| ())
+    }
+
+    /// Listen for other nodes' changes. While not connected, the cache is off.
+    fn watch(&self, signal: std::sync::Arc<super::cached::ChangeSignal>) {
+        let pool = self.w.clone();
+        tokio::spawn(async move {
+            loop {
+                match listen(&pool, &signal).await {
+                    Ok(()) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "change listener lost; session cache off until it reconnects")
+                    }
+                }
+                signal.set_live(false);
+                if pool.is_closed() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        });
+    }
+
     async fn run_migrations(&self) -> anyhow::Result<()> {
         // sqlx takes an advisory lock, so nodes starting together migrate once.
         sqlx::migrate!("migrations/postgres").run(&self.w).await?;
@@ -55,6 +82,19 @@ impl PostgresDb {
              pg_dump --format=custom --file=tandem.dump \"$TANDEM_DATABASE_URL\"\n\
              and restore with pg_restore --dbname=… tandem.dump"
         )
+    }
+}
+
+async fn listen(pool: &PgPool, signal: &super::cached::ChangeSignal) -> DbResult<()> {
+    let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+    listener.listen("tandem_changes").await?;
+    signal.set_live(true);
+    loop {
+        match listener.try_recv().await? {
+            Some(_) => signal.bump(),
+            // The connection dropped: notifications may have been missed.
+            None => return Ok(()),
+        }
     }
 }
 

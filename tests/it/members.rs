@@ -493,3 +493,47 @@ async fn members_are_removed_and_can_leave(app: TestApp) {
         StatusCode::NOT_FOUND
     );
 }
+
+both_engines!(removal_and_sign_out_beat_a_warm_cache);
+
+/// The session cache must never outlive a change made on the same node.
+async fn removal_and_sign_out_beat_a_warm_cache(app: TestApp) {
+    let ann = app.user("ann@example.org", "Ann", false).await;
+    let bob = app.user("bob@example.org", "Bob", false).await;
+    let mut a = app.signed_in(ann).await;
+    let slug = app.partnership(&mut a, "Ayr", "ayr").await;
+    let council = org_id(&app, &slug, ann, "Ayr Council").await;
+    let path = invite(&mut a, &slug, council, "member").await;
+    let mut b = app.signed_in(bob).await;
+    b.post(&path, &[]).await;
+    for _ in 0..3 {
+        assert_eq!(b.get(&format!("/p/{slug}")).await.status, StatusCode::OK);
+    }
+    let bob_m = app.db.membership("ayr", bob).await.unwrap().unwrap().1.id;
+    a.post(
+        &format!("/p/{slug}/members/{bob_m}"),
+        &[
+            ("role", "observer"),
+            ("organisation_id", &council.to_string()),
+        ],
+    )
+    .await;
+    b.get(&format!("/p/{slug}"))
+        .await
+        .assert_contains("You are an observer");
+    a.post(&format!("/p/{slug}/members/{bob_m}/remove"), &[])
+        .await;
+    assert_eq!(
+        b.get(&format!("/p/{slug}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(b.get("/account").await.status, StatusCode::OK);
+    let session = b.cookies.get("tandem_session").cloned().unwrap();
+    b.post("/logout", &[]).await;
+    b.cookies.insert("tandem_session".into(), session);
+    assert_eq!(
+        b.get("/account").await.status,
+        StatusCode::SEE_OTHER,
+        "a signed-out session stays dead"
+    );
+}

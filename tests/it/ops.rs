@@ -184,3 +184,41 @@ async fn postgres_backup_explains_pg_dump() {
         .to_string();
     assert!(err.contains("pg_dump"), "{err}");
 }
+
+/// Two nodes on one PostgreSQL database, each with its own session cache: a change made
+/// on one reaches the other through NOTIFY, and the other stops trusting its cache.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_nodes_hear_each_others_changes() {
+    use tandem::security;
+    let app = TestApp::spawn(tandem::db::Engine::Postgres).await;
+    let other_node = tandem::db::connect(&app.state.settings.database_url)
+        .await
+        .unwrap();
+    let ann = app.user("ann@example.org", "Ann", false).await;
+    let token = security::new_token();
+    let hash = security::token_hash(&token);
+    app.db
+        .create_session(&hash, ann, tandem::domain::now())
+        .await
+        .unwrap();
+    // Let the other node's listener connect, then warm its cache.
+    for _ in 0..50 {
+        if other_node.session_user(&hash).await.unwrap().is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(other_node.session_user(&hash).await.unwrap().is_some());
+    // Sign out on the first node: the other node must stop accepting the session promptly.
+    app.db.delete_session(&hash).await.unwrap();
+    let mut gone = false;
+    for _ in 0..100 {
+        if other_node.session_user(&hash).await.unwrap().is_none() {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(gone, "the other node kept a signed-out session");
+}
