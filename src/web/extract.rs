@@ -50,7 +50,6 @@ pub struct RequestCtx {
     pub csrf: String,
     pub flash: Option<String>,
     pub client_ip: String,
-    pub path: String,
     /// For `/p/{slug}/…` addresses, the membership loaded with the session: (slug, membership).
     pub preloaded: Option<(String, Option<(Partnership, Membership)>)>,
 }
@@ -60,7 +59,7 @@ impl RequestCtx {
     pub fn page(&self, title: &str) -> PageCtx {
         PageCtx {
             title: title.to_string(),
-            user_name: self.user.as_ref().map(super::nav_name),
+            user_name: self.user.as_ref().map(|u| u.display_name.clone()),
             is_admin: self.user.as_ref().is_some_and(|u| u.is_admin),
             csrf: self.csrf.clone(),
             flash: self.flash.clone(),
@@ -194,11 +193,6 @@ pub async fn session_layer(
         csrf: security::csrf_for(&csrf_source),
         flash,
         client_ip: client_ip(&req, state.settings.trust_proxy),
-        path: req
-            .uri()
-            .path_and_query()
-            .map(|p| p.to_string())
-            .unwrap_or_default(),
         preloaded,
     };
     req.extensions_mut().insert(ctx.clone());

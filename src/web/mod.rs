@@ -21,7 +21,6 @@ use axum::routing::MethodRouter;
 
 use crate::config::Settings;
 use crate::db::Database;
-use crate::domain::model::User;
 use crate::error::AppError;
 
 /// What every handler can reach.
@@ -245,9 +244,4 @@ pub struct MessagePage {
 /// Format a timestamp for people.
 pub fn date(ts: i64) -> String {
     crate::domain::format_date(ts)
-}
-
-/// The signed-in user's name for the header.
-pub fn nav_name(u: &User) -> String {
-    u.display_name.clone()
 }
