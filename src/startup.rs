@@ -71,13 +71,14 @@ pub fn build_router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Open the database and apply migrations.
+/// Open the database, apply migrations and bring in the shipped card decks.
 pub async fn open_database(settings: &Settings) -> anyhow::Result<Arc<dyn Database>> {
     let url = settings.effective_database_url();
     let db = db::connect(&url).await?;
     db.migrate()
         .await
         .context("could not apply database migrations")?;
+    crate::builtin::sync_decks(db.as_ref()).await?;
     Ok(db)
 }
 

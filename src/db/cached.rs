@@ -236,3 +236,43 @@ cached_database! {
         accept_invite(token_hash: &str, joiner: &Joiner, now: Timestamp) -> DbResult<AcceptInvite>;
     }
 }
+
+/// Emits `impl CardStore for CachedDb`, forwarding every method: nothing about decks
+/// is cached, and no deck change alters who may see what.
+macro_rules! forward_cards {
+    ($($f:ident ( $($fa:ident : $ft:ty),* ) -> $fr:ty;)*) => {
+        #[async_trait]
+        impl cards::CardStore for CachedDb {
+            $(
+                async fn $f(&self, $($fa: $ft),*) -> $fr {
+                    self.inner.$f($($fa),*).await
+                }
+            )*
+        }
+    };
+}
+
+forward_cards! {
+    sync_builtin_deck(deck: &crate::domain::decks::ShippedDeck, now: Timestamp) -> DbResult<bool>;
+    decks_for(partnership_id: Id) -> DbResult<Vec<DeckRow>>;
+    deck(id: Id) -> DbResult<Option<DeckRow>>;
+    themes(deck_id: Id) -> DbResult<Vec<ThemeRow>>;
+    theme(id: Id) -> DbResult<Option<ThemeRow>>;
+    deck_cards(deck_id: Id) -> DbResult<Vec<CardRow>>;
+    card(id: Id) -> DbResult<Option<CardRow>>;
+    draw_card(partnership_id: Id, deck_id: Id, theme_id: Option<Id>, user_id: Id, now: Timestamp) -> DbResult<Option<Id>>;
+    draw_counts(partnership_id: Id, deck_id: Id) -> DbResult<Vec<(Id, i64)>>;
+    search_cards(partnership_id: Id, words: &[String], limit: i64) -> DbResult<Vec<SearchHit>>;
+    create_deck(partnership_id: Id, user_id: Id, deck: &crate::domain::decks::DeckData, now: Timestamp) -> DbResult<Id>;
+    update_deck(deck_id: Id, title: &str, notes: &str, now: Timestamp) -> DbResult<()>;
+    delete_deck(deck_id: Id) -> DbResult<()>;
+    set_deck_published(deck_id: Id, published: bool, now: Timestamp) -> DbResult<()>;
+    add_theme(deck_id: Id, name: &str, keywords: &str, colour: &str, now: Timestamp) -> DbResult<Id>;
+    update_theme(theme_id: Id, name: &str, keywords: &str, colour: &str, now: Timestamp) -> DbResult<()>;
+    delete_theme(theme_id: Id, now: Timestamp) -> DbResult<()>;
+    move_theme(theme_id: Id, direction: cards::Move, now: Timestamp) -> DbResult<()>;
+    add_card(theme_id: Id, text: &str, prompt: Option<&str>, now: Timestamp) -> DbResult<Id>;
+    update_card(card_id: Id, text: &str, prompt: Option<&str>, now: Timestamp) -> DbResult<()>;
+    delete_card(card_id: Id, now: Timestamp) -> DbResult<()>;
+    move_card(card_id: Id, direction: cards::Move, now: Timestamp) -> DbResult<()>;
+}

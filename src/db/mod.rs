@@ -8,6 +8,7 @@
 //! `sqlite.rs` and `postgres.rs`.
 
 pub mod cached;
+pub mod cards;
 mod common;
 pub mod postgres;
 pub mod sqlite;
@@ -99,7 +100,7 @@ pub enum AcceptInvite {
 
 /// The one door to storage.
 #[async_trait]
-pub trait Database: Send + Sync + 'static {
+pub trait Database: cards::CardStore + Send + Sync + 'static {
     /// Which engine this is.
     fn engine(&self) -> Engine;
     /// Apply any migrations not yet applied.

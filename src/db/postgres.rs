@@ -9,8 +9,10 @@ use anyhow::Context;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
+use super::cards::Move;
 use super::common::*;
 use super::*;
+use crate::domain::decks::{DeckData, PALETTE, ShippedDeck};
 
 type DB = sqlx::Postgres;
 
@@ -98,4 +100,26 @@ async fn listen(pool: &PgPool, signal: &super::cached::ChangeSignal) -> DbResult
     }
 }
 
+impl PostgresDb {
+    /// Full-text search: $1 the match expression, $2 the partnership, $3 the limit.
+    const SEARCH_SQL: &'static str = "SELECT c.id AS card_id, c.text, d.id AS deck_id, d.title AS deck_title, t.name AS theme_name, t.colour AS theme_colour
+         FROM cards c
+         JOIN themes t ON t.id = c.theme_id
+         JOIN decks d ON d.id = c.deck_id
+         WHERE c.search @@ to_tsquery('english', $1) AND NOT c.retired
+           AND (d.partnership_id IS NULL OR d.partnership_id = $2 OR d.published)
+         ORDER BY ts_rank(c.search, to_tsquery('english', $1)) DESC, c.id
+         LIMIT $3";
+
+    /// Plain lower-case words (see `CardStore::search_cards`) as a match expression.
+    fn search_expr(words: &[String]) -> String {
+        words
+            .iter()
+            .map(|w| format!("{w}:*"))
+            .collect::<Vec<_>>()
+            .join(" & ")
+    }
+}
+
+super::cards::cards_impl!(PostgresDb);
 database_impl!(PostgresDb, Engine::Postgres);

@@ -11,8 +11,10 @@ use anyhow::Context;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+use super::cards::Move;
 use super::common::*;
 use super::*;
+use crate::domain::decks::{DeckData, PALETTE, ShippedDeck};
 
 type DB = sqlx::Sqlite;
 
@@ -90,4 +92,27 @@ impl SqliteDb {
     }
 }
 
+impl SqliteDb {
+    /// Full-text search: $1 the match expression, $2 the partnership, $3 the limit.
+    const SEARCH_SQL: &'static str = "SELECT c.id AS card_id, c.text, d.id AS deck_id, d.title AS deck_title, t.name AS theme_name, t.colour AS theme_colour
+         FROM cards_fts f
+         JOIN cards c ON c.id = f.rowid
+         JOIN themes t ON t.id = c.theme_id
+         JOIN decks d ON d.id = c.deck_id
+         WHERE cards_fts MATCH $1 AND NOT c.retired
+           AND (d.partnership_id IS NULL OR d.partnership_id = $2 OR d.published)
+         ORDER BY f.rank, c.id
+         LIMIT $3";
+
+    /// Plain lower-case words (see `CardStore::search_cards`) as a match expression.
+    fn search_expr(words: &[String]) -> String {
+        words
+            .iter()
+            .map(|w| format!("\"{w}\"*"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+super::cards::cards_impl!(SqliteDb);
 database_impl!(SqliteDb, Engine::Sqlite);

@@ -186,3 +186,59 @@ pub struct NewInvite {
     pub created_by: Id,
     pub expires_at: Timestamp,
 }
+
+/// A deck as listed and shown.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DeckRow {
+    pub id: Id,
+    /// `None` for the decks Tandem ships.
+    pub partnership_id: Option<Id>,
+    pub builtin_key: Option<String>,
+    pub title: String,
+    pub notes: String,
+    pub step_choose: String,
+    pub step_discuss: String,
+    pub step_act: String,
+    /// A partnership's deck that a site administrator has shared with everyone.
+    pub published: bool,
+    pub updated_at: Timestamp,
+    pub theme_count: i64,
+    pub card_count: i64,
+    /// The owning partnership's name (custom decks).
+    pub owner_name: Option<String>,
+}
+
+/// A theme of a deck.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ThemeRow {
+    pub id: Id,
+    pub deck_id: Id,
+    pub position: i64,
+    pub name: String,
+    /// Comma-separated.
+    pub keywords: String,
+    pub colour: String,
+    pub card_count: i64,
+}
+
+/// A card.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CardRow {
+    pub id: Id,
+    pub deck_id: Id,
+    pub theme_id: Id,
+    pub position: i64,
+    pub text: String,
+    pub prompt: Option<String>,
+}
+
+/// A search result.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SearchHit {
+    pub card_id: Id,
+    pub text: String,
+    pub deck_id: Id,
+    pub deck_title: String,
+    pub theme_name: String,
+    pub theme_colour: String,
+}

@@ -1,0 +1,459 @@
+//! Card decks in storage. `CardStore` is part of every [`super::Database`]; both
+//! engines share the SQL below except for full-text search (FTS5 on SQLite, a
+//! `tsvector` on PostgreSQL), which each engine module supplies as `SEARCH_SQL` and
+//! `search_expr`.
+
+use async_trait::async_trait;
+
+use super::DbResult;
+use crate::domain::Timestamp;
+use crate::domain::decks::{DeckData, ShippedDeck};
+use crate::domain::model::*;
+
+/// Which way to move a theme or card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    Up,
+    Down,
+}
+
+/// Storage of decks, themes, cards and draws.
+#[async_trait]
+pub trait CardStore: Send + Sync {
+    /// Add or update a shipped deck, keeping ids stable by key; returns whether anything changed.
+    async fn sync_builtin_deck(&self, deck: &ShippedDeck, now: Timestamp) -> DbResult<bool>;
+    /// Decks a partnership can see: shipped, its own, and published ones; shipped first.
+    async fn decks_for(&self, partnership_id: Id) -> DbResult<Vec<DeckRow>>;
+    /// One deck, whoever owns it.
+    async fn deck(&self, id: Id) -> DbResult<Option<DeckRow>>;
+    /// A deck's themes in order, with card counts.
+    async fn themes(&self, deck_id: Id) -> DbResult<Vec<ThemeRow>>;
+    /// One theme.
+    async fn theme(&self, id: Id) -> DbResult<Option<ThemeRow>>;
+    /// A deck's cards in order (by theme, then position).
+    async fn deck_cards(&self, deck_id: Id) -> DbResult<Vec<CardRow>>;
+    /// One card (retired shipped cards included, so old links still read).
+    async fn card(&self, id: Id) -> DbResult<Option<CardRow>>;
+    /// Pick a card at random from a deck (or one theme of it), preferring cards this
+    /// partnership has drawn least, and record the draw.
+    async fn draw_card(
+        &self,
+        partnership_id: Id,
+        deck_id: Id,
+        theme_id: Option<Id>,
+        user_id: Id,
+        now: Timestamp,
+    ) -> DbResult<Option<Id>>;
+    /// How many times this partnership has drawn each card of a deck: (card id, count).
+    async fn draw_counts(&self, partnership_id: Id, deck_id: Id) -> DbResult<Vec<(Id, i64)>>;
+    /// Full-text search over the cards a partnership can see. `words` are plain
+    /// lower-case words; each must match (as a prefix).
+    async fn search_cards(
+        &self,
+        partnership_id: Id,
+        words: &[String],
+        limit: i64,
+    ) -> DbResult<Vec<SearchHit>>;
+    /// Save a whole deck for a partnership (import, create, copy); returns its id.
+    async fn create_deck(
+        &self,
+        partnership_id: Id,
+        user_id: Id,
+        deck: &DeckData,
+        now: Timestamp,
+    ) -> DbResult<Id>;
+    /// Change a deck's title and notes.
+    async fn update_deck(
+        &self,
+        deck_id: Id,
+        title: &str,
+        notes: &str,
+        now: Timestamp,
+    ) -> DbResult<()>;
+    /// Delete a deck with its themes and cards.
+    async fn delete_deck(&self, deck_id: Id) -> DbResult<()>;
+    /// Share a deck with every partnership, or stop sharing it.
+    async fn set_deck_published(
+        &self,
+        deck_id: Id,
+        published: bool,
+        now: Timestamp,
+    ) -> DbResult<()>;
+    /// Add a theme at the end; returns its id.
+    async fn add_theme(
+        &self,
+        deck_id: Id,
+        name: &str,
+        keywords: &str,
+        colour: &str,
+        now: Timestamp,
+    ) -> DbResult<Id>;
+    /// Change a theme.
+    async fn update_theme(
+        &self,
+        theme_id: Id,
+        name: &str,
+        keywords: &str,
+        colour: &str,
+        now: Timestamp,
+    ) -> DbResult<()>;
+    /// Delete a theme and its cards.
+    async fn delete_theme(&self, theme_id: Id, now: Timestamp) -> DbResult<()>;
+    /// Swap a theme with its neighbour.
+    async fn move_theme(&self, theme_id: Id, direction: Move, now: Timestamp) -> DbResult<()>;
+    /// Add a card at the end of a theme; returns its id.
+    async fn add_card(
+        &self,
+        theme_id: Id,
+        text: &str,
+        prompt: Option<&str>,
+        now: Timestamp,
+    ) -> DbResult<Id>;
+    /// Change a card.
+    async fn update_card(
+        &self,
+        card_id: Id,
+        text: &str,
+        prompt: Option<&str>,
+        now: Timestamp,
+    ) -> DbResult<()>;
+    /// Delete a card.
+    async fn delete_card(&self, card_id: Id, now: Timestamp) -> DbResult<()>;
+    /// Swap a card with its neighbour in the theme.
+    async fn move_card(&self, card_id: Id, direction: Move, now: Timestamp) -> DbResult<()>;
+}
+
+macro_rules! cards_impl {
+    ($ty:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::db::cards::CardStore for $ty {
+            async fn sync_builtin_deck(&self, d: &ShippedDeck, now: Timestamp) -> DbResult<bool> {
+                let mut tx = self.w.begin().await?;
+                let existing: Option<(Id, i64)> = sqlx::query_as("SELECT id, builtin_version FROM decks WHERE builtin_key = $1")
+                    .bind(&d.key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if matches!(existing, Some((_, v)) if v >= d.version) {
+                    return Ok(false);
+                }
+                let deck_id: Id = match existing {
+                    Some((id, _)) => {
+                        sqlx::query(
+                            "UPDATE decks SET builtin_version = $1, title = $2, notes = $3, step_choose = $4, step_discuss = $5, step_act = $6, updated_at = $7 WHERE id = $8",
+                        )
+                        .bind(d.version).bind(&d.deck.title).bind(&d.deck.notes).bind(&d.steps.choose).bind(&d.steps.discuss).bind(&d.steps.act).bind(now).bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                        id
+                    }
+                    None => sqlx::query_scalar(
+                        "INSERT INTO decks (builtin_key, builtin_version, title, notes, step_choose, step_discuss, step_act, created_at, updated_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+                    )
+                    .bind(&d.key).bind(d.version).bind(&d.deck.title).bind(&d.deck.notes).bind(&d.steps.choose).bind(&d.steps.discuss).bind(&d.steps.act).bind(now)
+                    .fetch_one(&mut *tx)
+                    .await?,
+                };
+                // Cards no longer in the file are retired, not deleted: records may point at them.
+                sqlx::query("UPDATE cards SET retired = TRUE WHERE deck_id = $1").bind(deck_id).execute(&mut *tx).await?;
+                for (ti, t) in d.deck.themes.iter().enumerate() {
+                    let colour = t.colour.clone().unwrap_or_else(|| PALETTE[ti % PALETTE.len()].to_string());
+                    let theme_id: Id = sqlx::query_scalar(
+                        "INSERT INTO themes (deck_id, builtin_key, position, name, keywords, colour) VALUES ($1, $2, $3, $4, $5, $6)
+                         ON CONFLICT (deck_id, builtin_key) DO UPDATE SET position = excluded.position, name = excluded.name,
+                             keywords = excluded.keywords, colour = excluded.colour
+                         RETURNING id",
+                    )
+                    .bind(deck_id).bind(&d.theme_keys[ti]).bind(ti as i64 + 1).bind(&t.name).bind(t.keywords.join(", ")).bind(colour)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    for (ci, c) in t.cards.iter().enumerate() {
+                        sqlx::query(
+                            "INSERT INTO cards (deck_id, theme_id, builtin_key, position, text, prompt, retired) VALUES ($1, $2, $3, $4, $5, $6, FALSE)
+                             ON CONFLICT (deck_id, builtin_key) DO UPDATE SET theme_id = excluded.theme_id, position = excluded.position,
+                                 text = excluded.text, prompt = excluded.prompt, retired = FALSE",
+                        )
+                        .bind(deck_id).bind(theme_id).bind(&d.card_keys[ti][ci]).bind(ci as i64 + 1).bind(&c.text).bind(&c.prompt)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn decks_for(&self, partnership_id: Id) -> DbResult<Vec<DeckRow>> {
+                sqlx::query_as(
+                    "SELECT d.id, d.partnership_id, d.builtin_key, d.title, d.notes, d.step_choose, d.step_discuss, d.step_act,
+                            d.published, d.updated_at,
+                            (SELECT COUNT(*) FROM themes t WHERE t.deck_id = d.id) AS theme_count,
+                            (SELECT COUNT(*) FROM cards c WHERE c.deck_id = d.id AND NOT c.retired) AS card_count,
+                            p.name AS owner_name
+                     FROM decks d LEFT JOIN partnerships p ON p.id = d.partnership_id
+                     WHERE d.partnership_id IS NULL OR d.partnership_id = $1 OR d.published
+                     ORDER BY d.partnership_id IS NOT NULL, d.partnership_id <> $1, lower(d.title), d.id",
+                )
+                .bind(partnership_id)
+                .fetch_all(&self.r)
+                .await
+            }
+
+            async fn deck(&self, id: Id) -> DbResult<Option<DeckRow>> {
+                sqlx::query_as(
+                    "SELECT d.id, d.partnership_id, d.builtin_key, d.title, d.notes, d.step_choose, d.step_discuss, d.step_act,
+                            d.published, d.updated_at,
+                            (SELECT COUNT(*) FROM themes t WHERE t.deck_id = d.id) AS theme_count,
+                            (SELECT COUNT(*) FROM cards c WHERE c.deck_id = d.id AND NOT c.retired) AS card_count,
+                            p.name AS owner_name
+                     FROM decks d LEFT JOIN partnerships p ON p.id = d.partnership_id
+                     WHERE d.id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.r)
+                .await
+            }
+
+            async fn themes(&self, deck_id: Id) -> DbResult<Vec<ThemeRow>> {
+                sqlx::query_as(
+                    "SELECT t.id, t.deck_id, t.position, t.name, t.keywords, t.colour,
+                            (SELECT COUNT(*) FROM cards c WHERE c.theme_id = t.id AND NOT c.retired) AS card_count
+                     FROM themes t WHERE t.deck_id = $1 ORDER BY t.position, t.id",
+                )
+                .bind(deck_id)
+                .fetch_all(&self.r)
+                .await
+            }
+
+            async fn theme(&self, id: Id) -> DbResult<Option<ThemeRow>> {
+                sqlx::query_as(
+                    "SELECT t.id, t.deck_id, t.position, t.name, t.keywords, t.colour,
+                            (SELECT COUNT(*) FROM cards c WHERE c.theme_id = t.id AND NOT c.retired) AS card_count
+                     FROM themes t WHERE t.id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.r)
+                .await
+            }
+
+            async fn deck_cards(&self, deck_id: Id) -> DbResult<Vec<CardRow>> {
+                sqlx::query_as(
+                    "SELECT c.id, c.deck_id, c.theme_id, c.position, c.text, c.prompt
+                     FROM cards c JOIN themes t ON t.id = c.theme_id
+                     WHERE c.deck_id = $1 AND NOT c.retired ORDER BY t.position, t.id, c.position, c.id",
+                )
+                .bind(deck_id)
+                .fetch_all(&self.r)
+                .await
+            }
+
+            async fn card(&self, id: Id) -> DbResult<Option<CardRow>> {
+                sqlx::query_as("SELECT id, deck_id, theme_id, position, text, prompt FROM cards WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.r)
+                    .await
+            }
+
+            async fn draw_card(&self, partnership_id: Id, deck_id: Id, theme_id: Option<Id>, user_id: Id, now: Timestamp) -> DbResult<Option<Id>> {
+                let mut tx = self.w.begin().await?;
+                let picked: Option<Id> = sqlx::query_scalar(
+                    "SELECT c.id FROM cards c
+                     WHERE c.deck_id = $1 AND ($2 = 0 OR c.theme_id = $2) AND NOT c.retired
+                     ORDER BY (SELECT COUNT(*) FROM card_draws d WHERE d.partnership_id = $3 AND d.card_id = c.id), random()
+                     LIMIT 1",
+                )
+                .bind(deck_id)
+                .bind(theme_id.unwrap_or(0))
+                .bind(partnership_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(card_id) = picked {
+                    sqlx::query("INSERT INTO card_draws (partnership_id, card_id, user_id, drawn_at) VALUES ($1, $2, $3, $4)")
+                        .bind(partnership_id).bind(card_id).bind(user_id).bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(picked)
+            }
+
+            async fn draw_counts(&self, partnership_id: Id, deck_id: Id) -> DbResult<Vec<(Id, i64)>> {
+                sqlx::query_as(
+                    "SELECT d.card_id, COUNT(*) FROM card_draws d JOIN cards c ON c.id = d.card_id
+                     WHERE d.partnership_id = $1 AND c.deck_id = $2 GROUP BY d.card_id",
+                )
+                .bind(partnership_id)
+                .bind(deck_id)
+                .fetch_all(&self.r)
+                .await
+            }
+
+            async fn search_cards(&self, partnership_id: Id, words: &[String], limit: i64) -> DbResult<Vec<SearchHit>> {
+                if words.is_empty() {
+                    return Ok(Vec::new());
+                }
+                sqlx::query_as(Self::SEARCH_SQL)
+                    .bind(Self::search_expr(words))
+                    .bind(partnership_id)
+                    .bind(limit)
+                    .fetch_all(&self.r)
+                    .await
+            }
+
+            async fn create_deck(&self, partnership_id: Id, user_id: Id, deck: &DeckData, now: Timestamp) -> DbResult<Id> {
+                let mut tx = self.w.begin().await?;
+                let deck_id: Id = sqlx::query_scalar(
+                    "INSERT INTO decks (partnership_id, title, notes, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+                )
+                .bind(partnership_id).bind(&deck.title).bind(&deck.notes).bind(user_id).bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                for (ti, t) in deck.themes.iter().enumerate() {
+                    let colour = t.colour.clone().unwrap_or_else(|| PALETTE[ti % PALETTE.len()].to_string());
+                    let theme_id: Id = sqlx::query_scalar(
+                        "INSERT INTO themes (deck_id, position, name, keywords, colour) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    )
+                    .bind(deck_id).bind(ti as i64 + 1).bind(&t.name).bind(t.keywords.join(", ")).bind(colour)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    for (ci, c) in t.cards.iter().enumerate() {
+                        sqlx::query("INSERT INTO cards (deck_id, theme_id, position, text, prompt) VALUES ($1, $2, $3, $4, $5)")
+                            .bind(deck_id).bind(theme_id).bind(ci as i64 + 1).bind(&c.text).bind(&c.prompt)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(deck_id)
+            }
+
+            async fn update_deck(&self, deck_id: Id, title: &str, notes: &str, now: Timestamp) -> DbResult<()> {
+                sqlx::query("UPDATE decks SET title = $1, notes = $2, updated_at = $3 WHERE id = $4")
+                    .bind(title).bind(notes).bind(now).bind(deck_id)
+                    .execute(&self.w).await.map(|_| ())
+            }
+
+            async fn delete_deck(&self, deck_id: Id) -> DbResult<()> {
+                sqlx::query("DELETE FROM decks WHERE id = $1").bind(deck_id).execute(&self.w).await.map(|_| ())
+            }
+
+            async fn set_deck_published(&self, deck_id: Id, published: bool, now: Timestamp) -> DbResult<()> {
+                sqlx::query("UPDATE decks SET published = $1, updated_at = $2 WHERE id = $3")
+                    .bind(published).bind(now).bind(deck_id)
+                    .execute(&self.w).await.map(|_| ())
+            }
+
+            async fn add_theme(&self, deck_id: Id, name: &str, keywords: &str, colour: &str, now: Timestamp) -> DbResult<Id> {
+                let mut tx = self.w.begin().await?;
+                touch_deck(&mut tx, deck_id, now).await?;
+                let id = sqlx::query_scalar(
+                    "INSERT INTO themes (deck_id, position, name, keywords, colour)
+                     VALUES ($1, (SELECT COALESCE(MAX(position), 0) + 1 FROM themes WHERE deck_id = $1), $2, $3, $4) RETURNING id",
+                )
+                .bind(deck_id).bind(name).bind(keywords).bind(colour)
+                .fetch_one(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn update_theme(&self, theme_id: Id, name: &str, keywords: &str, colour: &str, now: Timestamp) -> DbResult<()> {
+                let mut tx = self.w.begin().await?;
+                sqlx::query("UPDATE themes SET name = $1, keywords = $2, colour = $3 WHERE id = $4")
+                    .bind(name).bind(keywords).bind(colour).bind(theme_id)
+                    .execute(&mut *tx).await?;
+                touch_deck_of_theme(&mut tx, theme_id, now).await?;
+                tx.commit().await
+            }
+
+            async fn delete_theme(&self, theme_id: Id, now: Timestamp) -> DbResult<()> {
+                let mut tx = self.w.begin().await?;
+                touch_deck_of_theme(&mut tx, theme_id, now).await?;
+                sqlx::query("DELETE FROM themes WHERE id = $1").bind(theme_id).execute(&mut *tx).await?;
+                tx.commit().await
+            }
+
+            async fn move_theme(&self, theme_id: Id, direction: Move, now: Timestamp) -> DbResult<()> {
+                let mut tx = self.w.begin().await?;
+                touch_deck_of_theme(&mut tx, theme_id, now).await?;
+                let Some((deck_id, pos)): Option<(Id, i64)> = sqlx::query_as("SELECT deck_id, position FROM themes WHERE id = $1")
+                    .bind(theme_id).fetch_optional(&mut *tx).await? else { return Ok(()) };
+                let neighbour: Option<(Id, i64)> = match direction {
+                    Move::Up => sqlx::query_as("SELECT id, position FROM themes WHERE deck_id = $1 AND position < $2 ORDER BY position DESC LIMIT 1"),
+                    Move::Down => sqlx::query_as("SELECT id, position FROM themes WHERE deck_id = $1 AND position > $2 ORDER BY position LIMIT 1"),
+                }
+                .bind(deck_id).bind(pos).fetch_optional(&mut *tx).await?;
+                if let Some((other, other_pos)) = neighbour {
+                    sqlx::query("UPDATE themes SET position = $1 WHERE id = $2").bind(other_pos).bind(theme_id).execute(&mut *tx).await?;
+                    sqlx::query("UPDATE themes SET position = $1 WHERE id = $2").bind(pos).bind(other).execute(&mut *tx).await?;
+                }
+                tx.commit().await
+            }
+
+            async fn add_card(&self, theme_id: Id, text: &str, prompt: Option<&str>, now: Timestamp) -> DbResult<Id> {
+                let mut tx = self.w.begin().await?;
+                let deck_id = touch_deck_of_theme(&mut tx, theme_id, now).await?;
+                let id = sqlx::query_scalar(
+                    "INSERT INTO cards (deck_id, theme_id, position, text, prompt)
+                     VALUES ($1, $2, (SELECT COALESCE(MAX(position), 0) + 1 FROM cards WHERE theme_id = $2), $3, $4) RETURNING id",
+                )
+                .bind(deck_id).bind(theme_id).bind(text).bind(prompt)
+                .fetch_one(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn update_card(&self, card_id: Id, text: &str, prompt: Option<&str>, now: Timestamp) -> DbResult<()> {
+                let mut tx = self.w.begin().await?;
+                sqlx::query("UPDATE cards SET text = $1, prompt = $2 WHERE id = $3")
+                    .bind(text).bind(prompt).bind(card_id)
+                    .execute(&mut *tx).await?;
+                touch_deck_of_card(&mut tx, card_id, now).await?;
+                tx.commit().await
+            }
+
+            async fn delete_card(&self, card_id: Id, now: Timestamp) -> DbResult<()> {
+                let mut tx = self.w.begin().await?;
+                touch_deck_of_card(&mut tx, card_id, now).await?;
+                sqlx::query("DELETE FROM cards WHERE id = $1").bind(card_id).execute(&mut *tx).await?;
+                tx.commit().await
+            }
+
+            async fn move_card(&self, card_id: Id, direction: Move, now: Timestamp) -> DbResult<()> {
+                let mut tx = self.w.begin().await?;
+                touch_deck_of_card(&mut tx, card_id, now).await?;
+                let Some((theme_id, pos)): Option<(Id, i64)> = sqlx::query_as("SELECT theme_id, position FROM cards WHERE id = $1")
+                    .bind(card_id).fetch_optional(&mut *tx).await? else { return Ok(()) };
+                let neighbour: Option<(Id, i64)> = match direction {
+                    Move::Up => sqlx::query_as("SELECT id, position FROM cards WHERE theme_id = $1 AND position < $2 ORDER BY position DESC LIMIT 1"),
+                    Move::Down => sqlx::query_as("SELECT id, position FROM cards WHERE theme_id = $1 AND position > $2 ORDER BY position LIMIT 1"),
+                }
+                .bind(theme_id).bind(pos).fetch_optional(&mut *tx).await?;
+                if let Some((other, other_pos)) = neighbour {
+                    sqlx::query("UPDATE cards SET position = $1 WHERE id = $2").bind(other_pos).bind(card_id).execute(&mut *tx).await?;
+                    sqlx::query("UPDATE cards SET position = $1 WHERE id = $2").bind(pos).bind(other).execute(&mut *tx).await?;
+                }
+                tx.commit().await
+            }
+        }
+
+        /// Mark a deck as changed (also takes the write lock / row lock first).
+        async fn touch_deck<'c>(tx: &mut sqlx::Transaction<'c, DB>, deck_id: Id, now: Timestamp) -> DbResult<()> {
+            sqlx::query("UPDATE decks SET updated_at = $1 WHERE id = $2").bind(now).bind(deck_id).execute(&mut **tx).await.map(|_| ())
+        }
+
+        async fn touch_deck_of_theme<'c>(tx: &mut sqlx::Transaction<'c, DB>, theme_id: Id, now: Timestamp) -> DbResult<Id> {
+            let deck_id: Id = sqlx::query_scalar("SELECT deck_id FROM themes WHERE id = $1").bind(theme_id).fetch_optional(&mut **tx).await?.unwrap_or(0);
+            touch_deck(tx, deck_id, now).await?;
+            Ok(deck_id)
+        }
+
+        async fn touch_deck_of_card<'c>(tx: &mut sqlx::Transaction<'c, DB>, card_id: Id, now: Timestamp) -> DbResult<Id> {
+            let deck_id: Id = sqlx::query_scalar("SELECT deck_id FROM cards WHERE id = $1").bind(card_id).fetch_optional(&mut **tx).await?.unwrap_or(0);
+            touch_deck(tx, deck_id, now).await?;
+            Ok(deck_id)
+        }
+    };
+}
+
+pub(super) use cards_impl;
