@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{Settings, TABLE};
 use crate::db::CreateUser;
+use crate::domain::decks::{self, DeckData, Format};
 use crate::domain::model::NewUser;
 use crate::domain::{now, validate};
 use crate::{security, startup, telemetry};
@@ -47,6 +48,39 @@ pub enum Command {
     },
     /// Print the settings in effect (passwords hidden).
     Config,
+    /// Check, import and export card decks.
+    #[command(subcommand)]
+    Deck(DeckCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DeckCommand {
+    /// Read a deck file and report what it holds, or what is wrong with it (line by line).
+    /// Exits with status 1 when the file has errors.
+    Check {
+        file: PathBuf,
+        /// toml, markdown, printed, or auto (guess from the content).
+        #[arg(long, default_value = "auto")]
+        format: String,
+        /// Print the parsed deck as JSON: {"title","notes","themes":[{"name","keywords","cards":[{"text","prompt"}]}]}
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import a deck file into a partnership (the file is checked first; nothing is saved if it has errors).
+    Import {
+        file: PathBuf,
+        /// The partnership's web address (slug), e.g. ayr-carers.
+        #[arg(long)]
+        partnership: String,
+        #[arg(long, default_value = "auto")]
+        format: String,
+    },
+    /// Print a deck in TOML or Markdown (the deck's number is in its web address: /decks/NUMBER).
+    Export {
+        deck_id: i64,
+        #[arg(long, default_value = "toml")]
+        format: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -153,6 +187,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        Command::Deck(cmd) => return deck_command(cmd, &settings).await,
         Command::Admin(AdminCommand::ResetLink { email }) => {
             let db = startup::open_database(&settings).await?;
             let Some(u) = db.user_by_email(&email.trim().to_lowercase()).await? else {
@@ -174,4 +209,106 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
 
 fn public_url(settings: &Settings) -> String {
     settings.effective_public_url(settings.listen)
+}
+
+fn deck_format(s: &str) -> anyhow::Result<Option<Format>> {
+    if s == "auto" {
+        return Ok(None);
+    }
+    Format::parse(s)
+        .map(Some)
+        .ok_or_else(|| anyhow::anyhow!("unknown format {s:?}: use auto, toml, markdown or printed"))
+}
+
+fn read_deck(
+    file: &std::path::Path,
+    format: &str,
+) -> anyhow::Result<Result<(Format, DeckData), Vec<decks::LineError>>> {
+    let bytes = std::fs::read(file)
+        .map_err(|e| anyhow::anyhow!("could not read {}: {e}", file.display()))?;
+    Ok(decks::parse_bytes(&bytes, deck_format(format)?))
+}
+
+fn print_problems(file: &std::path::Path, problems: &[decks::LineError]) {
+    for p in problems {
+        eprintln!("{}: {p}", file.display());
+    }
+}
+
+async fn deck_command(cmd: DeckCommand, settings: &Settings) -> anyhow::Result<ExitCode> {
+    match cmd {
+        DeckCommand::Check { file, format, json } => match read_deck(&file, &format)? {
+            Ok((format, deck)) => {
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&deck.to_json())?);
+                } else {
+                    println!(
+                        "{}: {} ({}), {} cards in {} themes",
+                        file.display(),
+                        deck.title,
+                        format.label(),
+                        deck.card_count(),
+                        deck.themes.len()
+                    );
+                    for t in &deck.themes {
+                        println!(
+                            "  {} — {} cards{}",
+                            t.name,
+                            t.cards.len(),
+                            if t.keywords.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" ({})", t.keywords.join(", "))
+                            }
+                        );
+                    }
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(problems) => {
+                print_problems(&file, &problems);
+                Ok(ExitCode::from(1))
+            }
+        },
+        DeckCommand::Import {
+            file,
+            partnership,
+            format,
+        } => {
+            let deck = match read_deck(&file, &format)? {
+                Ok((_, deck)) => deck,
+                Err(problems) => {
+                    print_problems(&file, &problems);
+                    return Ok(ExitCode::from(1));
+                }
+            };
+            let db = startup::open_database(settings).await?;
+            let Some(pid) = db.partnership_id_by_slug(&partnership).await? else {
+                eprintln!("tandem: no partnership has the web address {partnership:?}");
+                return Ok(ExitCode::from(1));
+            };
+            let id = db.create_deck(pid, None, &deck, now()).await?;
+            println!(
+                "Imported \"{}\" as deck {id}: {} cards in {} themes",
+                deck.title,
+                deck.card_count(),
+                deck.themes.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        DeckCommand::Export { deck_id, format } => {
+            let db = startup::open_database(settings).await?;
+            let Some(deck) = db.deck(deck_id).await? else {
+                eprintln!("tandem: there is no deck {deck_id}");
+                return Ok(ExitCode::from(1));
+            };
+            let data = crate::db::cards::deck_data(db.as_ref(), &deck).await?;
+            match format.as_str() {
+                "toml" => print!("{}", decks::to_toml(&data)),
+                "markdown" | "md" => print!("{}", decks::to_markdown(&data)),
+                other => anyhow::bail!("unknown export format {other:?}: use toml or markdown"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }

@@ -210,6 +210,7 @@ cached_database! {
         record_failure(keys: &[String], now: Timestamp) -> DbResult<()>;
         clear_failures(key: &str) -> DbResult<()>;
         membership(slug: &str, user_id: Id) -> DbResult<Option<(Partnership, Membership)>>;
+        partnership_id_by_slug(slug: &str) -> DbResult<Option<Id>>;
         my_partnerships(user_id: Id) -> DbResult<Vec<MyPartnership>>;
         organisations(partnership_id: Id) -> DbResult<Vec<Organisation>>;
         members(partnership_id: Id) -> DbResult<Vec<Member>>;
@@ -263,7 +264,7 @@ forward_cards! {
     draw_card(partnership_id: Id, deck_id: Id, theme_id: Option<Id>, user_id: Id, now: Timestamp) -> DbResult<Option<Id>>;
     draw_counts(partnership_id: Id, deck_id: Id) -> DbResult<Vec<(Id, i64)>>;
     search_cards(partnership_id: Id, words: &[String], limit: i64) -> DbResult<Vec<SearchHit>>;
-    create_deck(partnership_id: Id, user_id: Id, deck: &crate::domain::decks::DeckData, now: Timestamp) -> DbResult<Id>;
+    create_deck(partnership_id: Id, user_id: Option<Id>, deck: &crate::domain::decks::DeckData, now: Timestamp) -> DbResult<Id>;
     update_deck(deck_id: Id, title: &str, notes: &str, now: Timestamp) -> DbResult<()>;
     delete_deck(deck_id: Id) -> DbResult<()>;
     set_deck_published(deck_id: Id, published: bool, now: Timestamp) -> DbResult<()>;

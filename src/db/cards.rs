@@ -58,7 +58,7 @@ pub trait CardStore: Send + Sync {
     async fn create_deck(
         &self,
         partnership_id: Id,
-        user_id: Id,
+        user_id: Option<Id>,
         deck: &DeckData,
         now: Timestamp,
     ) -> DbResult<Id>;
@@ -121,6 +121,32 @@ pub trait CardStore: Send + Sync {
     async fn delete_card(&self, card_id: Id, now: Timestamp) -> DbResult<()>;
     /// Swap a card with its neighbour in the theme.
     async fn move_card(&self, card_id: Id, direction: Move, now: Timestamp) -> DbResult<()>;
+}
+
+/// A stored deck as plain data (for export and copying).
+pub async fn deck_data(db: &dyn super::Database, deck: &DeckRow) -> DbResult<DeckData> {
+    use crate::domain::decks::{CardData, ThemeData, split_keywords};
+    let (themes, cards) = tokio::try_join!(db.themes(deck.id), db.deck_cards(deck.id))?;
+    Ok(DeckData {
+        title: deck.title.clone(),
+        notes: deck.notes.clone(),
+        themes: themes
+            .into_iter()
+            .map(|t| ThemeData {
+                keywords: split_keywords(&t.keywords),
+                colour: Some(t.colour.clone()),
+                cards: cards
+                    .iter()
+                    .filter(|c| c.theme_id == t.id)
+                    .map(|c| CardData {
+                        text: c.text.clone(),
+                        prompt: c.prompt.clone(),
+                    })
+                    .collect(),
+                name: t.name,
+            })
+            .collect(),
+    })
 }
 
 macro_rules! cards_impl {
@@ -299,7 +325,7 @@ macro_rules! cards_impl {
                     .await
             }
 
-            async fn create_deck(&self, partnership_id: Id, user_id: Id, deck: &DeckData, now: Timestamp) -> DbResult<Id> {
+            async fn create_deck(&self, partnership_id: Id, user_id: Option<Id>, deck: &DeckData, now: Timestamp) -> DbResult<Id> {
                 let mut tx = self.w.begin().await?;
                 let deck_id: Id = sqlx::query_scalar(
                     "INSERT INTO decks (partnership_id, title, notes, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",

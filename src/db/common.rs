@@ -484,6 +484,10 @@ macro_rules! database_impl {
                 Ok(Some((r.partnership, m)))
             }
 
+            async fn partnership_id_by_slug(&self, slug: &str) -> DbResult<Option<Id>> {
+                sqlx::query_scalar("SELECT id FROM partnerships WHERE slug = $1").bind(slug).fetch_optional(&self.r).await
+            }
+
             async fn my_partnerships(&self, user_id: Id) -> DbResult<Vec<MyPartnership>> {
                 sqlx::query_as(
                     "SELECT p.slug, p.name, p.aim, m.role, o.name AS organisation_name,

@@ -216,6 +216,8 @@ pub trait Database: cards::CardStore + Send + Sync + 'static {
         slug: &str,
         user_id: Id,
     ) -> DbResult<Option<(Partnership, Membership)>>;
+    /// The id of the partnership with this slug (for the command line; no access check).
+    async fn partnership_id_by_slug(&self, slug: &str) -> DbResult<Option<Id>>;
     /// Partnerships the user belongs to.
     async fn my_partnerships(&self, user_id: Id) -> DbResult<Vec<MyPartnership>>;
     /// Change name, aim and description.

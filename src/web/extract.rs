@@ -379,3 +379,62 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SafeForm<T> {
 /// For forms that carry nothing but the CSRF token.
 #[derive(serde::Deserialize)]
 pub struct NoFields {}
+
+/// A form that may carry a file: `multipart/form-data` (file upload) or a plain
+/// urlencoded form. The CSRF token is checked either way.
+pub struct SafeUpload {
+    pub fields: HashMap<String, String>,
+    /// (file name, bytes) of a non-empty file field named `file`.
+    pub file: Option<(String, Vec<u8>)>,
+}
+
+impl FromRequest<AppState> for SafeUpload {
+    type Rejection = AppError;
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
+        let is_multipart = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        if !is_multipart {
+            let SafeForm(fields) =
+                SafeForm::<HashMap<String, String>>::from_request(req, state).await?;
+            return Ok(SafeUpload { fields, file: None });
+        }
+        let expected = req
+            .extensions()
+            .get::<RequestCtx>()
+            .map(|c| c.csrf.clone())
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("session layer missing")))?;
+        let mut multipart = axum::extract::Multipart::from_request(req, state)
+            .await
+            .map_err(|e| AppError::BadRequest(e.body_text()))?;
+        let mut fields = HashMap::new();
+        let mut file = None;
+        let too_large = |e: axum::extract::multipart::MultipartError| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::TooLarge
+            } else {
+                AppError::BadRequest(e.body_text())
+            }
+        };
+        while let Some(field) = multipart.next_field().await.map_err(too_large)? {
+            let name = field.name().unwrap_or_default().to_string();
+            if name == "file" {
+                let file_name = field.file_name().unwrap_or_default().to_string();
+                let bytes = field.bytes().await.map_err(too_large)?;
+                if !bytes.is_empty() {
+                    file = Some((file_name, bytes.to_vec()));
+                }
+            } else {
+                let text = field.text().await.map_err(too_large)?;
+                fields.insert(name, text);
+            }
+        }
+        let sent = fields.get(CSRF_FIELD).cloned().unwrap_or_default();
+        if !security::constant_time_eq(&sent, &expected) {
+            return Err(AppError::Csrf);
+        }
+        Ok(SafeUpload { fields, file })
+    }
+}

@@ -4,6 +4,9 @@
 pub mod account;
 pub mod admin;
 pub mod auth;
+pub mod cards;
+pub mod deck_io;
+pub mod decks;
 pub mod directory;
 pub mod extract;
 pub mod members;
@@ -100,6 +103,9 @@ pub fn app_routes() -> (Router<AppState>, Vec<(Method, &'static str)>) {
     let r = admin::routes(r);
     let r = partnerships::routes(r);
     let r = members::routes(r);
+    let r = cards::routes(r);
+    let r = decks::routes(r);
+    let r = deck_io::routes(r);
     let Routes { router, mut list } = r;
     // GET routes answer HEAD too; a route registered for GET and POST appears twice.
     list.sort_by(|a, b| (a.1, a.0.as_str()).cmp(&(b.1, b.0.as_str())));

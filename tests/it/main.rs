@@ -5,6 +5,7 @@ mod helpers;
 
 mod auth;
 mod authz;
+mod cards;
 mod members;
 mod ops;
 mod partnerships;

@@ -14,7 +14,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use markdown::{parse_markdown, to_markdown};
-pub use printed::parse_printed;
+pub use printed::{parse_printed, parse_printed_report};
 pub use toml_format::{ShippedDeck, parse_shipped, parse_toml, to_toml};
 
 /// Largest file accepted for import.

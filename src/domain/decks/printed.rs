@@ -88,6 +88,12 @@ fn title_case(s: &str) -> String {
 
 /// Parse printed-card text.
 pub fn parse_printed(text: &str) -> Result<DeckData, Vec<LineError>> {
+    parse_printed_report(text).map(|(deck, _)| deck)
+}
+
+/// Parse printed-card text, also returning the lines dropped as page furniture
+/// (the repeated footer and page numbers), each once, for the import preview.
+pub fn parse_printed_report(text: &str) -> Result<(DeckData, Vec<String>), Vec<LineError>> {
     let lines: Vec<Line> = text
         .lines()
         .enumerate()
@@ -173,6 +179,12 @@ pub fn parse_printed(text: &str) -> Result<DeckData, Vec<LineError>> {
     let title_caps = title.to_uppercase();
 
     // 5. Cards and themes.
+    let mut ignored: Vec<String> = Vec::new();
+    let mut note_ignored = |t: &str| {
+        if !ignored.iter().any(|i| i == t) {
+            ignored.push(t.to_string());
+        }
+    };
     let mut themes: Vec<ThemeData> = Vec::new();
     let mut problems = Vec::new();
     for r in raws {
@@ -180,7 +192,13 @@ pub fn parse_printed(text: &str) -> Result<DeckData, Vec<LineError>> {
             .body
             .iter()
             .map(|l| tidy(l.text))
-            .filter(|t| Some(t) != footer.as_ref() && !is_page_number(t) && *t != title_caps)
+            .filter(|t| {
+                let furniture = Some(t) == footer.as_ref() || is_page_number(t) || *t == title_caps;
+                if furniture {
+                    note_ignored(t);
+                }
+                !furniture
+            })
             .collect();
         let question = text.join(" ");
         if question.is_empty() {
@@ -215,11 +233,12 @@ pub fn parse_printed(text: &str) -> Result<DeckData, Vec<LineError>> {
     if !problems.is_empty() {
         return Err(problems);
     }
-    Ok(DeckData {
+    let deck = DeckData {
         title,
         notes: notes.join("\n").trim().to_string(),
         themes,
-    })
+    };
+    Ok((deck, ignored))
 }
 
 #[cfg(test)]
