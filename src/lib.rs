@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod pdf;
 pub mod security;
 pub mod startup;
 pub mod telemetry;

@@ -1,4 +1,5 @@
-//! Logging: readable lines in a terminal, JSON when `log_format = "json"`.
+//! Logging to standard error (standard output is for command results such as
+//! `tandem deck export`): readable lines in a terminal, JSON when `log_format = "json"`.
 
 use tracing_subscriber::EnvFilter;
 
@@ -9,7 +10,8 @@ pub fn init(format: &str) {
     // Colours only for a person at a terminal; log files and CI get plain text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()));
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     // A second init (tests) is harmless, so the error is ignored on purpose.
     let _ = if format == "json" {
         builder.json().try_init()

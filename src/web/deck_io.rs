@@ -24,6 +24,7 @@ pub fn routes(r: Routes) -> Routes {
         .post("/p/{slug}/decks/import/confirm", confirm)
         .get("/p/{slug}/decks/{deck}/export", export)
         .get("/p/{slug}/decks/{deck}/print", print)
+        .get("/p/{slug}/decks/{deck}/pdf", pdf)
 }
 
 #[derive(Template)]
@@ -310,4 +311,47 @@ async fn print(
         theme_name,
         cards,
     })
+}
+
+async fn pdf(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, id)): Path<(String, Id)>,
+    Query(q): Query<PrintQuery>,
+) -> Result<Response, AppError> {
+    m.require(Action::View)?;
+    let deck = visible_deck(&state, &m, id).await?;
+    let (themes, cards) = tokio::try_join!(state.db.themes(deck.id), state.db.deck_cards(deck.id))?;
+    if let Some(t) = q.theme
+        && !themes.iter().any(|x| x.id == t)
+    {
+        return Err(AppError::NotFound);
+    }
+    let cards: Vec<crate::pdf::PdfCard> = cards
+        .into_iter()
+        .filter(|c| q.theme.is_none_or(|t| c.theme_id == t))
+        .filter_map(|c| {
+            let t = themes.iter().find(|t| t.id == c.theme_id)?;
+            Some(crate::pdf::PdfCard {
+                theme: t.name.clone(),
+                keywords: t.keywords.clone(),
+                colour: t.colour.clone(),
+                text: c.text,
+                prompt: c.prompt,
+            })
+        })
+        .collect();
+    let title = deck.title.clone();
+    let bytes = tokio::task::spawn_blocking(move || crate::pdf::deck_pdf(&title, &cards))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))??;
+    let disposition = format!("attachment; filename=\"{}.pdf\"", file_stem(&deck.title));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
 }

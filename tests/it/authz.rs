@@ -263,6 +263,7 @@ const MATRIX: &[(&str, &str, &str, Fields)] = &[
     ),
     ("GET", "/p/{slug}/decks/{deck}/export", "LNYYYN", &[]),
     ("GET", "/p/{slug}/decks/{deck}/print", "LNYYYN", &[]),
+    ("GET", "/p/{slug}/decks/{deck}/pdf", "LNYYYN", &[]),
     ("GET", "/invite/{token}", "YYYYYY", &[]),
     (
         "POST",

@@ -606,3 +606,57 @@ fn cli_checks_decks_with_line_numbers_and_json() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+both_engines!(pdf_of_a_deck_has_its_cards_four_to_a_page);
+
+async fn pdf_of_a_deck_has_its_cards_four_to_a_page(app: TestApp) {
+    let (mut c, slug, _) = setup(&app).await;
+    let deck = openers(&app, &mut c, &slug).await;
+    let r = c
+        .request_bytes(&format!("/p/{slug}/decks/{deck}/pdf"))
+        .await;
+    assert_eq!(r.0, StatusCode::OK);
+    assert!(r.1.starts_with(b"%PDF-"));
+    let dir = std::env::temp_dir().join(format!("tandem-pdf-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("deck.pdf");
+    std::fs::write(&file, &r.1).unwrap();
+    // poppler-utils (installed by scripts/test) reads the file as any PDF reader would.
+    let info = std::process::Command::new("pdfinfo")
+        .arg(&file)
+        .output()
+        .expect("pdfinfo (poppler-utils) is installed");
+    let info = String::from_utf8_lossy(&info.stdout).to_string();
+    assert!(
+        info.contains("Pages:           13"),
+        "50 cards, four a page:\n{info}"
+    );
+    assert!(
+        info.lines()
+            .any(|l| l.starts_with("Title:") && l.ends_with("Partnership conversation openers")),
+        "{info}"
+    );
+    let text = std::process::Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout).to_string();
+    assert!(text.contains("Drivers"), "{text}");
+    assert!(text.contains("gaps, strengths, risks"));
+    assert!(text.contains("PARTNERSHIP CONVERSATION OPENERS"));
+    // A page renders to an image.
+    let png = std::process::Command::new("pdftoppm")
+        .args(["-png", "-r", "40", "-f", "1", "-l", "1"])
+        .arg(&file)
+        .arg(dir.join("page"))
+        .status()
+        .unwrap();
+    assert!(png.success());
+    let rendered = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .any(|e| e.file_name().to_string_lossy().ends_with(".png"));
+    assert!(rendered);
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -349,3 +349,32 @@ impl Client {
         }
     }
 }
+
+impl Client {
+    /// GET returning raw bytes (for files such as PDFs).
+    pub async fn request_bytes(&mut self, path: &str) -> (StatusCode, Vec<u8>) {
+        let mut req = Request::builder().uri(path);
+        let c: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        req = req.header(header::COOKIE, c.join("; "));
+        let resp = self
+            .router
+            .clone()
+            .oneshot(req.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = resp.status();
+        (
+            status,
+            resp.into_body()
+                .collect()
+                .await
+                .unwrap()
+                .to_bytes()
+                .to_vec(),
+        )
+    }
+}
