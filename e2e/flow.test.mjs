@@ -203,3 +203,114 @@ test("pages work with JavaScript turned off", async () => {
   await page.getByRole("heading", { name: "Kilmarnock Carers Partnership" }).waitFor();
   await context.close();
 });
+
+const PRINTED = `# Garden Club Cards
+ABOUT
+These cards help a new garden club find its feet.
+
+## SOIL
+roots, ground, basics
+
+What does each member already grow at home?
+
+GARDEN CLUB CARDS
+
+## SOIL
+roots, ground, basics
+
+Who looks after the tools,
+and where do they live?
+
+GARDEN CLUB CARDS
+
+## SEEDS
+sharing, swapping, saving
+
+Which seeds should we swap first?
+
+GARDEN CLUB CARDS
+`;
+
+test("conversation cards: browse, draw, search, make a deck, import, print", async () => {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(base + "/login");
+  await page.getByLabel("Email address").fill("morag@example.org");
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("link", { name: "Kilmarnock Carers Partnership" }).click();
+  await page.getByRole("link", { name: "Open the conversation cards" }).click();
+  await page.getByRole("heading", { name: "Conversation cards" }).waitFor();
+  await check(page, "cards-index");
+
+  // Browse: deck → theme → card, then next.
+  await page.getByRole("link", { name: "Partnership conversation openers" }).click();
+  await page.getByRole("heading", { name: "How to use these cards" }).waitFor();
+  await check(page, "deck");
+  await page.getByRole("link", { name: "Culture" }).click();
+  await check(page, "theme");
+  await page.locator(".question-list a").first().click();
+  await page.getByText("Card 21 of 50").waitFor();
+  await check(page, "card");
+  await page.getByRole("link", { name: "Next card →" }).click();
+  await page.getByText("Card 22 of 50").waitFor();
+
+  // Draw at random.
+  await page.getByRole("button", { name: "Draw another from Culture" }).click();
+  await page.getByText("Drawn at random for you.").waitFor();
+  await check(page, "card-drawn");
+
+  // Search.
+  await page.getByRole("link", { name: "Conversation cards", exact: true }).first().click();
+  await page.getByLabel("Search all cards").fill("money");
+  await page.getByRole("button", { name: "Search" }).click();
+  await page.getByText("comes down to money").waitFor();
+  await check(page, "search");
+
+  // Make a deck with one theme and one card.
+  await page.getByRole("link", { name: "Conversation cards", exact: true }).first().click();
+  await page.getByRole("link", { name: "Make a new deck" }).click();
+  await page.getByRole("button", { name: "Create deck" }).click();
+  await page.getByText("Enter a title for the deck").first().waitFor();
+  await check(page, "new-deck-error");
+  await page.getByLabel("Deck title").fill("Steering group questions");
+  await page.getByRole("button", { name: "Create deck" }).click();
+  await page.getByText("Your deck is ready.").waitFor();
+  await page.getByLabel("Theme name").fill("Money");
+  await page.getByLabel("Keywords (optional)").fill("budget, in kind");
+  await page.getByRole("button", { name: "Add theme" }).click();
+  await page.getByLabel("New card in Money").fill("Who pays for the room and the tea?");
+  await page.getByRole("button", { name: "Add card to Money" }).click();
+  await page.getByLabel("Question").first().waitFor();
+  assert.equal(await page.getByLabel("Question").first().inputValue(), "Who pays for the room and the tea?");
+  await check(page, "edit-deck");
+
+  // Import a printed-card file: preview first, then save.
+  await page.getByRole("link", { name: "Conversation cards", exact: true }).first().click();
+  await page.getByRole("link", { name: "Import a deck" }).click();
+  await check(page, "import");
+  await page.getByLabel("Upload a file").setInputFiles({ name: "garden.txt", mimeType: "text/plain", buffer: Buffer.from(PRINTED) });
+  await page.getByRole("button", { name: "Preview the deck" }).click();
+  await page.getByRole("heading", { name: "Check the deck before saving" }).waitFor();
+  const preview = await page.locator("main").innerText();
+  assert.match(preview, /3 cards in 2 themes/);
+  assert.match(preview, /Left out as page furniture/);
+  assert.match(preview, /Who looks after the tools, and where do they live\?/);
+  await check(page, "import-preview");
+  await page.getByRole("button", { name: "Save this deck" }).click();
+  await page.getByText("Imported “Garden Club Cards”: 3 cards in 2 themes.").waitFor();
+  await check(page, "imported-deck");
+
+  // Print view and PDF.
+  await page.getByRole("link", { name: "Print cards" }).click();
+  await page.getByRole("heading", { name: "Print Garden Club Cards" }).waitFor();
+  assert.equal(await page.locator(".print-card").count(), 3);
+  await check(page, "print-view");
+  await page.emulateMedia({ media: "print" });
+  await page.screenshot({ path: path.join(shots, "print-media.png"), fullPage: true });
+  await page.emulateMedia({ media: "screen" });
+  const pdf = await context.request.get(page.url().replace(/\/print$/, "/pdf"));
+  assert.equal(pdf.status(), 200);
+  assert.equal(pdf.headers()["content-type"], "application/pdf");
+  await context.close();
+});
