@@ -53,15 +53,28 @@ CREATE TABLE card_draws (
 );
 CREATE INDEX card_draws_partnership ON card_draws(partnership_id, card_id);
 
--- Full-text search over questions and prompts (SQLite: FTS5 kept in step by triggers).
-CREATE VIRTUAL TABLE cards_fts USING fts5(text, prompt, content='cards', content_rowid='id', tokenize='porter unicode61');
+-- Full-text search over questions and prompts (SQLite: FTS5, kept in step by triggers).
+-- `scope` says who may see a card ("shared" for shipped and published decks, "p<id>"
+-- for a partnership's own), so a search filters inside the index instead of ranking
+-- every partnership's matches. Prefix indexes make "fund*" style terms cheap.
+CREATE VIRTUAL TABLE cards_fts USING fts5(text, prompt, scope, tokenize='porter unicode61', prefix='2 3 4 5 6 7 8');
 CREATE TRIGGER cards_fts_insert AFTER INSERT ON cards BEGIN
-    INSERT INTO cards_fts(rowid, text, prompt) VALUES (new.id, new.text, coalesce(new.prompt, ''));
+    INSERT INTO cards_fts(rowid, text, prompt, scope)
+    SELECT new.id, new.text, coalesce(new.prompt, ''),
+           CASE WHEN d.partnership_id IS NULL THEN 'shared'
+                WHEN d.published THEN 'p' || d.partnership_id || ' shared'
+                ELSE 'p' || d.partnership_id END
+    FROM decks d WHERE d.id = new.deck_id;
 END;
 CREATE TRIGGER cards_fts_delete AFTER DELETE ON cards BEGIN
-    INSERT INTO cards_fts(cards_fts, rowid, text, prompt) VALUES ('delete', old.id, old.text, coalesce(old.prompt, ''));
+    DELETE FROM cards_fts WHERE rowid = old.id;
 END;
 CREATE TRIGGER cards_fts_update AFTER UPDATE OF text, prompt ON cards BEGIN
-    INSERT INTO cards_fts(cards_fts, rowid, text, prompt) VALUES ('delete', old.id, old.text, coalesce(old.prompt, ''));
-    INSERT INTO cards_fts(rowid, text, prompt) VALUES (new.id, new.text, coalesce(new.prompt, ''));
+    UPDATE cards_fts SET text = new.text, prompt = coalesce(new.prompt, '') WHERE rowid = new.id;
+END;
+CREATE TRIGGER decks_fts_scope AFTER UPDATE OF published, partnership_id ON decks BEGIN
+    UPDATE cards_fts SET scope = CASE WHEN new.partnership_id IS NULL THEN 'shared'
+                                      WHEN new.published THEN 'p' || new.partnership_id || ' shared'
+                                      ELSE 'p' || new.partnership_id END
+    WHERE rowid IN (SELECT id FROM cards WHERE deck_id = new.id);
 END;

@@ -2,7 +2,10 @@
 //! the same `Database` trait the app uses. Prints one lead's partnership slug and a
 //! session token, so the load generator can fetch that partnership's home page.
 //!
-//! Usage: tandem-bench-seed DATABASE_URL PARTNERSHIPS MEMBERS_EACH
+//! Usage: tandem-bench-seed DATABASE_URL PARTNERSHIPS MEMBERS_EACH [CARDS_EACH]
+//!
+//! With CARDS_EACH, each partnership also gets its own deck of that many cards in five
+//! themes, and the deck id of partnership 0 is printed after the token.
 
 use std::sync::Arc;
 
@@ -16,9 +19,15 @@ use tandem::security;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    if args.len() != 4 {
-        bail!("usage: tandem-bench-seed DATABASE_URL PARTNERSHIPS MEMBERS_EACH");
+    if args.len() != 4 && args.len() != 5 {
+        bail!("usage: tandem-bench-seed DATABASE_URL PARTNERSHIPS MEMBERS_EACH [CARDS_EACH]");
     }
+    let cards_each: usize = args
+        .get(4)
+        .map(|a| a.parse())
+        .transpose()
+        .context("CARDS_EACH")?
+        .unwrap_or(0);
     let partnerships: usize = args[2].parse().context("PARTNERSHIPS")?;
     let members: usize = args[3].parse().context("MEMBERS_EACH")?;
     let db = tandem::db::connect(&args[1]).await?;
@@ -38,6 +47,9 @@ async fn main() -> anyhow::Result<()> {
         tasks.push(tokio::spawn(async move {
             for p in (w..partnerships).step_by(workers) {
                 seed_one(db.as_ref(), &hash, p, members).await?;
+                if cards_each > 0 {
+                    seed_deck(db.as_ref(), p, cards_each).await?;
+                }
             }
             anyhow::Ok(())
         }));
@@ -57,7 +69,21 @@ async fn main() -> anyhow::Result<()> {
     let token = security::new_token();
     db.create_session(&security::token_hash(&token), lead.id, now())
         .await?;
-    println!("bench-0 {token}");
+    if cards_each > 0 {
+        let pid = db
+            .partnership_id_by_slug("bench-0")
+            .await?
+            .context("bench-0")?;
+        let deck = db
+            .decks_for(pid)
+            .await?
+            .into_iter()
+            .find(|d| d.partnership_id == Some(pid))
+            .context("deck")?;
+        println!("bench-0 {token} {}", deck.id);
+    } else {
+        println!("bench-0 {token}");
+    }
     let _keep: Arc<dyn Database> = db;
     Ok(())
 }
@@ -144,5 +170,86 @@ async fn seed_one(db: &dyn Database, hash: &str, p: usize, members: usize) -> an
             other => bail!("could not join: {other:?}"),
         }
     }
+    Ok(())
+}
+
+/// Words for made-up questions: each appears in roughly one card in three to one in
+/// ten, so searches have a realistic spread of matches.
+const WORDS: &[&str] = &[
+    "partners",
+    "meeting",
+    "people",
+    "support",
+    "money",
+    "funding",
+    "time",
+    "trust",
+    "shared",
+    "plan",
+    "carers",
+    "housing",
+    "health",
+    "council",
+    "volunteers",
+    "evidence",
+    "risk",
+    "learning",
+    "goal",
+    "budget",
+    "referrals",
+    "community",
+    "staff",
+    "board",
+    "review",
+    "outcomes",
+    "access",
+    "training",
+    "rooms",
+    "transport",
+];
+
+async fn seed_deck(db: &dyn Database, p: usize, cards: usize) -> anyhow::Result<()> {
+    use tandem::domain::decks::{CardData, DeckData, ThemeData};
+    let mut seed = p as u64 * 7919 + 1;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut themes: Vec<ThemeData> = (0..5)
+        .map(|t| ThemeData {
+            name: format!("Theme {t}"),
+            keywords: vec!["one".into(), "two".into()],
+            colour: None,
+            cards: vec![],
+        })
+        .collect();
+    for c in 0..cards {
+        let n = 3 + (next() % 5) as usize;
+        let words: Vec<&str> = (0..n)
+            .map(|_| WORDS[(next() % WORDS.len() as u64) as usize])
+            .collect();
+        let text = format!(
+            "How do our {} work for card {c} of partnership {p}?",
+            words.join(" ")
+        );
+        themes[c % 5].cards.push(CardData { text, prompt: None });
+    }
+    let pid = db
+        .partnership_id_by_slug(&format!("bench-{p}"))
+        .await?
+        .context("partnership")?;
+    db.create_deck(
+        pid,
+        None,
+        &DeckData {
+            title: format!("Our questions {p}"),
+            notes: String::new(),
+            themes,
+        },
+        now(),
+    )
+    .await?;
     Ok(())
 }

@@ -260,6 +260,7 @@ forward_cards! {
     themes(deck_id: Id) -> DbResult<Vec<ThemeRow>>;
     theme(id: Id) -> DbResult<Option<ThemeRow>>;
     deck_cards(deck_id: Id) -> DbResult<Vec<CardRow>>;
+    theme_cards(theme_id: Id) -> DbResult<Vec<CardRow>>;
     card(id: Id) -> DbResult<Option<CardRow>>;
     draw_card(partnership_id: Id, deck_id: Id, theme_id: Option<Id>, user_id: Id, now: Timestamp) -> DbResult<Option<Id>>;
     draw_counts(partnership_id: Id, deck_id: Id) -> DbResult<Vec<(Id, i64)>>;

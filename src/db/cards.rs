@@ -32,6 +32,8 @@ pub trait CardStore: Send + Sync {
     async fn theme(&self, id: Id) -> DbResult<Option<ThemeRow>>;
     /// A deck's cards in order (by theme, then position).
     async fn deck_cards(&self, deck_id: Id) -> DbResult<Vec<CardRow>>;
+    /// One theme's cards in order.
+    async fn theme_cards(&self, theme_id: Id) -> DbResult<Vec<CardRow>>;
     /// One card (retired shipped cards included, so old links still read).
     async fn card(&self, id: Id) -> DbResult<Option<CardRow>>;
     /// Pick a card at random from a deck (or one theme of it), preferring cards this
@@ -272,6 +274,16 @@ macro_rules! cards_impl {
                 .await
             }
 
+            async fn theme_cards(&self, theme_id: Id) -> DbResult<Vec<CardRow>> {
+                sqlx::query_as(
+                    "SELECT id, deck_id, theme_id, position, text, prompt FROM cards
+                     WHERE theme_id = $1 AND NOT retired ORDER BY position, id",
+                )
+                .bind(theme_id)
+                .fetch_all(&self.r)
+                .await
+            }
+
             async fn card(&self, id: Id) -> DbResult<Option<CardRow>> {
                 sqlx::query_as("SELECT id, deck_id, theme_id, position, text, prompt FROM cards WHERE id = $1")
                     .bind(id)
@@ -318,7 +330,7 @@ macro_rules! cards_impl {
                     return Ok(Vec::new());
                 }
                 sqlx::query_as(Self::SEARCH_SQL)
-                    .bind(Self::search_expr(words))
+                    .bind(Self::search_expr(words, partnership_id))
                     .bind(partnership_id)
                     .bind(limit)
                     .fetch_all(&self.r)

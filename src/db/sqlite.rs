@@ -94,6 +94,8 @@ impl SqliteDb {
 
 impl SqliteDb {
     /// Full-text search: $1 the match expression, $2 the partnership, $3 the limit.
+    /// The FTS5 index filters by `scope` itself (see migration 0003), so only this
+    /// partnership's visible cards are ranked; the deck check below is a second guard.
     const SEARCH_SQL: &'static str = "SELECT c.id AS card_id, c.text, d.id AS deck_id, d.title AS deck_title, t.name AS theme_name, t.colour AS theme_colour
          FROM cards_fts f
          JOIN cards c ON c.id = f.rowid
@@ -105,12 +107,13 @@ impl SqliteDb {
          LIMIT $3";
 
     /// Plain lower-case words (see `CardStore::search_cards`) as a match expression.
-    fn search_expr(words: &[String]) -> String {
-        words
+    fn search_expr(words: &[String], partnership_id: Id) -> String {
+        let terms = words
             .iter()
             .map(|w| format!("\"{w}\"*"))
             .collect::<Vec<_>>()
-            .join(" ")
+            .join(" AND ");
+        format!("{{text prompt}} : ({terms}) AND scope : (p{partnership_id} OR shared)")
     }
 }
 

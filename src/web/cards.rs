@@ -156,10 +156,9 @@ async fn deck_page(
 ) -> Result<Response, AppError> {
     m.require(Action::View)?;
     let deck = visible_deck(&state, &m, id).await?;
-    let (themes, counts, cards) = tokio::try_join!(
+    let (themes, counts) = tokio::try_join!(
         state.db.themes(id),
-        state.db.draw_counts(m.partnership.id, id),
-        state.db.deck_cards(id)
+        state.db.draw_counts(m.partnership.id, id)
     )?;
     let own = deck.partnership_id == Some(m.partnership.id);
     render(&DeckPage {
@@ -170,7 +169,7 @@ async fn deck_page(
         can_draw: can(m.role(), Action::EditContent),
         can_edit: own && can(m.role(), Action::EditContent),
         can_publish: own && m.user.is_admin,
-        undrawn: cards.len().saturating_sub(counts.len()),
+        undrawn: (deck.card_count.max(0) as usize).saturating_sub(counts.len()),
         deck,
     })
 }
@@ -199,13 +198,7 @@ async fn theme_page(
         .await?
         .filter(|t| t.deck_id == deck.id)
         .ok_or(AppError::NotFound)?;
-    let cards = state
-        .db
-        .deck_cards(deck.id)
-        .await?
-        .into_iter()
-        .filter(|c| c.theme_id == theme.id)
-        .collect();
+    let cards = state.db.theme_cards(theme.id).await?;
     render(&ThemePage {
         c: m.page(&format!("{} – {}", theme.name, deck.title)),
         slug: m.partnership.slug.clone(),

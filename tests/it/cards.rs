@@ -164,10 +164,27 @@ async fn search_finds_visible_cards_only(app: TestApp) {
         .get(&format!("/p/{slug}/cards/search?q=zebracrossing"))
         .await;
     none.assert_contains("No cards match");
-    // Bob finds his own deck.
+    // Bob finds his own deck, until he deletes it.
     b.get(&format!("/p/{other}/cards/search?q=funders"))
         .await
         .assert_contains("hide from our funders");
+    let pid = app.partnership_id(&other, bob).await;
+    let own = app
+        .db
+        .decks_for(pid)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.title == "Secret deck")
+        .unwrap()
+        .id;
+    b.post(&format!("/p/{other}/decks/{own}/delete"), &[]).await;
+    let after = b.get(&format!("/p/{other}/cards/search?q=funders")).await;
+    assert!(
+        !after.body.contains("hide from our funders"),
+        "a deleted deck leaves the search index"
+    );
+    after.assert_contains("your board or funders expect");
 }
 
 async fn custom_decks_are_built_edited_and_reordered(app: TestApp) {

@@ -1,0 +1,33 @@
+# Shared by scripts/bench and scripts/bench-cards.
+
+# wrk --latency output -> "rps p50 p99 non2xx" (latencies in ms)
+bench_parse() {
+  awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /Requests\/sec/ { rps = $2 }
+    $1 == "50%" { p50 = ms($2) }
+    $1 == "99%" { p99 = ms($2) }
+    /Non-2xx/ { bad = $NF }
+    END { printf "%.0f %.2f %.2f %s\n", rps, p50, p99, (bad == "" ? 0 : bad) }
+  '
+}
+
+# bench_serve URL: start tandem serve on a free port; sets $server and $port.
+bench_serve() {
+  port=$(pg_free_port)
+  TANDEM_DATABASE_URL="$1" TANDEM_LISTEN="127.0.0.1:$port" TANDEM_DATA_DIR="$work/data" RUST_LOG=warn \
+    "$bin" serve >"$work/serve.log" 2>&1 &
+  server=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && return 0; sleep 0.1; done
+  echo "server did not start"; cat "$work/serve.log"; return 1
+}
+
+# bench_load NAME URL [HEADER]: warm up, then measure; prints a result line.
+bench_load() {
+  local name=$1 url=$2 header=${3:-"X-Bench: 1"}
+  wrk -t2 -c64 -d2s -H "$header" "$url" >/dev/null
+  sleep 2
+  read -r rps p50 p99 bad < <(wrk -t2 -c64 -d"${seconds}s" --timeout 10s --latency -H "$header" "$url" | bench_parse)
+  printf '%-28s %7s req/s  p50 %6s ms  p99 %6s ms  non-2xx %s\n' "$name" "$rps" "$p50" "$p99" "$bad"
+  sleep 2
+}
