@@ -413,17 +413,16 @@ macro_rules! cards_impl {
             async fn move_theme(&self, theme_id: Id, direction: Move, now: Timestamp) -> DbResult<()> {
                 let mut tx = self.w.begin().await?;
                 touch_deck_of_theme(&mut tx, theme_id, now).await?;
-                let Some((deck_id, pos)): Option<(Id, i64)> = sqlx::query_as("SELECT deck_id, position FROM themes WHERE id = $1")
-                    .bind(theme_id).fetch_optional(&mut *tx).await? else { return Ok(()) };
-                let neighbour: Option<(Id, i64)> = match direction {
-                    Move::Up => sqlx::query_as("SELECT id, position FROM themes WHERE deck_id = $1 AND position < $2 ORDER BY position DESC LIMIT 1"),
-                    Move::Down => sqlx::query_as("SELECT id, position FROM themes WHERE deck_id = $1 AND position > $2 ORDER BY position LIMIT 1"),
-                }
-                .bind(deck_id).bind(pos).fetch_optional(&mut *tx).await?;
-                if let Some((other, other_pos)) = neighbour {
-                    sqlx::query("UPDATE themes SET position = $1 WHERE id = $2").bind(other_pos).bind(theme_id).execute(&mut *tx).await?;
-                    sqlx::query("UPDATE themes SET position = $1 WHERE id = $2").bind(pos).bind(other).execute(&mut *tx).await?;
-                }
+                swap_with_neighbour(
+                    &mut tx,
+                    theme_id,
+                    direction,
+                    ["SELECT deck_id, position FROM themes WHERE id = $1",
+                     "SELECT id, position FROM themes WHERE deck_id = $1 AND position < $2 ORDER BY position DESC LIMIT 1",
+                     "SELECT id, position FROM themes WHERE deck_id = $1 AND position > $2 ORDER BY position LIMIT 1",
+                     "UPDATE themes SET position = $1 WHERE id = $2"],
+                )
+                .await?;
                 tx.commit().await
             }
 
@@ -460,19 +459,34 @@ macro_rules! cards_impl {
             async fn move_card(&self, card_id: Id, direction: Move, now: Timestamp) -> DbResult<()> {
                 let mut tx = self.w.begin().await?;
                 touch_deck_of_card(&mut tx, card_id, now).await?;
-                let Some((theme_id, pos)): Option<(Id, i64)> = sqlx::query_as("SELECT theme_id, position FROM cards WHERE id = $1")
-                    .bind(card_id).fetch_optional(&mut *tx).await? else { return Ok(()) };
-                let neighbour: Option<(Id, i64)> = match direction {
-                    Move::Up => sqlx::query_as("SELECT id, position FROM cards WHERE theme_id = $1 AND position < $2 ORDER BY position DESC LIMIT 1"),
-                    Move::Down => sqlx::query_as("SELECT id, position FROM cards WHERE theme_id = $1 AND position > $2 ORDER BY position LIMIT 1"),
-                }
-                .bind(theme_id).bind(pos).fetch_optional(&mut *tx).await?;
-                if let Some((other, other_pos)) = neighbour {
-                    sqlx::query("UPDATE cards SET position = $1 WHERE id = $2").bind(other_pos).bind(card_id).execute(&mut *tx).await?;
-                    sqlx::query("UPDATE cards SET position = $1 WHERE id = $2").bind(pos).bind(other).execute(&mut *tx).await?;
-                }
+                swap_with_neighbour(
+                    &mut tx,
+                    card_id,
+                    direction,
+                    ["SELECT theme_id, position FROM cards WHERE id = $1",
+                     "SELECT id, position FROM cards WHERE theme_id = $1 AND position < $2 ORDER BY position DESC LIMIT 1",
+                     "SELECT id, position FROM cards WHERE theme_id = $1 AND position > $2 ORDER BY position LIMIT 1",
+                     "UPDATE cards SET position = $1 WHERE id = $2"],
+                )
+                .await?;
                 tx.commit().await
             }
+        }
+
+        /// Swap a theme's or card's position with its neighbour's. `sql` is: read the
+        /// item's (parent, position); the neighbour above; the neighbour below; set a
+        /// position.
+        async fn swap_with_neighbour<'c>(tx: &mut sqlx::Transaction<'c, DB>, id: Id, direction: Move, sql: [&'static str; 4]) -> DbResult<()> {
+            let Some((parent, pos)): Option<(Id, i64)> = sqlx::query_as(sql[0]).bind(id).fetch_optional(&mut **tx).await? else {
+                return Ok(());
+            };
+            let neighbour_sql = if direction == Move::Up { sql[1] } else { sql[2] };
+            let neighbour: Option<(Id, i64)> = sqlx::query_as(neighbour_sql).bind(parent).bind(pos).fetch_optional(&mut **tx).await?;
+            if let Some((other, other_pos)) = neighbour {
+                sqlx::query(sql[3]).bind(other_pos).bind(id).execute(&mut **tx).await?;
+                sqlx::query(sql[3]).bind(pos).bind(other).execute(&mut **tx).await?;
+            }
+            Ok(())
         }
 
         /// Mark a deck as changed (also takes the write lock / row lock first).

@@ -13,7 +13,7 @@ use super::decks::deck_data;
 use super::extract::{Member, SafeForm, SafeUpload};
 use super::{AppState, PageCtx, Routes, redirect_with_flash, render, render_status};
 use crate::domain::decks::{self, DeckData, Format, LineError};
-use crate::domain::model::{CardRow, Id};
+use crate::domain::model::{CardRow, DeckRow, Id, ThemeRow};
 use crate::domain::now;
 use crate::domain::roles::Action;
 use crate::error::AppError;
@@ -274,42 +274,59 @@ pub struct PrintQuery {
     theme: Option<Id>,
 }
 
+/// A deck's cards (or one theme's) with their themes, for printing; 404 for a theme
+/// that is not in the deck.
+async fn printable(
+    state: &AppState,
+    m: &Member,
+    id: Id,
+    theme: Option<Id>,
+) -> Result<(DeckRow, Vec<(CardRow, ThemeRow)>, Option<String>), AppError> {
+    m.require(Action::View)?;
+    let deck = visible_deck(state, m, id).await?;
+    let (themes, cards) = tokio::try_join!(state.db.themes(deck.id), state.db.deck_cards(deck.id))?;
+    let theme_name = match theme {
+        Some(t) => Some(
+            themes
+                .iter()
+                .find(|x| x.id == t)
+                .ok_or(AppError::NotFound)?
+                .name
+                .clone(),
+        ),
+        None => None,
+    };
+    let cards = cards
+        .into_iter()
+        .filter(|c| theme.is_none_or(|t| c.theme_id == t))
+        .filter_map(|c| {
+            themes
+                .iter()
+                .find(|t| t.id == c.theme_id)
+                .cloned()
+                .map(|t| (c, t))
+        })
+        .collect();
+    Ok((deck, cards, theme_name))
+}
+
 async fn print(
     State(state): State<AppState>,
     m: Member,
     Path((_, id)): Path<(String, Id)>,
     Query(q): Query<PrintQuery>,
 ) -> Result<Response, AppError> {
-    m.require(Action::View)?;
-    let deck = visible_deck(&state, &m, id).await?;
-    let (themes, cards) = tokio::try_join!(state.db.themes(deck.id), state.db.deck_cards(deck.id))?;
-    if let Some(t) = q.theme
-        && !themes.iter().any(|x| x.id == t)
-    {
-        return Err(AppError::NotFound);
-    }
-    let theme_name = q
-        .theme
-        .and_then(|t| themes.iter().find(|x| x.id == t))
-        .map(|t| t.name.clone());
-    let cards = cards
-        .into_iter()
-        .filter(|c| q.theme.is_none_or(|t| c.theme_id == t))
-        .filter_map(|c| {
-            themes
-                .iter()
-                .find(|t| t.id == c.theme_id)
-                .cloned()
-                .map(|t| (c, ThemeView::from(t)))
-        })
-        .collect();
+    let (deck, cards, theme_name) = printable(&state, &m, id, q.theme).await?;
     render(&PrintPage {
         c: m.page(&format!("Print: {}", deck.title)),
         slug: m.partnership.slug.clone(),
         deck_id: deck.id,
         deck_title: deck.title,
         theme_name,
-        cards,
+        cards: cards
+            .into_iter()
+            .map(|(c, t)| (c, ThemeView::from(t)))
+            .collect(),
     })
 }
 
@@ -319,26 +336,15 @@ async fn pdf(
     Path((_, id)): Path<(String, Id)>,
     Query(q): Query<PrintQuery>,
 ) -> Result<Response, AppError> {
-    m.require(Action::View)?;
-    let deck = visible_deck(&state, &m, id).await?;
-    let (themes, cards) = tokio::try_join!(state.db.themes(deck.id), state.db.deck_cards(deck.id))?;
-    if let Some(t) = q.theme
-        && !themes.iter().any(|x| x.id == t)
-    {
-        return Err(AppError::NotFound);
-    }
+    let (deck, cards, _) = printable(&state, &m, id, q.theme).await?;
     let cards: Vec<crate::pdf::PdfCard> = cards
         .into_iter()
-        .filter(|c| q.theme.is_none_or(|t| c.theme_id == t))
-        .filter_map(|c| {
-            let t = themes.iter().find(|t| t.id == c.theme_id)?;
-            Some(crate::pdf::PdfCard {
-                theme: t.name.clone(),
-                keywords: t.keywords.clone(),
-                colour: t.colour.clone(),
-                text: c.text,
-                prompt: c.prompt,
-            })
+        .map(|(c, t)| crate::pdf::PdfCard {
+            theme: t.name,
+            keywords: t.keywords,
+            colour: t.colour,
+            text: c.text,
+            prompt: c.prompt,
         })
         .collect();
     let title = deck.title.clone();
