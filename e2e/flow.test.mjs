@@ -285,6 +285,28 @@ test("conversation cards: browse, draw, search, make a deck, import, print", asy
   assert.equal(await page.getByLabel("Question").first().inputValue(), "Who pays for the room and the tea?");
   await check(page, "edit-deck");
 
+  // The same card edited in two browsers at once: the second save is caught, not applied.
+  const editUrl = page.url();
+  const other = await (await browser.newContext({ viewport: { width: 1100, height: 800 } })).newPage();
+  await other.goto(base + "/login");
+  await other.getByLabel("Email address").fill("morag@example.org");
+  await other.getByLabel("Password").fill(PASSWORD);
+  await other.getByRole("button", { name: "Sign in" }).click();
+  await other.getByRole("heading", { name: "Your partnerships" }).waitFor();
+  await other.goto(editUrl);
+  await page.getByLabel("Question").first().fill("Who pays for the room?");
+  await page.getByRole("button", { name: "Save card 1" }).click();
+  await page.getByText("The card has been saved.").waitFor();
+  await other.getByLabel("Question").first().fill("Who pays for the tea?");
+  await other.getByRole("button", { name: "Save card 1" }).click();
+  await other.getByRole("heading", { name: "Someone else changed this while you were editing" }).waitFor();
+  assert.equal(await other.getByLabel("Question").inputValue(), "Who pays for the tea?", "their own text is kept");
+  assert.match(await other.locator("main").innerText(), /Who pays for the room\?/);
+  await check(other, "edit-conflict");
+  await other.getByRole("button", { name: "Save my version" }).click();
+  await other.getByText("The card has been saved.").waitFor();
+  await other.context().close();
+
   // Import a printed-card file: preview first, then save.
   await page.getByRole("link", { name: "Conversation cards", exact: true }).first().click();
   await page.getByRole("link", { name: "Import a deck" }).click();

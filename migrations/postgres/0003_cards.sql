@@ -11,6 +11,8 @@ CREATE TABLE decks (
     step_choose     TEXT    NOT NULL DEFAULT '',
     step_discuss    TEXT    NOT NULL DEFAULT '',
     step_act        TEXT    NOT NULL DEFAULT '',
+    -- Bumped by every edit of title or notes, so a stale save is caught, not applied.
+    version         BIGINT  NOT NULL DEFAULT 1,
     published       BOOLEAN NOT NULL DEFAULT FALSE,
     created_by      BIGINT REFERENCES users(id) ON DELETE SET NULL,
     created_at      BIGINT  NOT NULL,
@@ -39,6 +41,7 @@ CREATE TABLE cards (
     text        TEXT    NOT NULL,
     prompt      TEXT,
     retired     BOOLEAN NOT NULL DEFAULT FALSE,
+    version     BIGINT  NOT NULL DEFAULT 1,
     UNIQUE (deck_id, builtin_key)
 );
 CREATE INDEX cards_theme ON cards(theme_id, position);

@@ -266,7 +266,7 @@ forward_cards! {
     draw_counts(partnership_id: Id, deck_id: Id) -> DbResult<Vec<(Id, i64)>>;
     search_cards(partnership_id: Id, words: &[String], limit: i64) -> DbResult<Vec<SearchHit>>;
     create_deck(partnership_id: Id, user_id: Option<Id>, deck: &crate::domain::decks::DeckData, now: Timestamp) -> DbResult<Id>;
-    update_deck(deck_id: Id, title: &str, notes: &str, now: Timestamp) -> DbResult<()>;
+    update_deck(deck_id: Id, version: i64, title: &str, notes: &str, now: Timestamp) -> DbResult<cards::Saved>;
     delete_deck(deck_id: Id) -> DbResult<()>;
     set_deck_published(deck_id: Id, published: bool, now: Timestamp) -> DbResult<()>;
     add_theme(deck_id: Id, name: &str, keywords: &str, colour: &str, now: Timestamp) -> DbResult<Id>;
@@ -274,7 +274,7 @@ forward_cards! {
     delete_theme(theme_id: Id, now: Timestamp) -> DbResult<()>;
     move_theme(theme_id: Id, direction: cards::Move, now: Timestamp) -> DbResult<()>;
     add_card(theme_id: Id, text: &str, prompt: Option<&str>, now: Timestamp) -> DbResult<Id>;
-    update_card(card_id: Id, text: &str, prompt: Option<&str>, now: Timestamp) -> DbResult<()>;
+    update_card(card_id: Id, version: i64, text: &str, prompt: Option<&str>, now: Timestamp) -> DbResult<cards::Saved>;
     delete_card(card_id: Id, now: Timestamp) -> DbResult<()>;
     move_card(card_id: Id, direction: cards::Move, now: Timestamp) -> DbResult<()>;
 }

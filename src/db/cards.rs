@@ -10,6 +10,14 @@ use crate::domain::Timestamp;
 use crate::domain::decks::{DeckData, ShippedDeck};
 use crate::domain::model::*;
 
+/// The result of saving an edit made to a copy read at some version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Saved {
+    Saved,
+    /// Someone else saved first (or the record is gone): nothing was changed.
+    Stale,
+}
+
 /// Which way to move a theme or card.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Move {
@@ -64,14 +72,15 @@ pub trait CardStore: Send + Sync {
         deck: &DeckData,
         now: Timestamp,
     ) -> DbResult<Id>;
-    /// Change a deck's title and notes.
+    /// Change a deck's title and notes, if it is still at `version` (else nothing changes).
     async fn update_deck(
         &self,
         deck_id: Id,
+        version: i64,
         title: &str,
         notes: &str,
         now: Timestamp,
-    ) -> DbResult<()>;
+    ) -> DbResult<Saved>;
     /// Delete a deck with its themes and cards.
     async fn delete_deck(&self, deck_id: Id) -> DbResult<()>;
     /// Share a deck with every partnership, or stop sharing it.
@@ -111,14 +120,15 @@ pub trait CardStore: Send + Sync {
         prompt: Option<&str>,
         now: Timestamp,
     ) -> DbResult<Id>;
-    /// Change a card.
+    /// Change a card, if it is still at `version` (else nothing changes).
     async fn update_card(
         &self,
         card_id: Id,
+        version: i64,
         text: &str,
         prompt: Option<&str>,
         now: Timestamp,
-    ) -> DbResult<()>;
+    ) -> DbResult<Saved>;
     /// Delete a card.
     async fn delete_card(&self, card_id: Id, now: Timestamp) -> DbResult<()>;
     /// Swap a card with its neighbour in the theme.
@@ -213,7 +223,7 @@ macro_rules! cards_impl {
             async fn decks_for(&self, partnership_id: Id) -> DbResult<Vec<DeckRow>> {
                 sqlx::query_as(
                     "SELECT d.id, d.partnership_id, d.builtin_key, d.title, d.notes, d.step_choose, d.step_discuss, d.step_act,
-                            d.published, d.updated_at,
+                            d.published, d.updated_at, d.version,
                             (SELECT COUNT(*) FROM themes t WHERE t.deck_id = d.id) AS theme_count,
                             (SELECT COUNT(*) FROM cards c WHERE c.deck_id = d.id AND NOT c.retired) AS card_count,
                             p.name AS owner_name
@@ -229,7 +239,7 @@ macro_rules! cards_impl {
             async fn deck(&self, id: Id) -> DbResult<Option<DeckRow>> {
                 sqlx::query_as(
                     "SELECT d.id, d.partnership_id, d.builtin_key, d.title, d.notes, d.step_choose, d.step_discuss, d.step_act,
-                            d.published, d.updated_at,
+                            d.published, d.updated_at, d.version,
                             (SELECT COUNT(*) FROM themes t WHERE t.deck_id = d.id) AS theme_count,
                             (SELECT COUNT(*) FROM cards c WHERE c.deck_id = d.id AND NOT c.retired) AS card_count,
                             p.name AS owner_name
@@ -265,7 +275,7 @@ macro_rules! cards_impl {
 
             async fn deck_cards(&self, deck_id: Id) -> DbResult<Vec<CardRow>> {
                 sqlx::query_as(
-                    "SELECT c.id, c.deck_id, c.theme_id, c.position, c.text, c.prompt
+                    "SELECT c.id, c.deck_id, c.theme_id, c.position, c.text, c.prompt, c.version
                      FROM cards c JOIN themes t ON t.id = c.theme_id
                      WHERE c.deck_id = $1 AND NOT c.retired ORDER BY t.position, t.id, c.position, c.id",
                 )
@@ -276,7 +286,7 @@ macro_rules! cards_impl {
 
             async fn theme_cards(&self, theme_id: Id) -> DbResult<Vec<CardRow>> {
                 sqlx::query_as(
-                    "SELECT id, deck_id, theme_id, position, text, prompt FROM cards
+                    "SELECT id, deck_id, theme_id, position, text, prompt, version FROM cards
                      WHERE theme_id = $1 AND NOT retired ORDER BY position, id",
                 )
                 .bind(theme_id)
@@ -285,7 +295,7 @@ macro_rules! cards_impl {
             }
 
             async fn card(&self, id: Id) -> DbResult<Option<CardRow>> {
-                sqlx::query_as("SELECT id, deck_id, theme_id, position, text, prompt FROM cards WHERE id = $1")
+                sqlx::query_as("SELECT id, deck_id, theme_id, position, text, prompt, version FROM cards WHERE id = $1")
                     .bind(id)
                     .fetch_optional(&self.r)
                     .await
@@ -364,10 +374,11 @@ macro_rules! cards_impl {
                 Ok(deck_id)
             }
 
-            async fn update_deck(&self, deck_id: Id, title: &str, notes: &str, now: Timestamp) -> DbResult<()> {
-                sqlx::query("UPDATE decks SET title = $1, notes = $2, updated_at = $3 WHERE id = $4")
-                    .bind(title).bind(notes).bind(now).bind(deck_id)
-                    .execute(&self.w).await.map(|_| ())
+            async fn update_deck(&self, deck_id: Id, version: i64, title: &str, notes: &str, now: Timestamp) -> DbResult<Saved> {
+                let r = sqlx::query("UPDATE decks SET title = $1, notes = $2, updated_at = $3, version = version + 1 WHERE id = $4 AND version = $5")
+                    .bind(title).bind(notes).bind(now).bind(deck_id).bind(version)
+                    .execute(&self.w).await?;
+                Ok(if r.rows_affected() == 1 { Saved::Saved } else { Saved::Stale })
             }
 
             async fn delete_deck(&self, deck_id: Id) -> DbResult<()> {
@@ -440,13 +451,17 @@ macro_rules! cards_impl {
                 Ok(id)
             }
 
-            async fn update_card(&self, card_id: Id, text: &str, prompt: Option<&str>, now: Timestamp) -> DbResult<()> {
+            async fn update_card(&self, card_id: Id, version: i64, text: &str, prompt: Option<&str>, now: Timestamp) -> DbResult<Saved> {
                 let mut tx = self.w.begin().await?;
-                sqlx::query("UPDATE cards SET text = $1, prompt = $2 WHERE id = $3")
-                    .bind(text).bind(prompt).bind(card_id)
+                let r = sqlx::query("UPDATE cards SET text = $1, prompt = $2, version = version + 1 WHERE id = $3 AND version = $4")
+                    .bind(text).bind(prompt).bind(card_id).bind(version)
                     .execute(&mut *tx).await?;
+                if r.rows_affected() != 1 {
+                    return Ok(Saved::Stale);
+                }
                 touch_deck_of_card(&mut tx, card_id, now).await?;
-                tx.commit().await
+                tx.commit().await?;
+                Ok(Saved::Saved)
             }
 
             async fn delete_card(&self, card_id: Id, now: Timestamp) -> DbResult<()> {

@@ -9,7 +9,7 @@ use anyhow::Context;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
-use super::cards::Move;
+use super::cards::{Move, Saved};
 use super::common::*;
 use super::*;
 use crate::domain::decks::{DeckData, PALETTE, ShippedDeck};

@@ -11,7 +11,7 @@ use anyhow::Context;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use super::cards::Move;
+use super::cards::{Move, Saved};
 use super::common::*;
 use super::*;
 use crate::domain::decks::{DeckData, PALETTE, ShippedDeck};

@@ -202,6 +202,8 @@ pub struct DeckRow {
     /// A partnership's deck that a site administrator has shared with everyone.
     pub published: bool,
     pub updated_at: Timestamp,
+    /// Bumped by each edit of the title or notes.
+    pub version: i64,
     pub theme_count: i64,
     pub card_count: i64,
     /// The owning partnership's name (custom decks).
@@ -230,6 +232,8 @@ pub struct CardRow {
     pub position: i64,
     pub text: String,
     pub prompt: Option<String>,
+    /// Bumped by each edit.
+    pub version: i64,
 }
 
 /// A search result.

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::cards::{ThemeView, visible_deck};
 use super::extract::{Member, NoFields, SafeForm};
 use super::{AppState, Errors, PageCtx, Routes, redirect_with_flash, render, render_status};
-use crate::db::cards::Move;
+use crate::db::cards::{Move, Saved};
 use crate::domain::decks::{self, DeckData, PALETTE, split_keywords, tidy};
 use crate::domain::model::{CardRow, DeckRow, Id};
 use crate::domain::now;
@@ -80,6 +80,8 @@ fn edit_url(m: &Member, deck: Id) -> String {
 pub struct DeckForm {
     title: String,
     notes: String,
+    /// The version the person started editing from.
+    version: i64,
 }
 
 #[derive(Template)]
@@ -212,6 +214,7 @@ async fn edit_page_with(
     let f = f.unwrap_or(DeckForm {
         title: deck.title.clone(),
         notes: deck.notes.clone(),
+        version: deck.version,
     });
     render_status(
         status,
@@ -253,11 +256,26 @@ async fn save_deck(
     if !errors.is_empty() {
         return edit_page_with(&state, &m, deck, errors, Some(f)).await;
     }
-    state.db.update_deck(deck.id, &title, &notes, now()).await?;
-    Ok(redirect_with_flash(
-        &edit_url(&m, deck.id),
-        "The deck's title and notes have been saved.",
-    ))
+    match state
+        .db
+        .update_deck(deck.id, f.version, &title, &notes, now())
+        .await?
+    {
+        Saved::Saved => Ok(redirect_with_flash(
+            &edit_url(&m, deck.id),
+            "The deck's title and notes have been saved.",
+        )),
+        Saved::Stale => conflict(
+            &m,
+            &deck,
+            ConflictKind::Deck,
+            [
+                ("Title", deck.title.clone(), title),
+                ("Notes", deck.notes.clone(), notes),
+            ],
+            deck.version,
+        ),
+    }
 }
 
 async fn copy(
@@ -458,6 +476,8 @@ async fn move_theme(
 pub struct CardForm {
     text: String,
     prompt: String,
+    /// The version the person started editing from.
+    version: i64,
 }
 
 fn check_card(f: &CardForm) -> Result<(String, Option<String>), String> {
@@ -511,22 +531,96 @@ async fn save_card(
 ) -> Result<Response, AppError> {
     let deck = own_deck(&state, &m, id).await?;
     let card = own_card(&state, &deck, card).await?;
-    match check_card(&f) {
-        Ok((text, prompt)) => {
-            state
-                .db
-                .update_card(card.id, &text, prompt.as_deref(), now())
-                .await?;
-            Ok(redirect_with_flash(
-                &format!("{}#card-{}", edit_url(&m, deck.id), card.id),
-                "The card has been saved.",
-            ))
+    let (text, prompt) = match check_card(&f) {
+        Ok(v) => v,
+        Err(e) => {
+            return Ok(redirect_with_flash(
+                &edit_url(&m, deck.id),
+                &format!("The card was not saved: {e}."),
+            ));
         }
-        Err(e) => Ok(redirect_with_flash(
-            &edit_url(&m, deck.id),
-            &format!("The card was not saved: {e}."),
+    };
+    match state
+        .db
+        .update_card(card.id, f.version, &text, prompt.as_deref(), now())
+        .await?
+    {
+        Saved::Saved => Ok(redirect_with_flash(
+            &format!("{}#card-{}", edit_url(&m, deck.id), card.id),
+            "The card has been saved.",
         )),
+        Saved::Stale => conflict(
+            &m,
+            &deck,
+            ConflictKind::Card(card.id),
+            [
+                ("Question", card.text.clone(), text),
+                (
+                    "Prompt",
+                    card.prompt.clone().unwrap_or_default(),
+                    prompt.unwrap_or_default(),
+                ),
+            ],
+            card.version,
+        ),
     }
+}
+
+/// What a conflict is about.
+#[derive(Clone, Copy)]
+pub enum ConflictKind {
+    Deck,
+    Card(Id),
+}
+
+/// One field in a conflict: (label, saved by someone else, yours).
+type ConflictField = (&'static str, String, String);
+
+#[derive(Template)]
+#[template(path = "cards/conflict.html")]
+struct ConflictPage {
+    c: PageCtx,
+    slug: String,
+    deck_id: Id,
+    action: String,
+    fields: Vec<(&'static str, &'static str, String, String)>,
+    version: i64,
+}
+
+/// Someone saved first: show both versions side by side, keep what this person typed,
+/// and let them save theirs on top of the newer one, or leave it.
+fn conflict(
+    m: &Member,
+    deck: &DeckRow,
+    kind: ConflictKind,
+    fields: [ConflictField; 2],
+    current_version: i64,
+) -> Result<Response, AppError> {
+    let (action, names) = match kind {
+        ConflictKind::Deck => (
+            format!("/p/{}/decks/{}/edit", m.partnership.slug, deck.id),
+            ["title", "notes"],
+        ),
+        ConflictKind::Card(card) => (
+            format!("/p/{}/decks/{}/cards/{card}", m.partnership.slug, deck.id),
+            ["text", "prompt"],
+        ),
+    };
+    render_status(
+        StatusCode::CONFLICT,
+        &ConflictPage {
+            c: m.page("Someone else changed this while you were editing"),
+            slug: m.partnership.slug.clone(),
+            deck_id: deck.id,
+            action,
+            fields: fields
+                .into_iter()
+                .zip(names)
+                .map(|((label, theirs, yours), name)| (label, name, theirs, yours))
+                .collect(),
+            version: current_version,
+        },
+    )
 }
 
 async fn delete_card(

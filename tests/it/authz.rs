@@ -4,7 +4,8 @@
 //!
 //! Codes, one per actor in the order above:
 //!   L = sent to sign in   N = 404   F = 403   G = 410 (dead link)
-//!   Y = allowed (any 2xx, 422 for a form it could not accept, or a redirect not to sign-in)
+//!   Y = allowed (any 2xx, 422 for a form it could not accept, 409 for an edit someone
+//!       else saved first, or a redirect not to sign-in)
 //! For routes inside a partnership, the same request against another partnership must
 //! give L for anonymous visitors and N for everyone else, and a lead of one partnership
 //! naming another partnership's record by id gets N.
@@ -175,7 +176,11 @@ const MATRIX: &[(&str, &str, &str, Fields)] = &[
         "POST",
         "/p/{slug}/decks/{deck}/edit",
         "LNFYYN",
-        &[("title", "Renamed deck"), ("notes", "Some notes.")],
+        &[
+            ("title", "Renamed deck"),
+            ("notes", "Some notes."),
+            ("version", "1"),
+        ],
     ),
     ("POST", "/p/{slug}/decks/{deck}/copy", "LNFYYN", &[]),
     ("POST", "/p/{slug}/decks/{deck}/delete", "!LNFYYN", &[]),
@@ -228,7 +233,11 @@ const MATRIX: &[(&str, &str, &str, Fields)] = &[
         "POST",
         "/p/{slug}/decks/{deck}/cards/{card}",
         "LNFYYN",
-        &[("text", "A changed question?"), ("prompt", "")],
+        &[
+            ("text", "A changed question?"),
+            ("prompt", ""),
+            ("version", "1"),
+        ],
     ),
     (
         "POST",
@@ -527,7 +536,8 @@ fn check(code: char, r: &crate::helpers::Resp, what: &str) {
             !to_login
                 && (r.status.is_success()
                     || r.status.is_redirection()
-                    || r.status == StatusCode::UNPROCESSABLE_ENTITY)
+                    || r.status == StatusCode::UNPROCESSABLE_ENTITY
+                    || r.status == StatusCode::CONFLICT)
         }
         _ => unreachable!(),
     };

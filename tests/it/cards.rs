@@ -18,6 +18,7 @@ both_engines!(
     published_decks_reach_every_partnership,
     print_view_lays_out_every_card,
     shipped_decks_update_in_place_when_their_version_rises,
+    two_editors_never_overwrite_each_other,
 );
 
 async fn setup(app: &TestApp) -> (Client, String, i64) {
@@ -278,6 +279,7 @@ async fn custom_decks_are_built_edited_and_reordered(app: TestApp) {
         &[
             ("text", "What do we each give in kind?"),
             ("prompt", "Think of rooms and time."),
+            ("version", &cards[0].version.to_string()),
         ],
     )
     .await;
@@ -676,4 +678,136 @@ async fn pdf_of_a_deck_has_its_cards_four_to_a_page(app: TestApp) {
         .any(|e| e.file_name().to_string_lossy().ends_with(".png"));
     assert!(rendered);
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Two people edit the same card and the same deck details from the same starting
+/// version: the second save is not applied; they see both versions with their own
+/// text kept, and can then save theirs on top.
+async fn two_editors_never_overwrite_each_other(app: TestApp) {
+    let (mut ann, slug, ann_id) = setup(&app).await;
+    let r = ann
+        .post(
+            &format!("/p/{slug}/decks/import/confirm"),
+            &[
+                ("content", "# Ours\n\n## One\n- The first question?\n"),
+                ("format", "markdown"),
+            ],
+        )
+        .await;
+    let deck: i64 = r.location().split('/').nth(4).unwrap().parse().unwrap();
+    let pid = app.partnership_id(&slug, ann_id).await;
+    let bob = app.user("bob@example.org", "Bob", false).await;
+    let org = app.db.organisations(pid).await.unwrap()[0].id;
+    let invite = ann
+        .post(
+            &format!("/p/{slug}/invites"),
+            &[
+                ("organisation_id", &org.to_string()),
+                ("role", "member"),
+                ("note", ""),
+            ],
+        )
+        .await;
+    let path = regex::Regex::new(r"http://tandem\.test(/invite/[0-9a-f]{64})")
+        .unwrap()
+        .captures(&invite.body)
+        .unwrap()[1]
+        .to_string();
+    let mut bob_c = app.signed_in(bob).await;
+    bob_c.post(&path, &[]).await;
+
+    let card = app.db.deck_cards(deck).await.unwrap().remove(0);
+    let v = card.version.to_string();
+    let url = format!("/p/{slug}/decks/{deck}/cards/{}", card.id);
+    // Both opened the editor at the same version; Ann saves first.
+    assert_eq!(
+        ann.post(
+            &url,
+            &[("text", "Ann's wording?"), ("prompt", ""), ("version", &v)]
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    let r = bob_c
+        .post(
+            &url,
+            &[
+                ("text", "Bob's wording?"),
+                ("prompt", "Bob's prompt"),
+                ("version", &v),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    r.assert_contains("Someone else changed this while you were editing");
+    r.assert_contains("Ann&#39;s wording?");
+    r.assert_contains("Bob&#39;s wording?</textarea>");
+    r.assert_contains("Bob&#39;s prompt</textarea>");
+    assert_eq!(
+        app.db.card(card.id).await.unwrap().unwrap().text,
+        "Ann's wording?",
+        "Bob's stale save changed nothing"
+    );
+    // Bob keeps his own: the conflict page's form carries the newer version.
+    let newer = app
+        .db
+        .card(card.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .version
+        .to_string();
+    assert!(
+        r.body
+            .contains(&format!("name=\"version\" value=\"{newer}\""))
+    );
+    assert_eq!(
+        bob_c
+            .post(
+                &url,
+                &[
+                    ("text", "Bob's wording?"),
+                    ("prompt", "Bob's prompt"),
+                    ("version", &newer)
+                ]
+            )
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.db.card(card.id).await.unwrap().unwrap().text,
+        "Bob's wording?"
+    );
+
+    // The same for the deck's title and notes.
+    let d = app.db.deck(deck).await.unwrap().unwrap();
+    let v = d.version.to_string();
+    let url = format!("/p/{slug}/decks/{deck}/edit");
+    assert_eq!(
+        ann.post(
+            &url,
+            &[("title", "Ann's title"), ("notes", ""), ("version", &v)]
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    let r = bob_c
+        .post(
+            &url,
+            &[
+                ("title", "Bob's title"),
+                ("notes", "Bob's notes"),
+                ("version", &v),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    r.assert_contains("Bob&#39;s notes</textarea>");
+    assert_eq!(
+        app.db.deck(deck).await.unwrap().unwrap().title,
+        "Ann's title"
+    );
 }
