@@ -28,6 +28,7 @@ CREATE TABLE themes (
     name        TEXT   NOT NULL,
     keywords    TEXT   NOT NULL DEFAULT '',
     colour      TEXT   NOT NULL,
+    version     BIGINT NOT NULL DEFAULT 1,
     UNIQUE (deck_id, builtin_key)
 );
 CREATE INDEX themes_deck ON themes(deck_id, position);

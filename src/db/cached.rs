@@ -270,7 +270,7 @@ forward_cards! {
     delete_deck(deck_id: Id) -> DbResult<()>;
     set_deck_published(deck_id: Id, published: bool, now: Timestamp) -> DbResult<()>;
     add_theme(deck_id: Id, name: &str, keywords: &str, colour: &str, now: Timestamp) -> DbResult<Id>;
-    update_theme(theme_id: Id, name: &str, keywords: &str, colour: &str, now: Timestamp) -> DbResult<()>;
+    update_theme(theme_id: Id, version: i64, name: &str, keywords: &str, colour: &str, now: Timestamp) -> DbResult<cards::Saved>;
     delete_theme(theme_id: Id, now: Timestamp) -> DbResult<()>;
     move_theme(theme_id: Id, direction: cards::Move, now: Timestamp) -> DbResult<()>;
     add_card(theme_id: Id, text: &str, prompt: Option<&str>, now: Timestamp) -> DbResult<Id>;

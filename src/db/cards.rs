@@ -99,15 +99,16 @@ pub trait CardStore: Send + Sync {
         colour: &str,
         now: Timestamp,
     ) -> DbResult<Id>;
-    /// Change a theme.
+    /// Change a theme, if it is still at `version` (else nothing changes).
     async fn update_theme(
         &self,
         theme_id: Id,
+        version: i64,
         name: &str,
         keywords: &str,
         colour: &str,
         now: Timestamp,
-    ) -> DbResult<()>;
+    ) -> DbResult<Saved>;
     /// Delete a theme and its cards.
     async fn delete_theme(&self, theme_id: Id, now: Timestamp) -> DbResult<()>;
     /// Swap a theme with its neighbour.
@@ -253,7 +254,7 @@ macro_rules! cards_impl {
 
             async fn themes(&self, deck_id: Id) -> DbResult<Vec<ThemeRow>> {
                 sqlx::query_as(
-                    "SELECT t.id, t.deck_id, t.position, t.name, t.keywords, t.colour,
+                    "SELECT t.id, t.deck_id, t.position, t.name, t.keywords, t.colour, t.version,
                             (SELECT COUNT(*) FROM cards c WHERE c.theme_id = t.id AND NOT c.retired) AS card_count
                      FROM themes t WHERE t.deck_id = $1 ORDER BY t.position, t.id",
                 )
@@ -264,7 +265,7 @@ macro_rules! cards_impl {
 
             async fn theme(&self, id: Id) -> DbResult<Option<ThemeRow>> {
                 sqlx::query_as(
-                    "SELECT t.id, t.deck_id, t.position, t.name, t.keywords, t.colour,
+                    "SELECT t.id, t.deck_id, t.position, t.name, t.keywords, t.colour, t.version,
                             (SELECT COUNT(*) FROM cards c WHERE c.theme_id = t.id AND NOT c.retired) AS card_count
                      FROM themes t WHERE t.id = $1",
                 )
@@ -405,13 +406,17 @@ macro_rules! cards_impl {
                 Ok(id)
             }
 
-            async fn update_theme(&self, theme_id: Id, name: &str, keywords: &str, colour: &str, now: Timestamp) -> DbResult<()> {
+            async fn update_theme(&self, theme_id: Id, version: i64, name: &str, keywords: &str, colour: &str, now: Timestamp) -> DbResult<Saved> {
                 let mut tx = self.w.begin().await?;
-                sqlx::query("UPDATE themes SET name = $1, keywords = $2, colour = $3 WHERE id = $4")
-                    .bind(name).bind(keywords).bind(colour).bind(theme_id)
+                let r = sqlx::query("UPDATE themes SET name = $1, keywords = $2, colour = $3, version = version + 1 WHERE id = $4 AND version = $5")
+                    .bind(name).bind(keywords).bind(colour).bind(theme_id).bind(version)
                     .execute(&mut *tx).await?;
+                if r.rows_affected() != 1 {
+                    return Ok(Saved::Stale);
+                }
                 touch_deck_of_theme(&mut tx, theme_id, now).await?;
-                tx.commit().await
+                tx.commit().await?;
+                Ok(Saved::Saved)
             }
 
             async fn delete_theme(&self, theme_id: Id, now: Timestamp) -> DbResult<()> {

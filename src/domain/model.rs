@@ -220,6 +220,8 @@ pub struct ThemeRow {
     /// Comma-separated.
     pub keywords: String,
     pub colour: String,
+    /// Bumped by each edit.
+    pub version: i64,
     pub card_count: i64,
 }
 

@@ -60,6 +60,7 @@ pub fn on_colour(hex: &str) -> &'static str {
 /// A theme as pages show it.
 pub struct ThemeView {
     pub id: Id,
+    pub version: i64,
     pub name: String,
     pub keywords: String,
     pub colour: String,
@@ -71,6 +72,7 @@ impl From<ThemeRow> for ThemeView {
     fn from(t: ThemeRow) -> Self {
         ThemeView {
             id: t.id,
+            version: t.version,
             text_class: on_colour(&t.colour),
             name: t.name,
             keywords: t.keywords,

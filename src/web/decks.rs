@@ -355,6 +355,8 @@ pub struct ThemeForm {
     name: String,
     keywords: String,
     colour: String,
+    /// The version the person started editing from (absent when adding a theme).
+    version: i64,
 }
 
 fn check_theme(f: &ThemeForm, fallback_colour: usize) -> Result<(String, String, String), String> {
@@ -411,22 +413,38 @@ async fn save_theme(
     SafeForm(f): SafeForm<ThemeForm>,
 ) -> Result<Response, AppError> {
     let deck = own_deck(&state, &m, id).await?;
-    let theme = own_theme(&state, &deck, theme).await?;
-    match check_theme(&f, 0) {
-        Ok((name, keywords, colour)) => {
-            state
-                .db
-                .update_theme(theme, &name, &keywords, &colour, now())
-                .await?;
-            Ok(redirect_with_flash(
+    let theme_id = own_theme(&state, &deck, theme).await?;
+    let (name, keywords, colour) = match check_theme(&f, 0) {
+        Ok(v) => v,
+        Err(e) => {
+            return Ok(redirect_with_flash(
                 &edit_url(&m, deck.id),
-                "The theme has been saved.",
-            ))
+                &format!("The theme was not saved: {e}."),
+            ));
         }
-        Err(e) => Ok(redirect_with_flash(
-            &edit_url(&m, deck.id),
-            &format!("The theme was not saved: {e}."),
+    };
+    match state
+        .db
+        .update_theme(theme_id, f.version, &name, &keywords, &colour, now())
+        .await?
+    {
+        Saved::Saved => Ok(redirect_with_flash(
+            &format!("{}#theme-{theme_id}", edit_url(&m, deck.id)),
+            "The theme has been saved.",
         )),
+        Saved::Stale => {
+            let current = state.db.theme(theme_id).await?.ok_or(AppError::NotFound)?;
+            conflict(
+                &m,
+                &deck,
+                ConflictKind::Theme(theme_id, f.colour.clone()),
+                [
+                    ("Theme name", current.name, name),
+                    ("Keywords", current.keywords, keywords),
+                ],
+                current.version,
+            )
+        }
     }
 }
 
@@ -567,10 +585,12 @@ async fn save_card(
 }
 
 /// What a conflict is about.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub enum ConflictKind {
     Deck,
     Card(Id),
+    /// A theme, with the colour the person chose (carried through unchanged).
+    Theme(Id, String),
 }
 
 /// One field in a conflict: (label, saved by someone else, yours).
@@ -584,6 +604,8 @@ struct ConflictPage {
     deck_id: Id,
     action: String,
     fields: Vec<(&'static str, &'static str, String, String)>,
+    /// Other fields of the person's form, sent again as they were.
+    hidden: Vec<(&'static str, String)>,
     version: i64,
 }
 
@@ -596,14 +618,22 @@ fn conflict(
     fields: [ConflictField; 2],
     current_version: i64,
 ) -> Result<Response, AppError> {
-    let (action, names) = match kind {
+    let slug = &m.partnership.slug;
+    let (action, names, hidden) = match kind {
         ConflictKind::Deck => (
-            format!("/p/{}/decks/{}/edit", m.partnership.slug, deck.id),
+            format!("/p/{slug}/decks/{}/edit", deck.id),
             ["title", "notes"],
+            vec![],
         ),
         ConflictKind::Card(card) => (
-            format!("/p/{}/decks/{}/cards/{card}", m.partnership.slug, deck.id),
+            format!("/p/{slug}/decks/{}/cards/{card}", deck.id),
             ["text", "prompt"],
+            vec![],
+        ),
+        ConflictKind::Theme(theme, colour) => (
+            format!("/p/{slug}/decks/{}/themes/{theme}", deck.id),
+            ["name", "keywords"],
+            vec![("colour", colour)],
         ),
     };
     render_status(
@@ -618,6 +648,7 @@ fn conflict(
                 .zip(names)
                 .map(|((label, theirs, yours), name)| (label, name, theirs, yours))
                 .collect(),
+            hidden,
             version: current_version,
         },
     )

@@ -209,6 +209,7 @@ const MATRIX: &[(&str, &str, &str, Fields)] = &[
             ("name", "Renamed theme"),
             ("keywords", "c, d"),
             ("colour", "1"),
+            ("version", "1"),
         ],
     ),
     (

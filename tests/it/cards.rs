@@ -294,6 +294,7 @@ async fn custom_decks_are_built_edited_and_reordered(app: TestApp) {
             ("name", "People and time"),
             ("keywords", "staff"),
             ("colour", "3"),
+            ("version", &themes[1].version.to_string()),
         ],
     )
     .await;
@@ -809,5 +810,41 @@ async fn two_editors_never_overwrite_each_other(app: TestApp) {
     assert_eq!(
         app.db.deck(deck).await.unwrap().unwrap().title,
         "Ann's title"
+    );
+    // And for a theme: Bob's chosen colour travels through the conflict page.
+    let theme = app.db.themes(deck).await.unwrap().remove(0);
+    let v = theme.version.to_string();
+    let url = format!("/p/{slug}/decks/{deck}/themes/{}", theme.id);
+    assert_eq!(
+        ann.post(
+            &url,
+            &[
+                ("name", "Ann's theme"),
+                ("keywords", "a, b"),
+                ("colour", "1"),
+                ("version", &v)
+            ]
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    let r = bob_c
+        .post(
+            &url,
+            &[
+                ("name", "Bob's theme"),
+                ("keywords", "c, d"),
+                ("colour", "4"),
+                ("version", &v),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    r.assert_contains("Bob&#39;s theme</textarea>");
+    r.assert_contains("name=\"colour\" value=\"4\"");
+    assert_eq!(
+        app.db.theme(theme.id).await.unwrap().unwrap().name,
+        "Ann's theme"
     );
 }
