@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::cards::{ThemeView, on_colour, visible_deck};
-use super::decks::deck_data;
 use super::extract::{Member, SafeForm, SafeUpload};
 use super::{AppState, PageCtx, Routes, redirect_with_flash, render, render_status};
 use crate::domain::decks::{self, DeckData, Format, LineError};
@@ -80,24 +79,6 @@ fn format_key(f: Format) -> &'static str {
     }
 }
 
-/// Parse, also collecting page furniture for printed-card text.
-fn parse(
-    bytes: &[u8],
-    format: Option<Format>,
-) -> Result<(Format, DeckData, Vec<String>), Vec<LineError>> {
-    let (format, deck) = decks::parse_bytes(bytes, format)?;
-    let ignored = if format == Format::Printed {
-        std::str::from_utf8(bytes)
-            .ok()
-            .and_then(|t| decks::parse_printed_report(t).ok())
-            .map(|(_, i)| i)
-            .unwrap_or_default()
-    } else {
-        Vec::new()
-    };
-    Ok((format, deck, ignored))
-}
-
 async fn preview(m: Member, upload: SafeUpload) -> Result<Response, AppError> {
     m.require(Action::EditContent)?;
     let chosen = upload
@@ -129,7 +110,7 @@ async fn preview(m: Member, upload: SafeUpload) -> Result<Response, AppError> {
             message: "choose a file to upload, or paste the deck's text into the box".into(),
         }]);
     }
-    match parse(&bytes, Format::parse(&chosen)) {
+    match decks::parse_bytes_report(&bytes, Format::parse(&chosen)) {
         Ok((format, deck, ignored)) => {
             let themes =
                 deck.themes
@@ -177,8 +158,8 @@ async fn confirm(
     SafeForm(f): SafeForm<ConfirmForm>,
 ) -> Result<Response, AppError> {
     m.require(Action::EditContent)?;
-    match parse(f.content.as_bytes(), Format::parse(&f.format)) {
-        Ok((_, deck, _)) => {
+    match decks::parse_bytes(f.content.as_bytes(), Format::parse(&f.format)) {
+        Ok((_, deck)) => {
             let id = state
                 .db
                 .create_deck(m.partnership.id, Some(m.user.id), &deck, now())
@@ -233,7 +214,7 @@ async fn export(
 ) -> Result<Response, AppError> {
     m.require(Action::View)?;
     let deck = visible_deck(&state, &m, id).await?;
-    let data = deck_data(&state, &deck).await?;
+    let data = crate::db::cards::deck_data(state.db.as_ref(), &deck).await?;
     let (body, ext, mime) = match q.format.as_str() {
         "toml" => (
             decks::to_toml(&data),

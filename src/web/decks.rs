@@ -286,7 +286,7 @@ async fn copy(
 ) -> Result<Response, AppError> {
     m.require(Action::EditContent)?;
     let deck = visible_deck(&state, &m, id).await?;
-    let mut data = deck_data(&state, &deck).await?;
+    let mut data = crate::db::cards::deck_data(state.db.as_ref(), &deck).await?;
     data.title = format!("{} (our copy)", data.title)
         .chars()
         .take(200)
@@ -299,11 +299,6 @@ async fn copy(
         &edit_url(&m, new_id),
         "This is your partnership's own copy. Change anything you like.",
     ))
-}
-
-/// A stored deck as plain data (for export and copying).
-pub async fn deck_data(state: &AppState, deck: &DeckRow) -> Result<DeckData, AppError> {
-    Ok(crate::db::cards::deck_data(state.db.as_ref(), deck).await?)
 }
 
 async fn delete(

@@ -184,6 +184,15 @@ pub fn parse_bytes(
     bytes: &[u8],
     format: Option<Format>,
 ) -> Result<(Format, DeckData), Vec<LineError>> {
+    parse_bytes_report(bytes, format).map(|(format, deck, _)| (format, deck))
+}
+
+/// Like [`parse_bytes`], also returning the lines left out as page furniture (printed-card
+/// text only; empty for the other formats), for the import preview.
+pub fn parse_bytes_report(
+    bytes: &[u8],
+    format: Option<Format>,
+) -> Result<(Format, DeckData, Vec<String>), Vec<LineError>> {
     if bytes.len() > MAX_BYTES {
         return Err(vec![err(
             0,
@@ -209,13 +218,13 @@ pub fn parse_bytes(
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let format = format.unwrap_or_else(|| detect(text));
-    let deck = match format {
-        Format::Toml => parse_toml(text)?,
-        Format::Markdown => parse_markdown(text)?,
-        Format::Printed => parse_printed(text)?,
+    let (deck, ignored) = match format {
+        Format::Toml => (parse_toml(text)?, Vec::new()),
+        Format::Markdown => (parse_markdown(text)?, Vec::new()),
+        Format::Printed => parse_printed_report(text)?,
     };
     check(&deck)?;
-    Ok((format, deck))
+    Ok((format, deck, ignored))
 }
 
 /// The rules every deck obeys, whatever it came from.
