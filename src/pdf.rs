@@ -262,6 +262,97 @@ pub fn deck_pdf(deck_title: &str, cards: &[PdfCard]) -> anyhow::Result<Vec<u8>> 
         .map_err(|e| anyhow::anyhow!("could not make the PDF: {e:?}"))
 }
 
+/// A piece of a flowing document (a conversation summary).
+#[derive(Debug, Clone)]
+pub enum Block {
+    Title(String),
+    Heading(String),
+    /// A small bold label before a list ("What we agreed").
+    Label(String),
+    /// Grey, smaller text: dates, places, sources.
+    Meta(String),
+    Para(String),
+    Bullet(String),
+}
+
+/// One line placed on a page: bold?, size, x, baseline y, text, grey?
+type Placed = (bool, f32, f32, f32, String, bool);
+
+const DOC_MARGIN: f32 = 56.0;
+
+/// Lay blocks out on A4 pages, top to bottom.
+fn layout(blocks: &[Block]) -> Vec<Vec<Placed>> {
+    let m = DOC_MARGIN;
+    let inner = PAGE_W - 2.0 * m;
+    let mut pages: Vec<Vec<Placed>> = vec![Vec::new()];
+    let mut y = m;
+    for b in blocks {
+        let (bold, size, indent, gap, grey, body) = match b {
+            Block::Title(t) => (true, 20.0, 0.0, 0.0, false, t.as_str()),
+            Block::Heading(t) => (true, 14.0, 0.0, 14.0, false, t.as_str()),
+            Block::Label(t) => (true, 10.5, 0.0, 6.0, false, t.as_str()),
+            Block::Meta(t) => (false, 9.5, 0.0, 3.0, true, t.as_str()),
+            Block::Para(t) => (false, 10.5, 0.0, 5.0, false, t.as_str()),
+            Block::Bullet(t) => (false, 10.5, 14.0, 2.0, false, t.as_str()),
+        };
+        let bullet = matches!(b, Block::Bullet(_));
+        let font = if bold { BOLD } else { REGULAR };
+        for (i, l) in wrap(font, body, size, inner - indent).into_iter().enumerate() {
+            let (l, x) = if bullet && i == 0 {
+                (format!("•\u{a0}{l}"), indent - 9.0)
+            } else {
+                (l, indent)
+            };
+            let gap = if i == 0 { gap } else { 0.0 };
+            let height = size * 1.35;
+            if y + gap + height > PAGE_H - m {
+                pages.push(Vec::new());
+                y = m;
+            } else {
+                y += gap;
+            }
+            y += height;
+            if let Some(p) = pages.last_mut() {
+                p.push((bold, size, m + x, y - size * 0.3, l, grey));
+            }
+        }
+    }
+    pages
+}
+
+/// A flowing A4 document: blocks laid out top to bottom, new pages as needed, page
+/// numbers in the footer.
+pub fn document_pdf(title: &str, blocks: &[Block]) -> anyhow::Result<Vec<u8>> {
+    let f = fonts();
+    let mut document = Document::new();
+    document.set_metadata(
+        Metadata::new()
+            .title(title.to_string())
+            .creator("Tandem".to_string()),
+    );
+    let pages = layout(blocks);
+    let count = pages.len();
+    for (n, page_lines) in pages.into_iter().enumerate() {
+        let settings = PageSettings::from_wh(PAGE_W, PAGE_H)
+            .ok_or_else(|| anyhow::anyhow!("bad page size"))?;
+        let mut page = document.start_page_with(settings);
+        let mut surface = page.surface();
+        for (bold, size, x, y, t, grey) in page_lines {
+            let shade = if grey { 80 } else { 20 };
+            fill(&mut surface, rgb::Color::new(shade, shade, shade));
+            text(&mut surface, if bold { &f.bold } else { &f.regular }, size, x, y, &t);
+        }
+        fill(&mut surface, rgb::Color::new(80, 80, 80));
+        let footer = format!("{title} — page {} of {count}", n + 1);
+        text(&mut surface, &f.regular, 8.5, DOC_MARGIN, PAGE_H - DOC_MARGIN / 2.0, &footer);
+        surface.finish();
+        page.finish();
+    }
+    document
+        .finish()
+        .map_err(|e| anyhow::anyhow!("could not make the PDF: {e:?}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,6 +373,27 @@ mod tests {
             lines.join(" "),
             "Who looks after the tools, and where do they live when nobody is using them?"
         );
+    }
+
+    #[test]
+    fn documents_flow_onto_new_pages() {
+        let mut blocks = vec![Block::Title("Autumn review".into())];
+        for i in 0..120 {
+            blocks.push(Block::Bullet(format!(
+                "Point {i}: we agreed to share the room booking and the minutes."
+            )));
+        }
+        let pages = layout(&blocks);
+        assert!(pages.len() >= 3, "{} pages", pages.len());
+        for p in &pages {
+            for (_, size, _, y, _, _) in p {
+                assert!(*y <= PAGE_H - DOC_MARGIN && *y >= DOC_MARGIN + size * 0.5);
+            }
+        }
+        let total: usize = pages.iter().map(Vec::len).sum();
+        assert_eq!(total, 121, "one line each, nothing lost");
+        let pdf = document_pdf("Autumn review", &blocks).unwrap();
+        assert!(pdf.starts_with(b"%PDF-"));
     }
 
     #[test]

@@ -148,6 +148,11 @@ fn spawn_housekeeping(db: Arc<dyn Database>, settings: Settings) {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
             }
+            match db.talk().delete_expired_held(t).await {
+                Ok(n) if n > 0 => tracing::info!(removed = n, "expired held forms removed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not remove expired held forms"),
+            }
         }
     });
 }

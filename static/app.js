@@ -23,3 +23,42 @@ document.addEventListener("DOMContentLoaded", function () {
   var summary = document.querySelector(".error-summary");
   if (summary) summary.focus();
 });
+// Print buttons: <button data-print>.
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) window.print();
+});
+// Autosave drafts of long notes: <form data-autosave="URL">. Every few seconds after a
+// change, the form is sent to URL (which keeps a draft, not the record); the status
+// line says what happened. Without JavaScript the Save button works the same way.
+document.addEventListener("DOMContentLoaded", function () {
+  var form = document.querySelector("form[data-autosave]");
+  if (!form) return;
+  var status = form.querySelector(".autosave-status");
+  var url = form.getAttribute("data-autosave");
+  var dirty = false, busy = false, saving = false;
+  var say = function (text) { if (status) status.textContent = text; };
+  var stamp = function () {
+    var d = new Date();
+    return ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2);
+  };
+  form.addEventListener("input", function () { dirty = true; say("Unsaved changes"); });
+  form.addEventListener("submit", function () { saving = true; });
+  var send = function () {
+    if (!dirty || busy || saving) return;
+    busy = true; dirty = false;
+    var body = new URLSearchParams(new FormData(form));
+    fetch(url, { method: "POST", body: body, credentials: "same-origin", redirect: "manual",
+                 headers: { "Content-Type": "application/x-www-form-urlencoded" } })
+      .then(function (r) {
+        if (r.status === 204) say("Draft kept at " + stamp() + ". Press Save when you are done.");
+        else if (r.type === "opaqueredirect" || r.status === 0) { say("You seem to be signed out. Your text is still here: press Save and you can sign in to finish."); }
+        else { dirty = true; say("Could not keep a draft just now; your text is still here."); }
+      })
+      .catch(function () { dirty = true; say("Offline: your text is still here. Save when you are back online."); })
+      .then(function () { busy = false; });
+  };
+  setInterval(send, 5000);
+  window.addEventListener("beforeunload", function (e) {
+    if (dirty && !saving) { e.preventDefault(); e.returnValue = ""; }
+  });
+});

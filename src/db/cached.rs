@@ -171,6 +171,10 @@ cached_database! {
             self.inner.engine()
         }
 
+        fn talk(&self) -> &dyn super::talk::TalkStore {
+            self.inner.talk()
+        }
+
         fn watch_changes(&self, signal: Arc<ChangeSignal>) {
             self.inner.watch_changes(signal)
         }

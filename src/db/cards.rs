@@ -45,7 +45,7 @@ pub trait CardStore: Send + Sync {
     /// One card (retired shipped cards included, so old links still read).
     async fn card(&self, id: Id) -> DbResult<Option<CardRow>>;
     /// Pick a card at random from a deck (or one theme of it), preferring cards this
-    /// partnership has drawn least, and record the draw.
+    /// partnership has drawn or discussed least, and record the draw.
     async fn draw_card(
         &self,
         partnership_id: Id,
@@ -307,7 +307,9 @@ macro_rules! cards_impl {
                 let picked: Option<Id> = sqlx::query_scalar(
                     "SELECT c.id FROM cards c
                      WHERE c.deck_id = $1 AND ($2 = 0 OR c.theme_id = $2) AND NOT c.retired
-                     ORDER BY (SELECT COUNT(*) FROM card_draws d WHERE d.partnership_id = $3 AND d.card_id = c.id), random()
+                     ORDER BY (SELECT COUNT(*) FROM card_draws d WHERE d.partnership_id = $3 AND d.card_id = c.id)
+                            + (SELECT COUNT(*) FROM agenda_items i JOIN conversations v ON v.id = i.conversation_id
+                               WHERE v.partnership_id = $3 AND i.card_id = c.id AND v.status <> 'planned'), random()
                      LIMIT 1",
                 )
                 .bind(deck_id)

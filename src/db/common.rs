@@ -97,6 +97,10 @@ macro_rules! database_impl {
                 $engine
             }
 
+            fn talk(&self) -> &dyn $crate::db::talk::TalkStore {
+                self
+            }
+
             async fn migrate(&self) -> anyhow::Result<()> {
                 self.run_migrations().await
             }

@@ -12,6 +12,7 @@ pub mod cards;
 mod common;
 pub mod postgres;
 pub mod sqlite;
+pub mod talk;
 
 use std::sync::Arc;
 
@@ -103,6 +104,8 @@ pub enum AcceptInvite {
 pub trait Database: cards::CardStore + Send + Sync + 'static {
     /// Which engine this is.
     fn engine(&self) -> Engine;
+    /// Conversations, actions and the activity feed.
+    fn talk(&self) -> &dyn talk::TalkStore;
     /// Apply any migrations not yet applied.
     async fn migrate(&self) -> anyhow::Result<()>;
     /// Is the database reachable?

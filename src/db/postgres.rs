@@ -13,6 +13,7 @@ use super::cards::{Move, Saved};
 use super::common::*;
 use super::*;
 use crate::domain::decks::{DeckData, PALETTE, ShippedDeck};
+use crate::domain::talk::*;
 
 type DB = sqlx::Postgres;
 
@@ -126,4 +127,5 @@ impl PostgresDb {
 }
 
 super::cards::cards_impl!(PostgresDb);
+super::talk::talk_impl!(PostgresDb);
 database_impl!(PostgresDb, Engine::Postgres);

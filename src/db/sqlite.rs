@@ -15,6 +15,7 @@ use super::cards::{Move, Saved};
 use super::common::*;
 use super::*;
 use crate::domain::decks::{DeckData, PALETTE, ShippedDeck};
+use crate::domain::talk::*;
 
 type DB = sqlx::Sqlite;
 
@@ -118,4 +119,5 @@ impl SqliteDb {
 }
 
 super::cards::cards_impl!(SqliteDb);
+super::talk::talk_impl!(SqliteDb);
 database_impl!(SqliteDb, Engine::Sqlite);

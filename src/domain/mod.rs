@@ -3,6 +3,7 @@
 pub mod decks;
 pub mod model;
 pub mod roles;
+pub mod talk;
 pub mod validate;
 
 /// Seconds since the Unix epoch: how every timestamp is stored on both engines.

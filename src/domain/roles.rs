@@ -81,6 +81,8 @@ pub enum Action {
     View,
     /// Add or change the partnership's content (later: cards, notes, actions…).
     EditContent,
+    /// Run a conversation: choose named or anonymous views, reveal them, delete it.
+    RunConversation,
     /// Change the partnership's name, aim and description.
     EditDetails,
     /// Add or remove organisations.
@@ -121,6 +123,7 @@ mod tests {
         let all = [
             View,
             EditContent,
+            RunConversation,
             EditDetails,
             ManageOrganisations,
             ManageInvites,
@@ -129,6 +132,7 @@ mod tests {
         ];
         assert!(all.iter().all(|a| can(Role::Lead, *a)));
         assert!(can(Role::Member, EditContent) && !can(Role::Member, ManageMembers));
+        assert!(!can(Role::Member, RunConversation) && !can(Role::Observer, RunConversation));
         assert!(!can(Role::Member, ManageInvites) && !can(Role::Member, EditDetails));
         assert!(can(Role::Observer, View) && !can(Role::Observer, EditContent));
         assert!(can(Role::Observer, Leave));

@@ -225,6 +225,8 @@ struct CardPage {
     next: Option<Id>,
     drawn: bool,
     can_draw: bool,
+    /// Conversations being planned, to put this card on the agenda of: (id, label).
+    planned: Vec<(Id, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -260,6 +262,11 @@ async fn card_page(
         next,
         drawn: q.drawn.is_some(),
         can_draw: can(m.role(), Action::EditContent),
+        planned: if can(m.role(), Action::EditContent) {
+            super::coverage::planned_conversations(&state, &m).await?
+        } else {
+            Vec::new()
+        },
         theme: theme.into(),
         deck,
         card,

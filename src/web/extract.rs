@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
+use axum::response::IntoResponse as _;
 use axum::body::Bytes;
 use axum::extract::connect_info::MockConnectInfo;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request, State};
@@ -133,6 +134,7 @@ pub async fn session_layer(
     let mut session_token = None;
     let mut clear_session = false;
     let mut preloaded = None;
+    let mut expired_user = None;
     if let Some(token) = cookie(headers, SESSION_COOKIE) {
         let hash = security::token_hash(token);
         // Partnership pages need the membership too: one query instead of two.
@@ -162,10 +164,11 @@ pub async fn session_layer(
                 session_token = Some(token.to_string());
                 session_hash = Some(hash);
             }
-            Some(_) => {
+            Some((s, _)) => {
                 state.db.delete_session(&hash).await?;
                 clear_session = true;
                 preloaded = None;
+                expired_user = Some(s.user_id);
             }
             None => clear_session = true,
         }
@@ -195,8 +198,18 @@ pub async fn session_layer(
         client_ip: client_ip(&req, state.settings.trust_proxy),
         preloaded,
     };
-    req.extensions_mut().insert(ctx.clone());
-    let mut resp = CURRENT.scope(ctx, next.run(req)).await;
+    // A form sent after the session ended is kept, not lost (see `held`).
+    let hold = clear_session && super::held::wants_holding(req.method(), req.uri().path(), req.headers());
+    let mut resp = if hold {
+        let ip = ctx.client_ip.clone();
+        match super::held::hold(&state, req, expired_user, &ip).await {
+            Ok(r) => r,
+            Err(e) => e.into_response(),
+        }
+    } else {
+        req.extensions_mut().insert(ctx.clone());
+        CURRENT.scope(ctx, next.run(req)).await
+    };
     let secure = state.secure_cookies();
     let h = resp.headers_mut();
     if let Some(a) = new_anon {

@@ -2,16 +2,22 @@
 //! full list of routes is known (the authorisation matrix test walks it).
 
 pub mod account;
+pub mod actions;
 pub mod admin;
 pub mod auth;
+pub mod coverage;
 pub mod cards;
 pub mod deck_io;
 pub mod decks;
 pub mod directory;
 pub mod extract;
+pub mod held;
+pub mod markdown;
 pub mod members;
 pub mod ops;
 pub mod partnerships;
+pub mod summary;
+pub mod talk;
 
 use std::sync::Arc;
 
@@ -106,6 +112,11 @@ pub fn app_routes() -> (Router<AppState>, Vec<(Method, &'static str)>) {
     let r = cards::routes(r);
     let r = decks::routes(r);
     let r = deck_io::routes(r);
+    let r = talk::routes(r);
+    let r = summary::routes(r);
+    let r = actions::routes(r);
+    let r = coverage::routes(r);
+    let r = held::routes(r);
     let Routes { router, mut list } = r;
     // GET routes answer HEAD too; a route registered for GET and POST appears twice.
     list.sort_by(|a, b| (a.1, a.0.as_str()).cmp(&(b.1, b.0.as_str())));
@@ -250,4 +261,16 @@ pub struct MessagePage {
 /// Format a timestamp for people.
 pub fn date(ts: i64) -> String {
     crate::domain::format_date(ts)
+}
+
+/// A timestamp with its time of day (UK time), e.g. "4 March 2026 at 14:05".
+pub fn date_time(ts: i64) -> String {
+    let zone = jiff::tz::TimeZone::get(crate::domain::talk::TIME_ZONES[0]).unwrap_or(jiff::tz::TimeZone::UTC);
+    match jiff::Timestamp::from_second(ts) {
+        Ok(t) => {
+            let z = t.to_zoned(zone);
+            format!("{} at {:02}:{:02}", date(ts), z.hour(), z.minute())
+        }
+        Err(_) => String::new(),
+    }
 }

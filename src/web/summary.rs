@@ -1,0 +1,355 @@
+//! A conversation's summary, fit to send to a board: purpose, who came from which
+//! organisation, and each item with its decisions, differences and actions. As a page
+//! (which prints), Markdown, PDF, and the whole conversation as JSON.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::extract::Member;
+use super::talk::{open_views, own_conversation};
+use super::{AppState, PageCtx, Routes, render};
+use crate::domain::model::Id;
+use crate::domain::talk::*;
+use crate::error::AppError;
+use crate::pdf::Block;
+
+pub fn routes(r: Routes) -> Routes {
+    r.get("/p/{slug}/conversations/{conv}/summary", page)
+        .get("/p/{slug}/conversations/{conv}/summary.md", markdown)
+        .get("/p/{slug}/conversations/{conv}/summary.pdf", pdf)
+        .get("/p/{slug}/conversations/{conv}/export.json", json_export)
+}
+
+/// Everything a summary needs, loaded once.
+pub struct Summary {
+    pub conv: Conversation,
+    pub partnership: String,
+    pub when: String,
+    /// (organisation, names), organisations in order.
+    pub groups: Vec<(String, Vec<String>)>,
+    pub items: Vec<SummaryItem>,
+    pub other_actions: Vec<ActionRow>,
+}
+
+pub struct SummaryItem {
+    pub item: AgendaItem,
+    pub notes_html: String,
+    pub agreed: Vec<String>,
+    pub differ: Vec<String>,
+    pub actions: Vec<ActionRow>,
+}
+
+pub async fn load(state: &AppState, m: &Member, id: Id) -> Result<Summary, AppError> {
+    let conv = own_conversation(state, m, id).await?;
+    let talk = state.db.talk();
+    let (items, attendees, actions) = tokio::try_join!(
+        talk.agenda(id),
+        talk.attendees(id),
+        talk.conversation_actions(id)
+    )?;
+    let mut by_org: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for a in attendees {
+        let org = if a.organisation.is_empty() {
+            "Guests".to_string()
+        } else {
+            a.organisation
+        };
+        by_org.entry(org).or_default().push(a.name);
+    }
+    let items: Vec<SummaryItem> = items
+        .into_iter()
+        .map(|item| SummaryItem {
+            notes_html: super::markdown::to_html(&item.notes),
+            agreed: item.agreed_lines(),
+            differ: item.differ_lines(),
+            actions: actions
+                .iter()
+                .filter(|a| a.item_id == Some(item.id))
+                .cloned()
+                .collect(),
+            item,
+        })
+        .collect();
+    let other_actions = actions
+        .into_iter()
+        .filter(|a| !items.iter().any(|i| Some(i.item.id) == a.item_id))
+        .collect();
+    Ok(Summary {
+        when: conv.when(),
+        partnership: m.partnership.name.clone(),
+        groups: by_org.into_iter().collect(),
+        items,
+        other_actions,
+        conv,
+    })
+}
+
+fn action_line(a: &ActionRow) -> String {
+    let due = a
+        .due_on
+        .as_deref()
+        .map(|d| format!(", due {}", format_day(d)))
+        .unwrap_or_default();
+    format!("{} — {}{} ({})", a.title, a.owner_label(), due, a.status.label().to_lowercase())
+}
+
+#[derive(Template)]
+#[template(path = "talk/summary.html")]
+struct SummaryPage {
+    c: PageCtx,
+    slug: String,
+    s: Summary,
+}
+
+async fn page(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, id)): Path<(String, Id)>,
+) -> Result<Response, AppError> {
+    let s = load(&state, &m, id).await?;
+    render(&SummaryPage {
+        c: m.page(&format!("Summary: {}", s.conv.title)),
+        slug: m.partnership.slug.clone(),
+        s,
+    })
+}
+
+/// The summary as Markdown.
+pub fn to_markdown(s: &Summary) -> String {
+    let mut out = format!("# {}\n\n", s.conv.title);
+    out.push_str(&format!("*{}* — {}", s.partnership, s.when));
+    if !s.conv.place.is_empty() {
+        out.push_str(&format!(" — {}", s.conv.place));
+    }
+    out.push_str("\n\n");
+    if s.conv.status != ConversationStatus::WrittenUp {
+        out.push_str("> Draft: this conversation has not been written up yet.\n\n");
+    }
+    if !s.conv.purpose.is_empty() {
+        out.push_str(&format!("## Purpose\n\n{}\n\n", s.conv.purpose));
+    }
+    if let Some(f) = &s.conv.facilitator_name {
+        out.push_str(&format!("Facilitated by {f}.\n\n"));
+    }
+    out.push_str("## Who came\n\n");
+    if s.groups.is_empty() {
+        out.push_str("Nobody was recorded as attending.\n\n");
+    }
+    for (org, names) in &s.groups {
+        out.push_str(&format!("- **{org}**: {}\n", names.join(", ")));
+    }
+    out.push('\n');
+    for (n, i) in s.items.iter().enumerate() {
+        out.push_str(&format!("## {}. {}\n\n", n + 1, i.item.title));
+        if i.item.is_card {
+            out.push_str(&format!("*Card from {} — {}*\n\n", i.item.deck_title, i.item.theme_name));
+        }
+        if !i.item.notes.trim().is_empty() {
+            out.push_str(&format!("{}\n\n", i.item.notes.trim()));
+        }
+        for (title, list) in [("What we agreed", &i.agreed), ("Where we differ", &i.differ)] {
+            if !list.is_empty() {
+                out.push_str(&format!("**{title}**\n\n"));
+                for l in list {
+                    out.push_str(&format!("- {l}\n"));
+                }
+                out.push('\n');
+            }
+        }
+        if !i.actions.is_empty() {
+            out.push_str("**Actions**\n\n");
+            for a in &i.actions {
+                out.push_str(&format!("- {}\n", action_line(a)));
+            }
+            out.push('\n');
+        }
+    }
+    if !s.other_actions.is_empty() {
+        out.push_str("## Other actions\n\n");
+        for a in &s.other_actions {
+            out.push_str(&format!("- {}\n", action_line(a)));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn file_name(title: &str, ext: &str) -> String {
+    let stem: String = title
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .collect::<String>()
+        .split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    let stem = if stem.is_empty() { "conversation".to_string() } else { stem };
+    format!("attachment; filename=\"{stem}.{ext}\"")
+}
+
+async fn markdown(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, id)): Path<(String, Id)>,
+) -> Result<Response, AppError> {
+    let s = load(&state, &m, id).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/markdown; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, file_name(&s.conv.title, "md")),
+        ],
+        to_markdown(&s),
+    )
+        .into_response())
+}
+
+/// The summary as blocks for the PDF writer.
+fn blocks(s: &Summary) -> Vec<Block> {
+    let mut b = vec![Block::Title(s.conv.title.clone())];
+    let mut meta = format!("{} — {}", s.partnership, s.when);
+    if !s.conv.place.is_empty() {
+        meta.push_str(&format!(" — {}", s.conv.place));
+    }
+    b.push(Block::Meta(meta));
+    if s.conv.status != ConversationStatus::WrittenUp {
+        b.push(Block::Meta("Draft: not yet written up.".into()));
+    }
+    if !s.conv.purpose.is_empty() {
+        b.push(Block::Heading("Purpose".into()));
+        for p in s.conv.purpose.split("\n\n") {
+            b.push(Block::Para(p.replace('\n', " ")));
+        }
+    }
+    b.push(Block::Heading("Who came".into()));
+    if s.groups.is_empty() {
+        b.push(Block::Para("Nobody was recorded as attending.".into()));
+    }
+    for (org, names) in &s.groups {
+        b.push(Block::Bullet(format!("{org}: {}", names.join(", "))));
+    }
+    for (n, i) in s.items.iter().enumerate() {
+        b.push(Block::Heading(format!("{}. {}", n + 1, i.item.title)));
+        if i.item.is_card {
+            b.push(Block::Meta(format!("Card from {} — {}", i.item.deck_title, i.item.theme_name)));
+        }
+        for p in i.item.notes.split("\n\n").filter(|p| !p.trim().is_empty()) {
+            let lines = lines(p);
+            let is_list = p.trim_start().starts_with(['-', '*']);
+            if is_list {
+                for l in lines {
+                    b.push(Block::Bullet(l));
+                }
+            } else {
+                b.push(Block::Para(p.split_whitespace().collect::<Vec<_>>().join(" ").replace("**", "")));
+            }
+        }
+        for (title, list) in [("What we agreed", &i.agreed), ("Where we differ", &i.differ)] {
+            if !list.is_empty() {
+                b.push(Block::Label(title.into()));
+                b.extend(list.iter().map(|l| Block::Bullet(l.clone())));
+            }
+        }
+        if !i.actions.is_empty() {
+            b.push(Block::Label("Actions".into()));
+            b.extend(i.actions.iter().map(|a| Block::Bullet(action_line(a))));
+        }
+    }
+    if !s.other_actions.is_empty() {
+        b.push(Block::Heading("Other actions".into()));
+        b.extend(s.other_actions.iter().map(|a| Block::Bullet(action_line(a))));
+    }
+    b
+}
+
+async fn pdf(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, id)): Path<(String, Id)>,
+) -> Result<Response, AppError> {
+    let s = load(&state, &m, id).await?;
+    let title = s.conv.title.clone();
+    let b = blocks(&s);
+    let bytes = tokio::task::spawn_blocking(move || crate::pdf::document_pdf(&title, &b))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))??;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, file_name(&s.conv.title, "pdf")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// Everything about the conversation as JSON (pre-meeting views only once they may be
+/// read, and names only if the conversation shows names).
+async fn json_export(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, id)): Path<(String, Id)>,
+) -> Result<Response, AppError> {
+    let s = load(&state, &m, id).await?;
+    let talk = state.db.talk();
+    let (attendees, views) = tokio::try_join!(talk.attendees(id), talk.views(id))?;
+    let views = open_views(&s.conv, views);
+    let action_json = |a: &ActionRow| {
+        json!({
+            "id": a.id,
+            "title": a.title,
+            "detail": a.detail,
+            "owner": a.owner_label(),
+            "due": a.due_on,
+            "status": a.status.as_str(),
+        })
+    };
+    let c = &s.conv;
+    let doc = json!({
+        "format": "tandem-conversation",
+        "version": 1,
+        "partnership": s.partnership,
+        "title": c.title,
+        "starts_at": c.starts_at.and_then(|t| jiff::Timestamp::from_second(t).ok()).map(|t| t.to_string()),
+        "time_zone": c.time_zone,
+        "place": c.place,
+        "facilitator": c.facilitator_name,
+        "purpose": c.purpose,
+        "status": c.status.as_str(),
+        "views": if c.views_named { "named" } else { "anonymous" },
+        "attendees": attendees.iter().map(|a| json!({
+            "name": a.name,
+            "organisation": a.organisation,
+            "guest": a.user_id.is_none(),
+        })).collect::<Vec<_>>(),
+        "agenda": s.items.iter().map(|i| json!({
+            "position": i.item.position,
+            "kind": if i.item.is_card { "card" } else { "item" },
+            "title": i.item.title,
+            "prompt": i.item.prompt,
+            "deck": (i.item.is_card).then_some(&i.item.deck_title),
+            "theme": (i.item.is_card).then_some(&i.item.theme_name),
+            "card_id": i.item.card_id,
+            "minutes": i.item.minutes,
+            "notes": i.item.notes,
+            "agreed": i.agreed,
+            "differ": i.differ,
+            "views": views.get(&i.item.id).map(|v| v.iter().map(|(who, body)| json!({"by": who, "body": body})).collect::<Vec<_>>()).unwrap_or_default(),
+            "actions": i.actions.iter().map(action_json).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "other_actions": s.other_actions.iter().map(action_json).collect::<Vec<_>>(),
+    });
+    let body = serde_json::to_string_pretty(&doc).map_err(|e| AppError::Internal(e.into()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_string()),
+            (header::CONTENT_DISPOSITION, file_name(&s.conv.title, "json")),
+        ],
+        body,
+    )
+        .into_response())
+}
