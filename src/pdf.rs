@@ -297,7 +297,10 @@ fn layout(blocks: &[Block]) -> Vec<Vec<Placed>> {
         };
         let bullet = matches!(b, Block::Bullet(_));
         let font = if bold { BOLD } else { REGULAR };
-        for (i, l) in wrap(font, body, size, inner - indent).into_iter().enumerate() {
+        for (i, l) in wrap(font, body, size, inner - indent)
+            .into_iter()
+            .enumerate()
+        {
             let (l, x) = if bullet && i == 0 {
                 (format!("•\u{a0}{l}"), indent - 9.0)
             } else {
@@ -340,11 +343,25 @@ pub fn document_pdf(title: &str, blocks: &[Block]) -> anyhow::Result<Vec<u8>> {
         for (bold, size, x, y, t, grey) in page_lines {
             let shade = if grey { 80 } else { 20 };
             fill(&mut surface, rgb::Color::new(shade, shade, shade));
-            text(&mut surface, if bold { &f.bold } else { &f.regular }, size, x, y, &t);
+            text(
+                &mut surface,
+                if bold { &f.bold } else { &f.regular },
+                size,
+                x,
+                y,
+                &t,
+            );
         }
         fill(&mut surface, rgb::Color::new(80, 80, 80));
         let footer = format!("{title} — page {} of {count}", n + 1);
-        text(&mut surface, &f.regular, 8.5, DOC_MARGIN, PAGE_H - DOC_MARGIN / 2.0, &footer);
+        text(
+            &mut surface,
+            &f.regular,
+            8.5,
+            DOC_MARGIN,
+            PAGE_H - DOC_MARGIN / 2.0,
+            &footer,
+        );
         surface.finish();
         page.finish();
     }

@@ -39,8 +39,7 @@ pub trait TalkStore: Send + Sync {
         now: Timestamp,
     ) -> DbResult<()>;
     /// Named or anonymous views, and whether they have been revealed.
-    async fn set_views(&self, id: Id, named: bool, revealed: bool, now: Timestamp)
-    -> DbResult<()>;
+    async fn set_views(&self, id: Id, named: bool, revealed: bool, now: Timestamp) -> DbResult<()>;
     async fn delete_conversation(&self, id: Id) -> DbResult<()>;
 
     // --- agenda
@@ -77,9 +76,7 @@ pub trait TalkStore: Send + Sync {
         &self,
         id: Id,
         version: i64,
-        notes: &str,
-        agreed: &str,
-        differ: &str,
+        record: &RecordText,
         user_id: Id,
         now: Timestamp,
     ) -> DbResult<Saved>;
@@ -101,12 +98,7 @@ pub trait TalkStore: Send + Sync {
     -> DbResult<()>;
 
     // --- drafts and held forms
-    async fn save_draft(
-        &self,
-        user_id: Id,
-        item_id: Id,
-        d: &Draft,
-    ) -> DbResult<()>;
+    async fn save_draft(&self, user_id: Id, item_id: Id, d: &Draft) -> DbResult<()>;
     async fn draft(&self, user_id: Id, item_id: Id) -> DbResult<Option<Draft>>;
     async fn hold_post(
         &self,
@@ -152,8 +144,11 @@ pub trait TalkStore: Send + Sync {
     async fn action(&self, id: Id) -> DbResult<Option<ActionRow>>;
     async fn action_events(&self, id: Id) -> DbResult<Vec<ActionEvent>>;
     /// One page of a partnership's actions, filtered and sorted, and how many match.
-    async fn actions(&self, partnership_id: Id, f: &ActionFilter)
-    -> DbResult<(Vec<ActionRow>, i64)>;
+    async fn actions(
+        &self,
+        partnership_id: Id,
+        f: &ActionFilter,
+    ) -> DbResult<(Vec<ActionRow>, i64)>;
     async fn action_counts(&self, partnership_id: Id, today: &str) -> DbResult<ActionCounts>;
     async fn conversation_actions(&self, conversation_id: Id) -> DbResult<Vec<ActionRow>>;
     /// Actions a person owns in the partnerships they still belong to.
@@ -171,10 +166,18 @@ pub trait TalkStore: Send + Sync {
         now: Timestamp,
     ) -> DbResult<()>;
     /// The latest entries, newest first, before entry `before` (0: from the newest).
-    async fn activity(&self, partnership_id: Id, before: Id, limit: i64)
-    -> DbResult<Vec<ActivityRow>>;
-    async fn set_calendar_token(&self, user_id: Id, token_hash: &str, now: Timestamp)
-    -> DbResult<()>;
+    async fn activity(
+        &self,
+        partnership_id: Id,
+        before: Id,
+        limit: i64,
+    ) -> DbResult<Vec<ActivityRow>>;
+    async fn set_calendar_token(
+        &self,
+        user_id: Id,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> DbResult<()>;
     async fn calendar_owner(&self, token_hash: &str) -> DbResult<Option<Id>>;
     async fn has_calendar(&self, user_id: Id) -> DbResult<bool>;
 }
@@ -347,13 +350,13 @@ macro_rules! talk_impl {
                 sqlx::query("DELETE FROM agenda_items WHERE id = $1").bind(id).execute(&self.w).await.map(|_| ())
             }
 
-            async fn save_record(&self, id: Id, version: i64, notes: &str, agreed: &str, differ: &str, user_id: Id, now: Timestamp) -> DbResult<Saved> {
+            async fn save_record(&self, id: Id, version: i64, record: &RecordText, user_id: Id, now: Timestamp) -> DbResult<Saved> {
                 let mut tx = self.w.begin().await?;
                 let r = sqlx::query(
                     "UPDATE agenda_items SET notes = $1, agreed = $2, differ = $3, updated_by = $4, updated_at = $5, version = version + 1
                      WHERE id = $6 AND version = $7",
                 )
-                .bind(notes).bind(agreed).bind(differ).bind(user_id).bind(now).bind(id).bind(version)
+                .bind(&record.notes).bind(&record.agreed).bind(&record.differ).bind(user_id).bind(now).bind(id).bind(version)
                 .execute(&mut *tx)
                 .await?;
                 if r.rows_affected() != 1 {

@@ -208,6 +208,14 @@ pub fn lines(s: &str) -> Vec<String> {
         .collect()
 }
 
+/// What is recorded about an agenda item.
+#[derive(Debug, Clone, Default)]
+pub struct RecordText {
+    pub notes: String,
+    pub agreed: String,
+    pub differ: String,
+}
+
 /// A card kept with an agenda item (its words are copied so the record outlives it).
 #[derive(Debug, Clone)]
 pub struct CardSnapshot {
@@ -499,7 +507,7 @@ pub fn parse_day(s: &str) -> Result<Date, String> {
     }
     Date::new(y as i16, m as i8, d as i8).map_err(|_| {
         let month = MONTHS[(m - 1) as usize];
-        if d >= 1 && d <= 31 {
+        if (1..=31).contains(&d) {
             format!("There is no {d} {month} in {y}. Check the day.")
         } else {
             "The day must be between 1 and 31".to_string()
@@ -581,7 +589,12 @@ fn weekday(d: Date) -> &'static str {
 /// "2026-03-14" as "14 March 2026" (unchanged if it is not a date).
 pub fn format_day(s: &str) -> String {
     match s.parse::<Date>() {
-        Ok(d) => format!("{} {} {}", d.day(), MONTHS[(d.month() - 1) as usize], d.year()),
+        Ok(d) => format!(
+            "{} {} {}",
+            d.day(),
+            MONTHS[(d.month() - 1) as usize],
+            d.year()
+        ),
         Err(_) => s.to_string(),
     }
 }

@@ -9,7 +9,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::extract::{Member, NoFields, SafeForm, SignedIn};
-use super::talk::{ConflictField, conflict, conv_url, item_url, log, own_conversation, own_item, short};
+use super::talk::{
+    ConflictField, conflict, conv_url, item_url, log, own_conversation, own_item, short,
+};
 use super::{AppState, Errors, PageCtx, Routes, redirect_with_flash, render, render_status};
 use crate::db::cards::Saved;
 use crate::domain::decks::tidy;
@@ -59,11 +61,19 @@ pub async fn owner_choices(
     m: &Member,
     current: Option<&ActionRow>,
 ) -> Result<Vec<(String, String)>, AppError> {
-    let d = state.directory.get(state.db.as_ref(), &m.partnership).await?;
+    let d = state
+        .directory
+        .get(state.db.as_ref(), &m.partnership)
+        .await?;
     let mut people: Vec<(String, String)> = d
         .members
         .iter()
-        .map(|p| (format!("u:{}", p.user_id), format!("{} ({})", p.display_name, p.organisation_name)))
+        .map(|p| {
+            (
+                format!("u:{}", p.user_id),
+                format!("{} ({})", p.display_name, p.organisation_name),
+            )
+        })
         .collect();
     people.sort_by_key(|p| p.1.to_lowercase());
     if let Some(a) = current
@@ -72,10 +82,12 @@ pub async fn owner_choices(
     {
         people.push((format!("u:{uid}"), a.owner_label()));
     }
-    let orgs = d
-        .organisations
-        .iter()
-        .map(|o| (format!("o:{}", o.id), format!("{} (the organisation)", o.name)));
+    let orgs = d.organisations.iter().map(|o| {
+        (
+            format!("o:{}", o.id),
+            format!("{} (the organisation)", o.name),
+        )
+    });
     Ok(people.into_iter().chain(orgs).collect())
 }
 
@@ -175,14 +187,21 @@ async fn plan(
         talk.actions(m.partnership.id, &filter),
         talk.action_counts(m.partnership.id, &today)
     )?;
-    let d = state.directory.get(state.db.as_ref(), &m.partnership).await?;
+    let d = state
+        .directory
+        .get(state.db.as_ref(), &m.partnership)
+        .await?;
     let mut owners: Vec<(String, String)> = d
         .members
         .iter()
         .map(|p| (format!("u:{}", p.user_id), p.display_name.clone()))
         .collect();
     owners.sort_by_key(|p| p.1.to_lowercase());
-    let organisations = d.organisations.iter().map(|o| (o.id, o.name.clone())).collect();
+    let organisations = d
+        .organisations
+        .iter()
+        .map(|o| (o.id, o.name.clone()))
+        .collect();
     let page = q.page.max(1);
     let pages = ((matching + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     render(&PlanPage {
@@ -218,8 +237,12 @@ async fn csv_export(
     filter.limit = 1_000_000;
     filter.offset = 0;
     let (rows, _) = state.db.talk().actions(m.partnership.id, &filter).await?;
-    let bytes = actions_csv(&rows, &today, &state.public_url).map_err(|e| AppError::Internal(e.into()))?;
-    let name = format!("attachment; filename=\"{}-actions.csv\"", m.partnership.slug);
+    let bytes =
+        actions_csv(&rows, &today, &state.public_url).map_err(|e| AppError::Internal(e.into()))?;
+    let name = format!(
+        "attachment; filename=\"{}-actions.csv\"",
+        m.partnership.slug
+    );
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
@@ -235,7 +258,15 @@ async fn csv_export(
 pub fn actions_csv(rows: &[ActionRow], today: &str, base: &str) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
-        "Title", "Detail", "Owner", "Organisation", "Due", "Status", "Overdue", "Came from", "Link",
+        "Title",
+        "Detail",
+        "Owner",
+        "Organisation",
+        "Due",
+        "Status",
+        "Overdue",
+        "Came from",
+        "Link",
     ])?;
     let safe = |s: &str| -> String {
         if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
@@ -336,7 +367,11 @@ async fn form_page(
     render_status(
         status,
         &FormPage {
-            c: m.page(if action.is_some() { "Change an action" } else { "Add an action" }),
+            c: m.page(if action.is_some() {
+                "Change an action"
+            } else {
+                "Add an action"
+            }),
             slug: m.partnership.slug.clone(),
             action_id: action.map(|a| a.id),
             source,
@@ -375,7 +410,10 @@ async fn check(
     if title.is_empty() {
         errors.add("title", "Enter what needs doing");
     } else if title.chars().count() > 300 {
-        errors.add("title", "Keep the title to 300 characters or fewer; put more in the detail");
+        errors.add(
+            "title",
+            "Keep the title to 300 characters or fewer; put more in the detail",
+        );
     }
     let detail = f.detail.trim().to_string();
     if detail.chars().count() > 10_000 {
@@ -386,7 +424,10 @@ async fn check(
     let (mut owner_user_id, mut owner_org_id) = (None, None);
     if !owner.is_empty() {
         if !choices.iter().any(|(k, _)| k == owner) {
-            errors.add("owner", "Choose someone in the partnership, or one of its organisations");
+            errors.add(
+                "owner",
+                "Choose someone in the partnership, or one of its organisations",
+            );
         } else if let Some(u) = owner.strip_prefix("u:") {
             owner_user_id = u.parse().ok();
         } else if let Some(o) = owner.strip_prefix("o:") {
@@ -430,13 +471,22 @@ async fn create(
         .create_action(m.partnership.id, &fields, &source, m.user.id, now())
         .await?;
     let url = format!("/p/{}/actions/{id}", m.partnership.slug);
-    log(&state, &m, format!("added the action “{}”", short(&fields.title)), &url).await?;
+    log(
+        &state,
+        &m,
+        format!("added the action “{}”", short(&fields.title)),
+        &url,
+    )
+    .await?;
     let back = match (source.conversation_id, source.item_id) {
         (Some(c), Some(i)) => format!("{}#actions", item_url(&m.partnership.slug, c, i)),
         (Some(c), None) => format!("{}#actions", conv_url(&m.partnership.slug, c)),
         _ => url,
     };
-    Ok(redirect_with_flash(&back, "Action added to the action plan."))
+    Ok(redirect_with_flash(
+        &back,
+        "Action added to the action plan.",
+    ))
 }
 
 async fn edit_page(
@@ -479,7 +529,13 @@ async fn save(
         .await?
     {
         Saved::Saved => {
-            log(&state, &m, format!("changed the action “{}”", short(&fields.title)), &url).await?;
+            log(
+                &state,
+                &m,
+                format!("changed the action “{}”", short(&fields.title)),
+                &url,
+            )
+            .await?;
             Ok(redirect_with_flash(&url, "Action saved."))
         }
         Saved::Stale => conflict(
@@ -490,7 +546,12 @@ async fn save(
             vec![
                 ConflictField::line("Title", "title", &a.title, &f.title),
                 ConflictField::text("Detail", "detail", &a.detail, &f.detail),
-                ConflictField::line("Due (year-month-day)", "due", a.due_on.as_deref().unwrap_or(""), &f.due),
+                ConflictField::line(
+                    "Due (year-month-day)",
+                    "due",
+                    a.due_on.as_deref().unwrap_or(""),
+                    &f.due,
+                ),
             ],
             vec![("owner".into(), f.owner.clone())],
         ),
@@ -563,7 +624,10 @@ async fn status(
         ));
     }
     if new_status == a.status && note.is_empty() {
-        return Ok(redirect_with_flash(&url, "Nothing to save: the status is the same and the note is empty."));
+        return Ok(redirect_with_flash(
+            &url,
+            "Nothing to save: the status is the same and the note is empty.",
+        ));
     }
     state
         .db
@@ -571,7 +635,11 @@ async fn status(
         .update_action_status(id, new_status, note, m.user.id, now())
         .await?;
     let what = if new_status != a.status {
-        format!("marked the action “{}” as {}", short(&a.title), new_status.label().to_lowercase())
+        format!(
+            "marked the action “{}” as {}",
+            short(&a.title),
+            new_status.label().to_lowercase()
+        )
     } else {
         format!("added a progress note to “{}”", short(&a.title))
     };
@@ -592,9 +660,14 @@ struct MinePage {
     new_feed: Option<String>,
 }
 
-async fn mine_page(state: &AppState, s: &SignedIn, new_feed: Option<String>) -> Result<Response, AppError> {
+async fn mine_page(
+    state: &AppState,
+    s: &SignedIn,
+    new_feed: Option<String>,
+) -> Result<Response, AppError> {
     let talk = state.db.talk();
-    let (rows, has_calendar) = tokio::try_join!(talk.my_actions(s.user.id), talk.has_calendar(s.user.id))?;
+    let (rows, has_calendar) =
+        tokio::try_join!(talk.my_actions(s.user.id), talk.has_calendar(s.user.id))?;
     render(&MinePage {
         c: s.ctx.page("My actions"),
         rows,
@@ -642,7 +715,10 @@ async fn calendar(
     Ok((
         [
             (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "inline; filename=\"tandem-actions.ics\""),
+            (
+                header::CONTENT_DISPOSITION,
+                "inline; filename=\"tandem-actions.ics\"",
+            ),
             (header::CACHE_CONTROL, "no-store"),
         ],
         body,
@@ -702,7 +778,11 @@ pub fn ics(rows: &[ActionRow], base: &str, now: i64) -> String {
         out.push_str(&fold(l));
     }
     for a in rows.iter().filter(|a| a.status.is_live()) {
-        let Some(due) = a.due_on.as_deref().and_then(|d| d.parse::<jiff::civil::Date>().ok()) else {
+        let Some(due) = a
+            .due_on
+            .as_deref()
+            .and_then(|d| d.parse::<jiff::civil::Date>().ok())
+        else {
             continue;
         };
         let next = due.tomorrow().unwrap_or(due);
@@ -710,9 +790,18 @@ pub fn ics(rows: &[ActionRow], base: &str, now: i64) -> String {
         out.push_str(&fold("BEGIN:VEVENT"));
         out.push_str(&fold(&format!("UID:action-{}@{host}", a.id)));
         out.push_str(&fold(&format!("DTSTAMP:{stamp}")));
-        out.push_str(&fold(&format!("DTSTART;VALUE=DATE:{}", due.strftime("%Y%m%d"))));
-        out.push_str(&fold(&format!("DTEND;VALUE=DATE:{}", next.strftime("%Y%m%d"))));
-        out.push_str(&fold(&format!("SUMMARY:{}", ics_text(&format!("Due: {}", a.title)))));
+        out.push_str(&fold(&format!(
+            "DTSTART;VALUE=DATE:{}",
+            due.strftime("%Y%m%d")
+        )));
+        out.push_str(&fold(&format!(
+            "DTEND;VALUE=DATE:{}",
+            next.strftime("%Y%m%d")
+        )));
+        out.push_str(&fold(&format!(
+            "SUMMARY:{}",
+            ics_text(&format!("Due: {}", a.title))
+        )));
         let desc = format!("{} — {}\n{}\n{}", a.p_name, a.status.label(), a.detail, url);
         out.push_str(&fold(&format!("DESCRIPTION:{}", ics_text(desc.trim()))));
         out.push_str(&fold(&format!("URL:{url}")));
@@ -773,7 +862,11 @@ mod tests {
     #[test]
     fn csv_guards_against_formulas_and_names_former_members() {
         let bytes = actions_csv(
-            &[row("=HYPERLINK(\"x\")", Some("2020-01-01"), ActionStatus::Open)],
+            &[row(
+                "=HYPERLINK(\"x\")",
+                Some("2020-01-01"),
+                ActionStatus::Open,
+            )],
             "2026-01-01",
             "http://h",
         )

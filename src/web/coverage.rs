@@ -126,7 +126,14 @@ fn pick(decks: &[CoverDeck], n: usize) -> Vec<Suggestion> {
         .iter()
         .flat_map(|d| {
             d.themes.iter().map(move |t| {
-                (d, t, t.cards.iter().filter(|c| c.last.is_none()).collect::<Vec<_>>())
+                (
+                    d,
+                    t,
+                    t.cards
+                        .iter()
+                        .filter(|c| c.last.is_none())
+                        .collect::<Vec<_>>(),
+                )
             })
         })
         .filter(|(_, _, q)| !q.is_empty())
@@ -152,7 +159,11 @@ fn pick(decks: &[CoverDeck], n: usize) -> Vec<Suggestion> {
 }
 
 /// Suggestions for the next agenda.
-pub async fn suggestions(state: &AppState, m: &Member, n: usize) -> Result<Vec<Suggestion>, AppError> {
+pub async fn suggestions(
+    state: &AppState,
+    m: &Member,
+    n: usize,
+) -> Result<Vec<Suggestion>, AppError> {
     Ok(pick(&decks(state, m).await?, n))
 }
 
@@ -183,7 +194,10 @@ async fn coverage(State(state): State<AppState>, m: Member) -> Result<Response, 
 }
 
 /// Conversations still being planned, soonest first: (id, "Title (date)").
-pub async fn planned_conversations(state: &AppState, m: &Member) -> Result<Vec<(Id, String)>, AppError> {
+pub async fn planned_conversations(
+    state: &AppState,
+    m: &Member,
+) -> Result<Vec<(Id, String)>, AppError> {
     let mut v: Vec<(Id, String)> = state
         .db
         .talk()
@@ -289,7 +303,11 @@ mod tests {
 
     #[test]
     fn suggestions_skip_discussed_cards_and_spread_across_themes() {
-        let d = deck(&[("A", &[true, false, false]), ("B", &[false, false]), ("C", &[true])]);
+        let d = deck(&[
+            ("A", &[true, false, false]),
+            ("B", &[false, false]),
+            ("C", &[true]),
+        ]);
         let s = pick(&[d], 3);
         let ids: Vec<Id> = s.iter().map(|s| s.card_id).collect();
         assert_eq!(ids, vec![2, 4, 3], "one from A, one from B, then A again");

@@ -9,13 +9,13 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
-use axum::response::IntoResponse as _;
 use axum::body::Bytes;
 use axum::extract::connect_info::MockConnectInfo;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
+use axum::response::IntoResponse as _;
 use axum::response::Response;
 use serde::de::DeserializeOwned;
 
@@ -199,7 +199,8 @@ pub async fn session_layer(
         preloaded,
     };
     // A form sent after the session ended is kept, not lost (see `held`).
-    let hold = clear_session && super::held::wants_holding(req.method(), req.uri().path(), req.headers());
+    let hold =
+        clear_session && super::held::wants_holding(req.method(), req.uri().path(), req.headers());
     let mut resp = if hold {
         let ip = ctx.client_ip.clone();
         match super::held::hold(&state, req, expired_user, &ip).await {

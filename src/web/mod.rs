@@ -5,8 +5,8 @@ pub mod account;
 pub mod actions;
 pub mod admin;
 pub mod auth;
-pub mod coverage;
 pub mod cards;
+pub mod coverage;
 pub mod deck_io;
 pub mod decks;
 pub mod directory;
@@ -265,7 +265,8 @@ pub fn date(ts: i64) -> String {
 
 /// A timestamp with its time of day (UK time), e.g. "4 March 2026 at 14:05".
 pub fn date_time(ts: i64) -> String {
-    let zone = jiff::tz::TimeZone::get(crate::domain::talk::TIME_ZONES[0]).unwrap_or(jiff::tz::TimeZone::UTC);
+    let zone = jiff::tz::TimeZone::get(crate::domain::talk::TIME_ZONES[0])
+        .unwrap_or(jiff::tz::TimeZone::UTC);
     match jiff::Timestamp::from_second(ts) {
         Ok(t) => {
             let z = t.to_zoned(zone);

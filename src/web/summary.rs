@@ -95,7 +95,13 @@ fn action_line(a: &ActionRow) -> String {
         .as_deref()
         .map(|d| format!(", due {}", format_day(d)))
         .unwrap_or_default();
-    format!("{} — {}{} ({})", a.title, a.owner_label(), due, a.status.label().to_lowercase())
+    format!(
+        "{} — {}{} ({})",
+        a.title,
+        a.owner_label(),
+        due,
+        a.status.label().to_lowercase()
+    )
 }
 
 #[derive(Template)]
@@ -147,12 +153,18 @@ pub fn to_markdown(s: &Summary) -> String {
     for (n, i) in s.items.iter().enumerate() {
         out.push_str(&format!("## {}. {}\n\n", n + 1, i.item.title));
         if i.item.is_card {
-            out.push_str(&format!("*Card from {} — {}*\n\n", i.item.deck_title, i.item.theme_name));
+            out.push_str(&format!(
+                "*Card from {} — {}*\n\n",
+                i.item.deck_title, i.item.theme_name
+            ));
         }
         if !i.item.notes.trim().is_empty() {
             out.push_str(&format!("{}\n\n", i.item.notes.trim()));
         }
-        for (title, list) in [("What we agreed", &i.agreed), ("Where we differ", &i.differ)] {
+        for (title, list) in [
+            ("What we agreed", &i.agreed),
+            ("Where we differ", &i.differ),
+        ] {
             if !list.is_empty() {
                 out.push_str(&format!("**{title}**\n\n"));
                 for l in list {
@@ -182,13 +194,23 @@ pub fn to_markdown(s: &Summary) -> String {
 fn file_name(title: &str, ext: &str) -> String {
     let stem: String = title
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect::<String>()
         .split('-')
         .filter(|p| !p.is_empty())
         .collect::<Vec<_>>()
         .join("-");
-    let stem = if stem.is_empty() { "conversation".to_string() } else { stem };
+    let stem = if stem.is_empty() {
+        "conversation".to_string()
+    } else {
+        stem
+    };
     format!("attachment; filename=\"{stem}.{ext}\"")
 }
 
@@ -200,7 +222,10 @@ async fn markdown(
     let s = load(&state, &m, id).await?;
     Ok((
         [
-            (header::CONTENT_TYPE, "text/markdown; charset=utf-8".to_string()),
+            (
+                header::CONTENT_TYPE,
+                "text/markdown; charset=utf-8".to_string(),
+            ),
             (header::CONTENT_DISPOSITION, file_name(&s.conv.title, "md")),
         ],
         to_markdown(&s),
@@ -235,7 +260,10 @@ fn blocks(s: &Summary) -> Vec<Block> {
     for (n, i) in s.items.iter().enumerate() {
         b.push(Block::Heading(format!("{}. {}", n + 1, i.item.title)));
         if i.item.is_card {
-            b.push(Block::Meta(format!("Card from {} — {}", i.item.deck_title, i.item.theme_name)));
+            b.push(Block::Meta(format!(
+                "Card from {} — {}",
+                i.item.deck_title, i.item.theme_name
+            )));
         }
         for p in i.item.notes.split("\n\n").filter(|p| !p.trim().is_empty()) {
             let lines = lines(p);
@@ -245,10 +273,18 @@ fn blocks(s: &Summary) -> Vec<Block> {
                     b.push(Block::Bullet(l));
                 }
             } else {
-                b.push(Block::Para(p.split_whitespace().collect::<Vec<_>>().join(" ").replace("**", "")));
+                b.push(Block::Para(
+                    p.split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                        .replace("**", ""),
+                ));
             }
         }
-        for (title, list) in [("What we agreed", &i.agreed), ("Where we differ", &i.differ)] {
+        for (title, list) in [
+            ("What we agreed", &i.agreed),
+            ("Where we differ", &i.differ),
+        ] {
             if !list.is_empty() {
                 b.push(Block::Label(title.into()));
                 b.extend(list.iter().map(|l| Block::Bullet(l.clone())));
@@ -261,7 +297,11 @@ fn blocks(s: &Summary) -> Vec<Block> {
     }
     if !s.other_actions.is_empty() {
         b.push(Block::Heading("Other actions".into()));
-        b.extend(s.other_actions.iter().map(|a| Block::Bullet(action_line(a))));
+        b.extend(
+            s.other_actions
+                .iter()
+                .map(|a| Block::Bullet(action_line(a))),
+        );
     }
     b
 }
@@ -347,7 +387,10 @@ async fn json_export(
     Ok((
         [
             (header::CONTENT_TYPE, "application/json".to_string()),
-            (header::CONTENT_DISPOSITION, file_name(&s.conv.title, "json")),
+            (
+                header::CONTENT_DISPOSITION,
+                file_name(&s.conv.title, "json"),
+            ),
         ],
         body,
     )

@@ -36,11 +36,26 @@ pub fn routes(r: Routes) -> Routes {
         .post("/p/{slug}/conversations/{conv}/draw", draw)
         .get("/p/{slug}/conversations/{conv}/items/{item}", item_page)
         .post("/p/{slug}/conversations/{conv}/items/{item}", save_plan)
-        .post("/p/{slug}/conversations/{conv}/items/{item}/move", move_item)
-        .post("/p/{slug}/conversations/{conv}/items/{item}/delete", delete_item)
-        .post("/p/{slug}/conversations/{conv}/items/{item}/record", save_record)
-        .post("/p/{slug}/conversations/{conv}/items/{item}/draft", save_draft)
-        .post("/p/{slug}/conversations/{conv}/items/{item}/view", save_view)
+        .post(
+            "/p/{slug}/conversations/{conv}/items/{item}/move",
+            move_item,
+        )
+        .post(
+            "/p/{slug}/conversations/{conv}/items/{item}/delete",
+            delete_item,
+        )
+        .post(
+            "/p/{slug}/conversations/{conv}/items/{item}/record",
+            save_record,
+        )
+        .post(
+            "/p/{slug}/conversations/{conv}/items/{item}/draft",
+            save_draft,
+        )
+        .post(
+            "/p/{slug}/conversations/{conv}/items/{item}/view",
+            save_view,
+        )
         .post("/p/{slug}/conversations/{conv}/attendees", add_attendee)
         .post(
             "/p/{slug}/conversations/{conv}/attendees/{attendee}/remove",
@@ -78,7 +93,11 @@ pub async fn own_conversation(
 }
 
 /// An item of this conversation, else 404.
-pub async fn own_item(state: &AppState, conv: &Conversation, id: Id) -> Result<AgendaItem, AppError> {
+pub async fn own_item(
+    state: &AppState,
+    conv: &Conversation,
+    id: Id,
+) -> Result<AgendaItem, AppError> {
     state
         .db
         .talk()
@@ -99,7 +118,13 @@ pub async fn log(state: &AppState, m: &Member, what: String, link: &str) -> Resu
 }
 
 /// Text for a field: trimmed, and within `max` characters.
-fn bounded(errors: &mut Errors, field: &'static str, label: &str, value: &str, max: usize) -> String {
+fn bounded(
+    errors: &mut Errors,
+    field: &'static str,
+    label: &str,
+    value: &str,
+    max: usize,
+) -> String {
     let v = value.trim().to_string();
     if v.chars().count() > max {
         errors.add(field, format!("{label} must be {max} characters or fewer"));
@@ -129,10 +154,7 @@ async fn list(State(state): State<AppState>, m: Member) -> Result<Response, AppE
     let now = now();
     let (mut upcoming, mut past) = (Vec::new(), Vec::new());
     for c in all {
-        let row = ListRow {
-            when: c.when(),
-            c,
-        };
+        let row = ListRow { when: c.when(), c };
         if row.c.status == ConversationStatus::Planned
             && row.c.starts_at.is_none_or(|t| t + 6 * 3600 >= now)
         {
@@ -181,11 +203,19 @@ struct DetailsPage {
 }
 
 async fn people(state: &AppState, m: &Member) -> Result<Vec<(Id, String)>, AppError> {
-    let d = state.directory.get(state.db.as_ref(), &m.partnership).await?;
+    let d = state
+        .directory
+        .get(state.db.as_ref(), &m.partnership)
+        .await?;
     let mut v: Vec<(Id, String)> = d
         .members
         .iter()
-        .map(|p| (p.user_id, format!("{} ({})", p.display_name, p.organisation_name)))
+        .map(|p| {
+            (
+                p.user_id,
+                format!("{} ({})", p.display_name, p.organisation_name),
+            )
+        })
         .collect();
     v.sort_by_key(|a| a.1.to_lowercase());
     Ok(v)
@@ -287,7 +317,10 @@ async fn check_details(
         "" => None,
         s => {
             let id: Option<Id> = s.parse().ok();
-            let d = state.directory.get(state.db.as_ref(), &m.partnership).await?;
+            let d = state
+                .directory
+                .get(state.db.as_ref(), &m.partnership)
+                .await?;
             match id.filter(|id| d.members.iter().any(|p| p.user_id == *id)) {
                 Some(id) => Some(id),
                 None => {
@@ -327,7 +360,13 @@ async fn create(
         .create_conversation(m.partnership.id, &fields, m.user.id, now())
         .await?;
     let url = conv_url(&m.partnership.slug, id);
-    log(&state, &m, format!("planned the conversation “{}”", fields.title), &url).await?;
+    log(
+        &state,
+        &m,
+        format!("planned the conversation “{}”", fields.title),
+        &url,
+    )
+    .await?;
     let message = warning.unwrap_or_else(|| {
         "Conversation planned. Now add cards or items to its agenda.".to_string()
     });
@@ -351,7 +390,10 @@ async fn edit_page(
         time,
         time_zone: conv.time_zone.clone(),
         place: conv.place.clone(),
-        facilitator: conv.facilitator_id.map(|i| i.to_string()).unwrap_or_default(),
+        facilitator: conv
+            .facilitator_id
+            .map(|i| i.to_string())
+            .unwrap_or_default(),
         purpose: conv.purpose.clone(),
         version: conv.version,
     };
@@ -379,7 +421,13 @@ async fn save_details(
         .await?
     {
         Saved::Saved => {
-            log(&state, &m, format!("changed the details of “{}”", fields.title), &url).await?;
+            log(
+                &state,
+                &m,
+                format!("changed the details of “{}”", fields.title),
+                &url,
+            )
+            .await?;
             Ok(redirect_with_flash(
                 &url,
                 warning.as_deref().unwrap_or("Details saved."),
@@ -537,12 +585,20 @@ async fn page(
         talk.conversation_actions(id),
         talk.views(id),
     )?;
-    let d = state.directory.get(state.db.as_ref(), &m.partnership).await?;
+    let d = state
+        .directory
+        .get(state.db.as_ref(), &m.partnership)
+        .await?;
     let invitable = d
         .members
         .iter()
         .filter(|p| !attendees.iter().any(|a| a.user_id == Some(p.user_id)))
-        .map(|p| (p.user_id, format!("{} ({})", p.display_name, p.organisation_name)))
+        .map(|p| {
+            (
+                p.user_id,
+                format!("{} ({})", p.display_name, p.organisation_name),
+            )
+        })
         .collect();
     let total: i64 = items.iter().map(|i| i.minutes).sum();
     render(&ConversationPage {
@@ -579,12 +635,20 @@ async fn set_status(
     let conv = own_conversation(&state, &m, id).await?;
     let status = ConversationStatus::parse(&f.status)
         .ok_or_else(|| AppError::BadRequest("unknown status".into()))?;
-    state.db.talk().set_conversation_status(id, status, now()).await?;
+    state
+        .db
+        .talk()
+        .set_conversation_status(id, status, now())
+        .await?;
     let url = conv_url(&m.partnership.slug, id);
     log(
         &state,
         &m,
-        format!("marked “{}” as {}", conv.title, status.label().to_lowercase()),
+        format!(
+            "marked “{}” as {}",
+            conv.title,
+            status.label().to_lowercase()
+        ),
         &url,
     )
     .await?;
@@ -624,7 +688,13 @@ async fn set_views(
     state.db.talk().set_views(id, named, reveal, now()).await?;
     let url = conv_url(&m.partnership.slug, id);
     if reveal && !conv.views_revealed {
-        log(&state, &m, format!("revealed the views for “{}”", conv.title), &url).await?;
+        log(
+            &state,
+            &m,
+            format!("revealed the views for “{}”", conv.title),
+            &url,
+        )
+        .await?;
     }
     let message = match (reveal, named) {
         (true, _) => "Views revealed: everyone in the partnership can now read them.",
@@ -644,7 +714,13 @@ async fn delete(
     let conv = own_conversation(&state, &m, id).await?;
     state.db.talk().delete_conversation(id).await?;
     let url = format!("/p/{}/conversations", m.partnership.slug);
-    log(&state, &m, format!("deleted the conversation “{}”", conv.title), "").await?;
+    log(
+        &state,
+        &m,
+        format!("deleted the conversation “{}”", conv.title),
+        "",
+    )
+    .await?;
     Ok(redirect_with_flash(
         &url,
         "Conversation deleted. Its actions stay on the action plan.",
@@ -694,7 +770,16 @@ async fn add_page(
 ) -> Result<Response, AppError> {
     m.require(Action::EditContent)?;
     let conv = own_conversation(&state, &m, id).await?;
-    add_page_with(&state, &m, conv, q, Errors::default(), String::new(), String::new()).await
+    add_page_with(
+        &state,
+        &m,
+        conv,
+        q,
+        Errors::default(),
+        String::new(),
+        String::new(),
+    )
+    .await
 }
 
 async fn add_page_with(
@@ -707,10 +792,7 @@ async fn add_page_with(
     minutes: String,
 ) -> Result<Response, AppError> {
     let words = super::cards::search_words(&q.q);
-    let hits = state
-        .db
-        .search_cards(m.partnership.id, &words, 30)
-        .await?;
+    let hits = state.db.search_cards(m.partnership.id, &words, 30).await?;
     let decks = state.db.decks_for(m.partnership.id).await?;
     let browse = match q.deck {
         Some(deck_id) => {
@@ -794,10 +876,18 @@ fn parse_minutes(s: &str) -> Result<i64, String> {
 }
 
 /// Copy a card's words for an agenda item (the card must be one this partnership can see).
-pub async fn card_snapshot(state: &AppState, m: &Member, card_id: Id) -> Result<CardSnapshot, AppError> {
+pub async fn card_snapshot(
+    state: &AppState,
+    m: &Member,
+    card_id: Id,
+) -> Result<CardSnapshot, AppError> {
     let card = state.db.card(card_id).await?.ok_or(AppError::NotFound)?;
     let deck = visible_deck(state, m, card.deck_id).await?;
-    let theme = state.db.theme(card.theme_id).await?.ok_or(AppError::NotFound)?;
+    let theme = state
+        .db
+        .theme(card.theme_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok(CardSnapshot {
         card_id: card.id,
         text: card.text,
@@ -928,7 +1018,11 @@ async fn draw(
     log(
         &state,
         &m,
-        format!("drew “{}” for the agenda of “{}”", short(&snap.text), conv.title),
+        format!(
+            "drew “{}” for the agenda of “{}”",
+            short(&snap.text),
+            conv.title
+        ),
         &url,
     )
     .await?;
@@ -953,12 +1047,20 @@ async fn use_card(
     m.require(Action::EditContent)?;
     let conv = own_conversation(&state, &m, f.conversation).await?;
     let snap = card_snapshot(&state, &m, card).await?;
-    state.db.talk().add_card_item(conv.id, &snap, 0, now()).await?;
+    state
+        .db
+        .talk()
+        .add_card_item(conv.id, &snap, 0, now())
+        .await?;
     let url = conv_url(&m.partnership.slug, conv.id);
     log(
         &state,
         &m,
-        format!("added “{}” to the agenda of “{}”", short(&snap.text), conv.title),
+        format!(
+            "added “{}” to the agenda of “{}”",
+            short(&snap.text),
+            conv.title
+        ),
         &url,
     )
     .await?;
@@ -992,7 +1094,11 @@ async fn save_plan(
         Ok(n) => n,
         Err(e) => return Ok(redirect_with_flash(&format!("{url}#item-{item}"), &e)),
     };
-    let title = if it.is_card { it.title.clone() } else { tidy(&f.title) };
+    let title = if it.is_card {
+        it.title.clone()
+    } else {
+        tidy(&f.title)
+    };
     if title.is_empty() || title.chars().count() > 300 {
         return Ok(redirect_with_flash(
             &format!("{url}#item-{item}"),
@@ -1005,7 +1111,10 @@ async fn save_plan(
         .update_item_plan(item, f.version, &title, minutes, now())
         .await?
     {
-        Saved::Saved => Ok(redirect_with_flash(&format!("{url}#item-{item}"), "Agenda item saved.")),
+        Saved::Saved => Ok(redirect_with_flash(
+            &format!("{url}#item-{item}"),
+            "Agenda item saved.",
+        )),
         Saved::Stale => conflict(
             &m,
             &format!("{url}/items/{item}"),
@@ -1060,11 +1169,18 @@ async fn delete_item(
     log(
         &state,
         &m,
-        format!("took “{}” off the agenda of “{}”", short(&it.title), conv.title),
+        format!(
+            "took “{}” off the agenda of “{}”",
+            short(&it.title),
+            conv.title
+        ),
         &url,
     )
     .await?;
-    Ok(redirect_with_flash(&format!("{url}#agenda"), "Taken off the agenda."))
+    Ok(redirect_with_flash(
+        &format!("{url}#agenda"),
+        "Taken off the agenda.",
+    ))
 }
 
 // ---------------------------------------------------------------- an item: views and record
@@ -1230,13 +1346,22 @@ async fn save_record(
     let it = own_item(&state, &conv, item).await?;
     let mut errors = Errors::default();
     if f.notes.chars().count() > MAX_NOTES {
-        errors.add("notes", format!("Notes must be {MAX_NOTES} characters or fewer; split them across items"));
+        errors.add(
+            "notes",
+            format!("Notes must be {MAX_NOTES} characters or fewer; split them across items"),
+        );
     }
     if f.agreed.chars().count() > MAX_LIST {
-        errors.add("agreed", format!("This list must be {MAX_LIST} characters or fewer"));
+        errors.add(
+            "agreed",
+            format!("This list must be {MAX_LIST} characters or fewer"),
+        );
     }
     if f.differ.chars().count() > MAX_LIST {
-        errors.add("differ", format!("This list must be {MAX_LIST} characters or fewer"));
+        errors.add(
+            "differ",
+            format!("This list must be {MAX_LIST} characters or fewer"),
+        );
     }
     if !errors.is_empty() {
         return item_page_with(&state, &m, conv, it, Some(f), errors).await;
@@ -1245,14 +1370,28 @@ async fn save_record(
     match state
         .db
         .talk()
-        .save_record(item, f.version, f.notes.trim_end(), f.agreed.trim(), f.differ.trim(), m.user.id, now())
+        .save_record(
+            item,
+            f.version,
+            &RecordText {
+                notes: f.notes.trim_end().to_string(),
+                agreed: f.agreed.trim().to_string(),
+                differ: f.differ.trim().to_string(),
+            },
+            m.user.id,
+            now(),
+        )
         .await?
     {
         Saved::Saved => {
             log(
                 &state,
                 &m,
-                format!("recorded notes on “{}” in “{}”", short(&it.title), conv.title),
+                format!(
+                    "recorded notes on “{}” in “{}”",
+                    short(&it.title),
+                    conv.title
+                ),
                 &url,
             )
             .await?;
@@ -1324,7 +1463,10 @@ async fn save_view(
     let it = own_item(&state, &conv, item).await?;
     if f.body.chars().count() > MAX_LIST {
         let mut errors = Errors::default();
-        errors.add("body", format!("Your thoughts must be {MAX_LIST} characters or fewer"));
+        errors.add(
+            "body",
+            format!("Your thoughts must be {MAX_LIST} characters or fewer"),
+        );
         return item_page_with(&state, &m, conv, it, None, errors).await;
     }
     state
@@ -1364,7 +1506,10 @@ async fn add_attendee(
     let conv = own_conversation(&state, &m, id).await?;
     let url = format!("{}#people", conv_url(&m.partnership.slug, id));
     let talk = state.db.talk();
-    let d = state.directory.get(state.db.as_ref(), &m.partnership).await?;
+    let d = state
+        .directory
+        .get(state.db.as_ref(), &m.partnership)
+        .await?;
     if !f.member.is_empty() {
         let chosen: Vec<_> = if f.member == "all" {
             d.members.iter().collect()
@@ -1402,8 +1547,17 @@ async fn add_attendee(
         ));
     }
     talk.add_attendee(id, None, &name, &organisation).await?;
-    log(&state, &m, format!("added the guest {name} to “{}”", conv.title), &url).await?;
-    Ok(redirect_with_flash(&url, &format!("{name} added as a guest.")))
+    log(
+        &state,
+        &m,
+        format!("added the guest {name} to “{}”", conv.title),
+        &url,
+    )
+    .await?;
+    Ok(redirect_with_flash(
+        &url,
+        &format!("{name} added as a guest."),
+    ))
 }
 
 async fn remove_attendee(
@@ -1424,7 +1578,10 @@ async fn remove_attendee(
 }
 
 /// Views grouped for exports: item id → (author if named, body).
-pub fn open_views(conv: &Conversation, views: Vec<PriorView>) -> HashMap<Id, Vec<(Option<String>, String)>> {
+pub fn open_views(
+    conv: &Conversation,
+    views: Vec<PriorView>,
+) -> HashMap<Id, Vec<(Option<String>, String)>> {
     let mut out: HashMap<Id, Vec<(Option<String>, String)>> = HashMap::new();
     if !conv.views_open(now()) {
         return out;

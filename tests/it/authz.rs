@@ -17,6 +17,7 @@ use tandem::db::Joiner;
 use tandem::domain::model::{Id, NewInvite, NewPartnership, TokenKind};
 use tandem::domain::now;
 use tandem::domain::roles::Role;
+use tandem::domain::talk::{ActionFields, ActionSource, CardSnapshot, ConversationFields};
 use tandem::security;
 
 use crate::both_engines;
@@ -274,6 +275,197 @@ const MATRIX: &[(&str, &str, &str, Fields)] = &[
     ("GET", "/p/{slug}/decks/{deck}/export", "LNYYYN", &[]),
     ("GET", "/p/{slug}/decks/{deck}/print", "LNYYYN", &[]),
     ("GET", "/p/{slug}/decks/{deck}/pdf", "LNYYYN", &[]),
+    ("GET", "/p/{slug}/conversations", "LNYYYN", &[]),
+    ("GET", "/p/{slug}/conversations/new", "LNFYYN", &[]),
+    (
+        "POST",
+        "/p/{slug}/conversations",
+        "LNFYYN",
+        &[
+            ("title", "Planned by {n}"),
+            ("date", "2031-05-06"),
+            ("time", "10:00"),
+            ("time_zone", "Europe/London"),
+            ("place", "Town hall"),
+            ("facilitator", ""),
+            ("purpose", "To test."),
+        ],
+    ),
+    ("GET", "/p/{slug}/conversations/{conv}", "LNYYYN", &[]),
+    ("GET", "/p/{slug}/conversations/{conv}/edit", "LNFYYN", &[]),
+    (
+        "POST",
+        "/p/{slug}/conversations/{conv}/edit",
+        "LNFYYN",
+        &[
+            ("title", "Renamed by {n}"),
+            ("date", ""),
+            ("time", ""),
+            ("time_zone", "Europe/London"),
+            ("version", "1"),
+        ],
+    ),
+    (
+        "POST",
+        "/p/{slug}/conversations/{conv}/status",
+        "LNFYYN",
+        &[("status", "held")],
+    ),
+    (
+        "POST",
+        "/p/{slug}/conversations/{conv}/views",
+        "LNFFYN",
+        &[("mode", "anonymous"), ("reveal", "yes")],
+    ),
+    (
+        "POST",
+        "/p/{slug}/conversations/{conv}/delete",
+        "!LNFFYN",
+        &[],
+    ),
+    ("GET", "/p/{slug}/conversations/{conv}/add", "LNFYYN", &[]),
+    (
+        "POST",
+        "/p/{slug}/conversations/{conv}/items",
+        "LNFYYN",
+        &[("title", "A free item"), ("minutes", "5")],
+    ),
+    (
+        "POST",
+        "/p/{slug}/conversations/{conv}/draw",
+        "LNFYYN",
+        &[("from", "deck:{deck}")],
+    ),
+    (
+        "GET",
+        "/p/{slug}/conversations/{conv}/items/{item}",
+        "LNYYYN",
+        &[],
+    ),
+    (
+        "POST",
+        "/p/{slug}/conversations/{conv}/items/{item}",
+        "LNFYYN",
+        &[("minutes", "10"), ("version", "1")],
+    ),
+    (
+        "POST",
+        "/p/{slug}/conversations/{conv}/items/{item}/move",
+        "LNFYYN",
+        &[("direction", "down")],
+    ),
+    (
+        "POST",
+        "/p/{slug}/conversations/{conv}/items/{item}/delete",
+        "!LNFYYN",
+        &[],
+    ),
+    (
+        "POST",
+        "/p/{slug}/conversations/{conv}/items/{item}/record",
+        "LNFYYN",
+        &[
+            ("notes", "Notes by {n}"),
+            ("agreed", "One thing"),
+            ("differ", ""),
+            ("version", "1"),
+        ],
+    ),
+    (
+        "POST",
+        "/p/{slug}/conversations/{conv}/items/{item}/draft",
+        "LNFYYN",
+        &[("notes", "Draft by {n}"), ("version", "1")],
+    ),
+    (
+        "POST",
+        "/p/{slug}/conversations/{conv}/items/{item}/view",
+        "LNFYYN",
+        &[("body", "My view, {n}")],
+    ),
+    (
+        "POST",
+        "/p/{slug}/conversations/{conv}/attendees",
+        "LNFYYN",
+        &[("name", "Guest {n}"), ("organisation", "Elsewhere")],
+    ),
+    (
+        "POST",
+        "/p/{slug}/conversations/{conv}/attendees/{attendee}/remove",
+        "!LNFYYN",
+        &[],
+    ),
+    (
+        "POST",
+        "/p/{slug}/cards/{card}/use",
+        "LNFYYN",
+        &[("conversation", "{conv}")],
+    ),
+    (
+        "GET",
+        "/p/{slug}/conversations/{conv}/summary",
+        "LNYYYN",
+        &[],
+    ),
+    (
+        "GET",
+        "/p/{slug}/conversations/{conv}/summary.md",
+        "LNYYYN",
+        &[],
+    ),
+    (
+        "GET",
+        "/p/{slug}/conversations/{conv}/summary.pdf",
+        "LNYYYN",
+        &[],
+    ),
+    (
+        "GET",
+        "/p/{slug}/conversations/{conv}/export.json",
+        "LNYYYN",
+        &[],
+    ),
+    ("GET", "/p/{slug}/coverage", "LNYYYN", &[]),
+    ("GET", "/p/{slug}/activity", "LNYYYN", &[]),
+    ("GET", "/p/{slug}/actions", "LNYYYN", &[]),
+    ("GET", "/p/{slug}/actions.csv", "LNYYYN", &[]),
+    ("GET", "/p/{slug}/actions/new", "LNFYYN", &[]),
+    (
+        "POST",
+        "/p/{slug}/actions",
+        "LNFYYN",
+        &[
+            ("title", "Do a thing {n}"),
+            ("owner", ""),
+            ("due", "2031-01-02"),
+            ("conversation", "{conv}"),
+            ("item", "{item}"),
+        ],
+    ),
+    ("GET", "/p/{slug}/actions/{action}", "LNYYYN", &[]),
+    ("GET", "/p/{slug}/actions/{action}/edit", "LNFYYN", &[]),
+    (
+        "POST",
+        "/p/{slug}/actions/{action}/edit",
+        "LNFYYN",
+        &[
+            ("title", "Changed {n}"),
+            ("owner", ""),
+            ("due", ""),
+            ("version", "1"),
+        ],
+    ),
+    (
+        "POST",
+        "/p/{slug}/actions/{action}/status",
+        "LNFYYN",
+        &[("status", "in_progress"), ("note", "Going well {n}")],
+    ),
+    ("GET", "/actions", "LYYYYY", &[]),
+    ("POST", "/actions/calendar", "LYYYYY", &[]),
+    ("GET", "/calendar/{token}", "YYYYYY", &[]),
+    ("GET", "/held/{token}", "LYYYYY", &[]),
+    ("POST", "/held/{token}/discard", "LYYYYY", &[]),
     ("GET", "/invite/{token}", "YYYYYY", &[]),
     (
         "POST",
@@ -304,6 +496,11 @@ struct Side {
     deck: Id,
     theme: Id,
     card: Id,
+    /// A conversation with one card item, a guest, and an action from that item.
+    conv: Id,
+    item: Id,
+    attendee: Id,
+    action: Id,
 }
 
 struct World {
@@ -314,6 +511,9 @@ struct World {
     reset_tokens: Vec<String>,
     invite_tokens: Vec<String>,
     setup_token: String,
+    /// The lead's calendar feed, and a form held after a session ended.
+    calendar_token: String,
+    held_token: String,
     actors: Vec<Client>,
 }
 
@@ -353,6 +553,50 @@ async fn side(app: &TestApp, lead: Id, slug: &str, target: Id) -> Side {
         .unwrap();
     let theme = app.db.themes(deck).await.unwrap()[1].id;
     let card = app.db.deck_cards(deck).await.unwrap()[0].id;
+    let talk = app.db.talk();
+    let conv = talk
+        .create_conversation(
+            p.id,
+            &ConversationFields {
+                title: "Matrix meeting".into(),
+                time_zone: "Europe/London".into(),
+                ..Default::default()
+            },
+            lead,
+            now(),
+        )
+        .await
+        .unwrap();
+    let snap = CardSnapshot {
+        card_id: card,
+        text: "One?".into(),
+        prompt: None,
+        deck_title: "Own deck".into(),
+        theme_name: "First".into(),
+        colour: "#1d4f91".into(),
+    };
+    let item = talk.add_card_item(conv, &snap, 10, now()).await.unwrap();
+    talk.add_attendee(conv, None, "A guest", "Guest Org")
+        .await
+        .unwrap();
+    let attendee = talk.attendees(conv).await.unwrap()[0].id;
+    let action = talk
+        .create_action(
+            p.id,
+            &ActionFields {
+                title: "An action".into(),
+                ..Default::default()
+            },
+            &ActionSource {
+                conversation_id: Some(conv),
+                item_id: Some(item),
+                label: "Conversation: Matrix meeting".into(),
+            },
+            lead,
+            now(),
+        )
+        .await
+        .unwrap();
     Side {
         slug: slug.into(),
         org,
@@ -362,6 +606,10 @@ async fn side(app: &TestApp, lead: Id, slug: &str, target: Id) -> Side {
         deck,
         theme,
         card,
+        conv,
+        item,
+        attendee,
+        action,
     }
 }
 
@@ -458,6 +706,25 @@ async fn world(app: &TestApp, n: usize) -> World {
         .await
         .unwrap();
 
+    let calendar_token = security::new_token();
+    app.db
+        .talk()
+        .set_calendar_token(lead, &security::token_hash(&calendar_token), now())
+        .await
+        .unwrap();
+    let held_token = security::new_token();
+    app.db
+        .talk()
+        .hold_post(
+            &security::token_hash(&held_token),
+            None,
+            &format!("/p/{}/conversations", own.slug),
+            "title=Held&_csrf=old",
+            now(),
+            now() + 3600,
+        )
+        .await
+        .unwrap();
     let mut actors = vec![app.client()];
     for id in [outsider, observer, member, lead, admin] {
         actors.push(app.signed_in(id).await);
@@ -469,6 +736,8 @@ async fn world(app: &TestApp, n: usize) -> World {
         reset_tokens,
         invite_tokens,
         setup_token,
+        calendar_token,
+        held_token,
         actors,
     }
 }
@@ -489,6 +758,10 @@ fn fill(template: &str, side: &Side, w: &World, actor: usize) -> String {
         .replace("{deck}", &side.deck.to_string())
         .replace("{theme}", &side.theme.to_string())
         .replace("{card}", &side.card.to_string())
+        .replace("{conv}", &side.conv.to_string())
+        .replace("{item}", &side.item.to_string())
+        .replace("{attendee}", &side.attendee.to_string())
+        .replace("{action}", &side.action.to_string())
         .replace("{slug}", &side.slug)
         .replace("{org_empty}", &side.org_empty.to_string())
         .replace("{org}", &side.org.to_string())
@@ -503,6 +776,10 @@ fn token_for(route: &str, w: &World, actor: usize) -> String {
         w.reset_tokens[actor].clone()
     } else if route.starts_with("/invite/") {
         w.invite_tokens[actor].clone()
+    } else if route.starts_with("/calendar/") {
+        w.calendar_token.clone()
+    } else if route.starts_with("/held/") {
+        w.held_token.clone()
     } else {
         w.setup_token.clone()
     }
@@ -606,13 +883,26 @@ async fn every_route_is_in_the_matrix_and_enforced(app: TestApp) {
                     &format!("{method} {path} as {} (other partnership)", ACTORS[a]),
                 );
                 // Own partnership in the address, but another partnership's record by id.
-                let names_records = ["{id}", "{deck}", "{theme}", "{card}"]
-                    .iter()
-                    .any(|p| route.contains(p));
+                let names_records = [
+                    "{id}",
+                    "{deck}",
+                    "{theme}",
+                    "{card}",
+                    "{conv}",
+                    "{item}",
+                    "{attendee}",
+                    "{action}",
+                ]
+                .iter()
+                .any(|p| route.contains(p));
                 if ACTORS[a] == "lead" && names_records {
                     // Another partnership's records under our own address; where a theme or
                     // card is named, under our own deck too.
                     let deeper = route.contains("{theme}") || route.contains("{card}");
+                    // Likewise an item or guest of another partnership under our own conversation.
+                    let deeper_conv = route.contains("{item}")
+                        || route.contains("{attendee}")
+                        || route.contains("{card}");
                     let hybrid = Side {
                         slug: w.own.slug.clone(),
                         org: w.own.org,
@@ -622,6 +912,14 @@ async fn every_route_is_in_the_matrix_and_enforced(app: TestApp) {
                         deck: if deeper { w.own.deck } else { w.other.deck },
                         theme: w.other.theme,
                         card: w.other.card,
+                        conv: if deeper_conv {
+                            w.own.conv
+                        } else {
+                            w.other.conv
+                        },
+                        item: w.other.item,
+                        attendee: w.other.attendee,
+                        action: w.other.action,
                     };
                     let path = fill(&route, &hybrid, &w, a);
                     let fb = body(&hybrid, &w);

@@ -9,3 +9,4 @@ mod cards;
 mod members;
 mod ops;
 mod partnerships;
+mod talk;
