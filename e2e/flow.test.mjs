@@ -336,3 +336,175 @@ test("conversation cards: browse, draw, search, make a deck, import, print", asy
   assert.equal(pdf.headers()["content-type"], "application/pdf");
   await context.close();
 });
+
+async function signIn(context, email, password) {
+  const page = await context.newPage();
+  await page.goto(base + "/login");
+  await page.getByLabel("Email address").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Your partnerships" }).waitFor();
+  return page;
+}
+
+test("conversations: plan from drawn cards, views, notes, actions, conflict, summary", async () => {
+  const P = base + "/p/kilmarnock-carers-partnership";
+  const leadCtx = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  const lead = await signIn(leadCtx, "morag@example.org", PASSWORD);
+  // Jamie is a member again for this test.
+  await lead.goto(P + "/people");
+  await lead.getByLabel("Role for Jamie Member").selectOption("member");
+  await lead.getByRole("button", { name: "Save changes for Jamie Member" }).click();
+  await lead.getByText("The change has been saved.").waitFor();
+
+  // Plan a conversation (a mistake first).
+  await lead.goto(P);
+  await lead.getByRole("link", { name: "Conversations", exact: true }).first().click();
+  await lead.getByRole("heading", { name: "Conversations" }).waitFor();
+  await check(lead, "conversations-empty");
+  await lead.getByRole("link", { name: "Plan a conversation" }).click();
+  await lead.getByLabel("Purpose").fill("Agree how we welcome new carers.");
+  await lead.getByRole("button", { name: "Plan it" }).click();
+  await lead.getByText("There is a problem").waitFor();
+  assert.equal(await lead.getByLabel("Purpose").inputValue(), "Agree how we welcome new carers.", "input is kept");
+  await check(lead, "conversation-errors");
+  await lead.getByLabel("Title").fill("Spring review");
+  await lead.getByLabel("Date").fill("2031-03-14");
+  await lead.getByLabel("Start time").fill("14:00");
+  await lead.getByLabel("Place or meeting link").fill("Dick Institute, Kilmarnock");
+  await lead.getByRole("button", { name: "Plan it" }).click();
+  await lead.getByText("Conversation planned.").waitFor();
+  assert.match(await lead.locator("main").innerText(), /Friday 14 March 2031, 14:00 GMT/);
+  const convUrl = lead.url();
+
+  // Add two drawn cards and an item of our own.
+  await lead.getByRole("link", { name: "Add cards or items" }).click();
+  await lead.getByRole("button", { name: "Draw and add" }).click();
+  await lead.getByText("Drawn and added to the agenda").waitFor();
+  await lead.getByRole("button", { name: "Draw and add" }).click();
+  await lead.getByText("Drawn and added to the agenda").waitFor();
+  await lead.getByLabel("Title", { exact: true }).fill("Welcome and introductions");
+  await lead.getByLabel("Minutes (optional)").fill("10");
+  await lead.getByRole("button", { name: "Add item" }).click();
+  await lead.getByText("Added to the agenda.").waitFor();
+  await check(lead, "add-to-agenda");
+  await lead.goto(convUrl);
+  await lead.getByLabel("Minutes for item 1").fill("20");
+  await lead.getByRole("button", { name: "Save item 1" }).click();
+  await lead.getByText("Agenda item saved.").waitFor();
+  await lead.getByRole("button", { name: "Move up item 3" }).click();
+  await lead.getByText("Agenda order changed.").waitFor();
+  const agenda = await lead.locator(".agenda h3").allInnerTexts();
+  assert.equal(agenda[1], "Welcome and introductions");
+  assert.match(await lead.locator("main").innerText(), /planned time 30 minutes/);
+  await lead.getByLabel("Add someone from the partnership").selectOption("all");
+  await lead.getByRole("button", { name: "Add", exact: true }).click();
+  await lead.getByText("people added to the list").waitFor();
+  await check(lead, "conversation");
+  const firstItem = await lead.locator(".agenda h3 a").first().getAttribute("href");
+
+  // Jamie adds a view before the meeting; Morag cannot read it yet.
+  const jamieCtx = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  const jamie = await signIn(jamieCtx, "jamie@example.org", "sunflower teapot glacier umbrella");
+  await jamie.goto(base + firstItem);
+  await jamie.getByLabel("Your thoughts").fill("We say we are open, but the office shuts at four.");
+  await jamie.getByRole("button", { name: "Save my thoughts" }).click();
+  await jamie.getByText("Your thoughts are saved. Others will see them").waitFor();
+  await check(jamie, "item-my-view");
+  await lead.goto(base + firstItem);
+  assert.match(await lead.locator("main").innerText(), /1 other person has added their thoughts/);
+  assert.doesNotMatch(await lead.locator("main").innerText(), /shuts at four/);
+
+  // Morag reveals them, without names.
+  await lead.goto(convUrl);
+  await lead.getByLabel("Anonymously").check();
+  await lead.getByLabel("Reveal them now").check();
+  await lead.getByRole("button", { name: "Save view settings" }).click();
+  await lead.getByText("Views revealed").waitFor();
+  await lead.goto(base + firstItem);
+  const revealed = await lead.locator("#views").innerText();
+  assert.match(revealed, /shuts at four/);
+  assert.doesNotMatch(revealed, /Jamie/);
+  await check(lead, "item-views-revealed");
+
+  // Notes, with the autosave saying what it did, then Save.
+  await lead.getByLabel("Notes").fill("We talked about **opening hours** and the phone line.");
+  await lead.getByText(/Draft kept at \d\d:\d\d/).waitFor({ timeout: 15000 });
+  await lead.getByLabel("What we agreed").fill("Try a late opening on Thursdays\nAnswer the phone until six");
+  await lead.getByLabel("Where we differ").fill("Whether weekends are needed");
+  await lead.getByRole("button", { name: "Save", exact: true }).click();
+  await lead.getByText("Saved.", { exact: true }).waitFor();
+  await check(lead, "item-recorded");
+
+  // An action from this item, owned by Jamie, already overdue.
+  await lead.getByLabel("What needs doing").fill("Ask the library about Thursday evenings");
+  await lead.getByLabel("Who will do it").selectOption({ label: "Jamie Member (Ayrshire Carers Centre)" });
+  await lead.getByLabel("Due").fill("2020-01-31");
+  await lead.getByRole("button", { name: "Add action" }).click();
+  await lead.getByText("Action added to the action plan.").waitFor();
+  await lead.getByRole("link", { name: "Action plan" }).first().click();
+  await lead.getByRole("heading", { name: "Action plan" }).waitFor();
+  assert.match(await lead.locator("main").innerText(), /Ask the library about Thursday evenings/);
+  assert.equal(await lead.locator(".tag-overdue").count(), 1);
+  await check(lead, "action-plan");
+
+  // Jamie sees it in My actions and reports progress.
+  await jamie.getByRole("link", { name: "My actions" }).click();
+  await jamie.getByRole("link", { name: "Ask the library about Thursday evenings" }).click();
+  await jamie.getByLabel("In progress").check();
+  await jamie.getByLabel("Progress note (optional)").fill("Emailed the manager on Monday.");
+  await jamie.getByRole("button", { name: "Save progress" }).click();
+  await jamie.getByText("Progress saved.").waitFor();
+  assert.match(await jamie.locator("main").innerText(), /Emailed the manager on Monday\./);
+  await check(jamie, "action");
+  await jamie.goto(base + "/actions");
+  await check(jamie, "my-actions");
+
+  // The same notes edited in two browsers at once: the second save is caught.
+  await lead.goto(base + firstItem);
+  await jamie.goto(base + firstItem);
+  await lead.getByLabel("Notes").fill("Morag's tidy version of the notes.");
+  await lead.getByRole("button", { name: "Save", exact: true }).click();
+  await lead.getByText("Saved.", { exact: true }).waitFor();
+  await jamie.getByLabel("Notes").fill("Jamie's extra point about buses.");
+  await jamie.getByRole("button", { name: "Save", exact: true }).click();
+  await jamie.getByRole("heading", { name: "Someone else changed this while you were editing" }).waitFor();
+  assert.equal(await jamie.getByLabel("Notes").inputValue(), "Jamie's extra point about buses.", "their own text is kept");
+  assert.match(await jamie.locator("main").innerText(), /Morag's tidy version of the notes\./);
+  await check(jamie, "record-conflict");
+  await jamie.getByLabel("Notes").fill("Morag's tidy version of the notes.\n\nJamie's extra point about buses.");
+  await jamie.getByRole("button", { name: "Save my version" }).click();
+  await jamie.getByText("Saved.", { exact: true }).waitFor();
+
+  // Held, written up, and the summary.
+  await lead.goto(convUrl);
+  await lead.getByRole("button", { name: "Mark as held" }).click();
+  await lead.getByText("Marked as held.").waitFor();
+  await lead.getByRole("button", { name: "Mark as written up" }).click();
+  await lead.getByText("Written up. The summary is ready to share.").waitFor();
+  await lead.getByRole("link", { name: "Summary", exact: true }).click();
+  const summary = await lead.locator("main").innerText();
+  assert.match(summary, /Who came/);
+  assert.match(summary, /Try a late opening on Thursdays/);
+  assert.match(summary, /Whether weekends are needed/);
+  assert.match(summary, /Ask the library about Thursday evenings — Jamie Member/);
+  await check(lead, "summary");
+  await lead.emulateMedia({ media: "print" });
+  await lead.screenshot({ path: path.join(shots, "summary-print-media.png"), fullPage: true });
+  await lead.emulateMedia({ media: "screen" });
+  const pdf = await leadCtx.request.get(lead.url() + ".pdf");
+  assert.equal(pdf.status(), 200);
+  assert.equal(pdf.headers()["content-type"], "application/pdf");
+  const md = await leadCtx.request.get(lead.url() + ".md");
+  assert.match(await md.text(), /^# Spring review/);
+
+  // What we have talked about, and the activity feed.
+  await lead.goto(P + "/coverage");
+  assert.match(await lead.locator("main").innerText(), /2 of 50 cards discussed/);
+  await check(lead, "coverage");
+  await lead.goto(P + "/activity");
+  assert.match(await lead.locator("main").innerText(), /Jamie Member marked the action/);
+  await check(lead, "activity");
+  await leadCtx.close();
+  await jamieCtx.close();
+});
