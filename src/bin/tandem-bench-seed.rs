@@ -6,6 +6,10 @@
 //!
 //! With CARDS_EACH, each partnership also gets its own deck of that many cards in five
 //! themes, and the deck id of partnership 0 is printed after the token.
+//!
+//! With BENCH_CONVERSATIONS=N and BENCH_ACTIONS=M in the environment, partnership 0
+//! also gets N conversations (five cards each from the shipped openers deck, nine in
+//! ten held) and M actions spread over its members, organisations, statuses and dates.
 
 use std::sync::Arc;
 
@@ -69,6 +73,11 @@ async fn main() -> anyhow::Result<()> {
     let token = security::new_token();
     db.create_session(&security::token_hash(&token), lead.id, now())
         .await?;
+    let env_n = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
+    let (conversations, actions) = (env_n("BENCH_CONVERSATIONS"), env_n("BENCH_ACTIONS"));
+    if conversations + actions > 0 {
+        seed_talk(db.as_ref(), lead.id, conversations, actions).await?;
+    }
     if cards_each > 0 {
         let pid = db
             .partnership_id_by_slug("bench-0")
@@ -251,5 +260,99 @@ async fn seed_deck(db: &dyn Database, p: usize, cards: usize) -> anyhow::Result<
         now(),
     )
     .await?;
+    Ok(())
+}
+
+/// Conversations and actions for partnership 0.
+async fn seed_talk(db: &dyn Database, lead: i64, conversations: usize, actions: usize) -> anyhow::Result<()> {
+    use tandem::domain::talk::*;
+    let started = std::time::Instant::now();
+    let pid = db.partnership_id_by_slug("bench-0").await?.context("bench-0")?;
+    tandem::builtin::sync_decks(db).await?;
+    let deck = db
+        .decks_for(pid)
+        .await?
+        .into_iter()
+        .find(|d| d.title == "Partnership conversation openers")
+        .context("openers deck")?;
+    let cards = db.deck_cards(deck.id).await?;
+    let themes = db.themes(deck.id).await?;
+    let talk = db.talk();
+    let t0 = now() - 400 * 86400;
+    for i in 0..conversations {
+        let id = talk
+            .create_conversation(
+                pid,
+                &ConversationFields {
+                    title: format!("Meeting {i}"),
+                    starts_at: Some(t0 + i as i64 * 86400 / 2),
+                    time_zone: "Europe/London".into(),
+                    place: "Town hall".into(),
+                    facilitator_id: Some(lead),
+                    purpose: "Benchmark meeting.".into(),
+                },
+                lead,
+                now(),
+            )
+            .await?;
+        for k in 0..5 {
+            // Cover some cards often and leave others alone, as real use would.
+            let c = &cards[(i * 7 + k * 3) % 40];
+            let theme = themes.iter().find(|t| t.id == c.theme_id).context("theme")?;
+            talk.add_card_item(
+                id,
+                &CardSnapshot {
+                    card_id: c.id,
+                    text: c.text.clone(),
+                    prompt: c.prompt.clone(),
+                    deck_title: deck.title.clone(),
+                    theme_name: theme.name.clone(),
+                    colour: theme.colour.clone(),
+                },
+                10,
+                now(),
+            )
+            .await?;
+        }
+        if i % 10 != 0 {
+            talk.set_conversation_status(id, ConversationStatus::Held, now()).await?;
+        }
+    }
+    let dir = db.members(pid).await?;
+    let orgs = db.organisations(pid).await?;
+    for i in 0..actions {
+        let (owner_user_id, owner_org_id) = if i % 4 == 3 {
+            (None, Some(orgs[i % orgs.len()].id))
+        } else {
+            (Some(dir[i % dir.len()].user_id), None)
+        };
+        let due = jiff::civil::date(2025, 1, 1)
+            .checked_add(jiff::Span::new().days((i % 900) as i64))
+            .map(|d| d.to_string())
+            .ok();
+        let id = talk
+            .create_action(
+                pid,
+                &ActionFields {
+                    title: format!("Action number {i}: follow up with the partners"),
+                    detail: "Made up for the benchmark.".into(),
+                    owner_user_id,
+                    owner_org_id,
+                    due_on: due,
+                },
+                &ActionSource::default(),
+                lead,
+                now(),
+            )
+            .await?;
+        let status = ActionStatus::ALL[i % 4];
+        if status != ActionStatus::Open {
+            talk.update_action_status(id, status, "", lead, now()).await?;
+        }
+    }
+    eprintln!(
+        "seeded {conversations} conversations and {actions} actions in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

@@ -155,8 +155,12 @@ pub trait TalkStore: Send + Sync {
     async fn my_actions(&self, user_id: Id) -> DbResult<Vec<ActionRow>>;
 
     // --- coverage, activity, calendar
-    /// Cards discussed in held or written-up conversations, latest first.
+    /// Each card discussed in held or written-up conversations: where it was discussed
+    /// last, and how many times.
     async fn discussed_cards(&self, partnership_id: Id) -> DbResult<Vec<Discussed>>;
+    /// Conversations still being planned, soonest first: (id, title, start).
+    async fn planned_conversations(&self, partnership_id: Id)
+    -> DbResult<Vec<(Id, String, Option<Timestamp>)>>;
     async fn record_activity(
         &self,
         partnership_id: Id,
@@ -203,13 +207,42 @@ pub(super) const ACTION_SELECT: &str = "SELECT a.id, a.partnership_id, a.title, 
  LEFT JOIN users u ON u.id = a.owner_user_id
  LEFT JOIN organisations o ON o.id = a.owner_org_id";
 
-/// The action plan's filter, shared by the page query and the count.
-pub(super) const ACTION_FILTER: &str = " WHERE a.partnership_id = $1
-   AND ($2 = 0 OR a.owner_user_id = $2)
-   AND ($3 = 0 OR a.owner_org_id = $3 OR a.owner_user_id IN
-        (SELECT m.user_id FROM memberships m WHERE m.partnership_id = $1 AND m.organisation_id = $3))
-   AND ($4 = '' OR a.status = $4)
-   AND ($5 = '' OR (a.due_on < $5 AND a.status IN ('open', 'in_progress')))";
+/// A value bound to a query built from parts.
+pub(super) enum Param {
+    Int(i64),
+    Text(String),
+}
+
+/// The action plan's WHERE clause, only with the filters in use (so each query plans
+/// well), and its parameters from `$1`.
+pub(super) fn action_filter(pid: Id, f: &ActionFilter) -> (String, Vec<Param>) {
+    let mut sql = String::from(" WHERE a.partnership_id = $1");
+    let mut params = vec![Param::Int(pid)];
+    if let Some(u) = f.owner_user_id {
+        params.push(Param::Int(u));
+        sql.push_str(&format!(" AND a.owner_user_id = ${}", params.len()));
+    }
+    if let Some(o) = f.owner_org_id {
+        params.push(Param::Int(o));
+        let n = params.len();
+        sql.push_str(&format!(
+            " AND (a.owner_org_id = ${n} OR a.owner_user_id IN
+                (SELECT m.user_id FROM memberships m WHERE m.partnership_id = $1 AND m.organisation_id = ${n}))"
+        ));
+    }
+    if let Some(st) = f.status {
+        params.push(Param::Text(st.as_str().into()));
+        sql.push_str(&format!(" AND a.status = ${}", params.len()));
+    }
+    if let Some(day) = &f.overdue_before {
+        params.push(Param::Text(day.clone()));
+        sql.push_str(&format!(
+            " AND a.due_on < ${} AND a.status IN ('open', 'in_progress')",
+            params.len()
+        ));
+    }
+    (sql, params)
+}
 
 pub(super) fn action_order(sort: ActionSort) -> &'static str {
     match sort {
@@ -532,16 +565,38 @@ macro_rules! talk_impl {
             }
 
             async fn actions(&self, pid: Id, f: &ActionFilter) -> DbResult<(Vec<ActionRow>, i64)> {
-                use $crate::db::talk::{ACTION_FILTER, ACTION_SELECT, action_order};
-                let status = f.status.map(|s| s.as_str()).unwrap_or("");
-                let overdue = f.overdue_before.as_deref().unwrap_or("");
-                let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!("{ACTION_SELECT}{ACTION_FILTER}{} LIMIT $6 OFFSET $7", action_order(f.sort))))
-                    .bind(pid).bind(f.owner_user_id.unwrap_or(0)).bind(f.owner_org_id.unwrap_or(0)).bind(status).bind(overdue)
-                    .bind(f.limit).bind(f.offset)
-                    .fetch_all(&self.r);
-                let count = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM actions a{ACTION_FILTER}")))
-                    .bind(pid).bind(f.owner_user_id.unwrap_or(0)).bind(f.owner_org_id.unwrap_or(0)).bind(status).bind(overdue)
-                    .fetch_one(&self.r);
+                use $crate::db::talk::{ACTION_SELECT, Param, action_filter, action_order};
+                let (filter, params) = action_filter(pid, f);
+                let order = action_order(f.sort);
+                // Sort and cut narrow rows first; only the page's rows are joined and decorated.
+                let joins = if f.sort == ActionSort::Owner {
+                    " LEFT JOIN users u ON u.id = a.owner_user_id LEFT JOIN organisations o ON o.id = a.owner_org_id"
+                } else {
+                    ""
+                };
+                let n = params.len();
+                let page_sql = format!(
+                    "{ACTION_SELECT} WHERE a.id IN (SELECT a.id FROM actions a{joins}{filter}{order} LIMIT ${} OFFSET ${}){order}",
+                    n + 1,
+                    n + 2
+                );
+                let mut rows = sqlx::query_as(sqlx::AssertSqlSafe(page_sql));
+                let count_sql = format!("SELECT COUNT(*) FROM actions a{filter}");
+                let mut count = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql));
+                for p in &params {
+                    match p {
+                        Param::Int(v) => {
+                            rows = rows.bind(*v);
+                            count = count.bind(*v);
+                        }
+                        Param::Text(v) => {
+                            rows = rows.bind(v.clone());
+                            count = count.bind(v.clone());
+                        }
+                    }
+                }
+                let rows = rows.bind(f.limit).bind(f.offset).fetch_all(&self.r);
+                let count = count.fetch_one(&self.r);
                 let (rows, count) = tokio::try_join!(rows, count)?;
                 Ok((rows, count))
             }
@@ -582,10 +637,23 @@ macro_rules! talk_impl {
 
             async fn discussed_cards(&self, pid: Id) -> DbResult<Vec<Discussed>> {
                 sqlx::query_as(
-                    "SELECT i.card_id, c.id AS conversation_id, c.title AS conversation_title, c.starts_at
-                     FROM agenda_items i JOIN conversations c ON c.id = i.conversation_id
-                     WHERE c.partnership_id = $1 AND c.status <> 'planned' AND i.card_id IS NOT NULL
-                     ORDER BY c.starts_at IS NULL, c.starts_at DESC, c.id DESC",
+                    "SELECT card_id, conversation_id, conversation_title, starts_at, times FROM (
+                        SELECT i.card_id, c.id AS conversation_id, c.title AS conversation_title, c.starts_at,
+                               COUNT(*) OVER (PARTITION BY i.card_id) AS times,
+                               ROW_NUMBER() OVER (PARTITION BY i.card_id ORDER BY c.starts_at IS NULL, c.starts_at DESC, c.id DESC) AS rn
+                        FROM agenda_items i JOIN conversations c ON c.id = i.conversation_id
+                        WHERE c.partnership_id = $1 AND c.status <> 'planned' AND i.card_id IS NOT NULL
+                     ) d WHERE rn = 1",
+                )
+                .bind(pid)
+                .fetch_all(&self.r)
+                .await
+            }
+
+            async fn planned_conversations(&self, pid: Id) -> DbResult<Vec<(Id, String, Option<Timestamp>)>> {
+                sqlx::query_as(
+                    "SELECT id, title, starts_at FROM conversations WHERE partnership_id = $1 AND status = 'planned'
+                     ORDER BY starts_at IS NULL, starts_at, id",
                 )
                 .bind(pid)
                 .fetch_all(&self.r)

@@ -442,6 +442,8 @@ pub struct Discussed {
     pub conversation_id: Id,
     pub conversation_title: String,
     pub starts_at: Option<Timestamp>,
+    /// How many held conversations it was on.
+    pub times: i64,
 }
 
 /// Time zones offered for meetings (any IANA name is accepted if typed in a URL).

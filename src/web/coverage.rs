@@ -61,19 +61,19 @@ pub struct Suggestion {
 }
 
 fn discussed_map(rows: Vec<Discussed>) -> HashMap<Id, Last> {
-    let mut map: HashMap<Id, Last> = HashMap::new();
-    // Rows come latest first, so the first seen is the latest.
-    for d in rows {
-        map.entry(d.card_id)
-            .and_modify(|l| l.times += 1)
-            .or_insert(Last {
-                conversation_id: d.conversation_id,
-                title: d.conversation_title,
-                date: d.starts_at.map(super::date).unwrap_or_default(),
-                times: 1,
-            });
-    }
-    map
+    rows.into_iter()
+        .map(|d| {
+            (
+                d.card_id,
+                Last {
+                    conversation_id: d.conversation_id,
+                    title: d.conversation_title,
+                    date: d.starts_at.map(super::date).unwrap_or_default(),
+                    times: d.times as usize,
+                },
+            )
+        })
+        .collect()
 }
 
 /// Coverage of every deck the partnership can see (decks with no cards left out).
@@ -194,27 +194,21 @@ async fn coverage(State(state): State<AppState>, m: Member) -> Result<Response, 
 }
 
 /// Conversations still being planned, soonest first: (id, "Title (date)").
-pub async fn planned_conversations(
-    state: &AppState,
-    m: &Member,
-) -> Result<Vec<(Id, String)>, AppError> {
-    let mut v: Vec<(Id, String)> = state
+pub async fn planned_conversations(state: &AppState, m: &Member) -> Result<Vec<(Id, String)>, AppError> {
+    Ok(state
         .db
         .talk()
-        .conversations(m.partnership.id)
+        .planned_conversations(m.partnership.id)
         .await?
         .into_iter()
-        .filter(|c| c.status == ConversationStatus::Planned)
-        .map(|c| {
-            let label = match c.starts_at {
-                Some(t) => format!("{} ({})", c.title, super::date(t)),
-                None => c.title.clone(),
+        .map(|(id, title, starts_at)| {
+            let label = match starts_at {
+                Some(t) => format!("{title} ({})", super::date(t)),
+                None => title,
             };
-            (c.id, label)
+            (id, label)
         })
-        .collect();
-    v.reverse();
-    Ok(v)
+        .collect())
 }
 
 #[derive(Deserialize, Default)]
