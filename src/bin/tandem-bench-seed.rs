@@ -73,7 +73,12 @@ async fn main() -> anyhow::Result<()> {
     let token = security::new_token();
     db.create_session(&security::token_hash(&token), lead.id, now())
         .await?;
-    let env_n = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
+    let env_n = |k: &str| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(0)
+    };
     let (conversations, actions) = (env_n("BENCH_CONVERSATIONS"), env_n("BENCH_ACTIONS"));
     if conversations + actions > 0 {
         seed_talk(db.as_ref(), lead.id, conversations, actions).await?;
@@ -264,10 +269,18 @@ async fn seed_deck(db: &dyn Database, p: usize, cards: usize) -> anyhow::Result<
 }
 
 /// Conversations and actions for partnership 0.
-async fn seed_talk(db: &dyn Database, lead: i64, conversations: usize, actions: usize) -> anyhow::Result<()> {
+async fn seed_talk(
+    db: &dyn Database,
+    lead: i64,
+    conversations: usize,
+    actions: usize,
+) -> anyhow::Result<()> {
     use tandem::domain::talk::*;
     let started = std::time::Instant::now();
-    let pid = db.partnership_id_by_slug("bench-0").await?.context("bench-0")?;
+    let pid = db
+        .partnership_id_by_slug("bench-0")
+        .await?
+        .context("bench-0")?;
     tandem::builtin::sync_decks(db).await?;
     let deck = db
         .decks_for(pid)
@@ -298,7 +311,10 @@ async fn seed_talk(db: &dyn Database, lead: i64, conversations: usize, actions: 
         for k in 0..5 {
             // Cover some cards often and leave others alone, as real use would.
             let c = &cards[(i * 7 + k * 3) % 40];
-            let theme = themes.iter().find(|t| t.id == c.theme_id).context("theme")?;
+            let theme = themes
+                .iter()
+                .find(|t| t.id == c.theme_id)
+                .context("theme")?;
             talk.add_card_item(
                 id,
                 &CardSnapshot {
@@ -315,7 +331,8 @@ async fn seed_talk(db: &dyn Database, lead: i64, conversations: usize, actions: 
             .await?;
         }
         if i % 10 != 0 {
-            talk.set_conversation_status(id, ConversationStatus::Held, now()).await?;
+            talk.set_conversation_status(id, ConversationStatus::Held, now())
+                .await?;
         }
     }
     let dir = db.members(pid).await?;
@@ -347,7 +364,8 @@ async fn seed_talk(db: &dyn Database, lead: i64, conversations: usize, actions: 
             .await?;
         let status = ActionStatus::ALL[i % 4];
         if status != ActionStatus::Open {
-            talk.update_action_status(id, status, "", lead, now()).await?;
+            talk.update_action_status(id, status, "", lead, now())
+                .await?;
         }
     }
     eprintln!(

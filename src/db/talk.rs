@@ -159,8 +159,10 @@ pub trait TalkStore: Send + Sync {
     /// last, and how many times.
     async fn discussed_cards(&self, partnership_id: Id) -> DbResult<Vec<Discussed>>;
     /// Conversations still being planned, soonest first: (id, title, start).
-    async fn planned_conversations(&self, partnership_id: Id)
-    -> DbResult<Vec<(Id, String, Option<Timestamp>)>>;
+    async fn planned_conversations(
+        &self,
+        partnership_id: Id,
+    ) -> DbResult<Vec<(Id, String, Option<Timestamp>)>>;
     async fn record_activity(
         &self,
         partnership_id: Id,
@@ -246,13 +248,13 @@ pub(super) fn action_filter(pid: Id, f: &ActionFilter) -> (String, Vec<Param>) {
 
 pub(super) fn action_order(sort: ActionSort) -> &'static str {
     match sort {
-        ActionSort::Due => " ORDER BY a.due_on IS NULL, a.due_on, a.id",
+        ActionSort::Due => " ORDER BY COALESCE(a.due_on, '9999-12-31'), a.id",
         ActionSort::Newest => " ORDER BY a.created_at DESC, a.id DESC",
         ActionSort::Status => {
-            " ORDER BY CASE a.status WHEN 'open' THEN 0 WHEN 'in_progress' THEN 1 WHEN 'done' THEN 2 ELSE 3 END, a.due_on IS NULL, a.due_on, a.id"
+            " ORDER BY CASE a.status WHEN 'open' THEN 0 WHEN 'in_progress' THEN 1 WHEN 'done' THEN 2 ELSE 3 END, COALESCE(a.due_on, '9999-12-31'), a.id"
         }
         ActionSort::Owner => {
-            " ORDER BY COALESCE(lower(u.display_name), lower(o.name), '~'), a.due_on IS NULL, a.due_on, a.id"
+            " ORDER BY COALESCE(lower(u.display_name), lower(o.name), '~'), COALESCE(a.due_on, '9999-12-31'), a.id"
         }
     }
 }
@@ -596,24 +598,38 @@ macro_rules! talk_impl {
                     }
                 }
                 let rows = rows.bind(f.limit).bind(f.offset).fetch_all(&self.r);
+                if f.skip_count {
+                    return Ok((rows.await?, -1));
+                }
                 let count = count.fetch_one(&self.r);
                 let (rows, count) = tokio::try_join!(rows, count)?;
                 Ok((rows, count))
             }
 
             async fn action_counts(&self, pid: Id, today: &str) -> DbResult<ActionCounts> {
-                sqlx::query_as(
-                    "SELECT COUNT(*) AS total,
-                            CAST(COALESCE(SUM(CASE WHEN status = 'open' THEN 1 ELSE 0 END), 0) AS BIGINT) AS open,
-                            CAST(COALESCE(SUM(CASE WHEN status = 'in_progress' THEN 1 ELSE 0 END), 0) AS BIGINT) AS in_progress,
-                            CAST(COALESCE(SUM(CASE WHEN status = 'done' THEN 1 ELSE 0 END), 0) AS BIGINT) AS done,
-                            CAST(COALESCE(SUM(CASE WHEN status = 'dropped' THEN 1 ELSE 0 END), 0) AS BIGINT) AS dropped,
-                            CAST(COALESCE(SUM(CASE WHEN status IN ('open', 'in_progress') AND due_on < $2 THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue
-                     FROM actions WHERE partnership_id = $1",
+                // Grouped on the (partnership, status, due) index: a few rows, no table reads.
+                let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+                    "SELECT status, COUNT(*), CAST(COALESCE(SUM(CASE WHEN due_on < $2 THEN 1 ELSE 0 END), 0) AS BIGINT)
+                     FROM actions WHERE partnership_id = $1 GROUP BY status",
                 )
                 .bind(pid).bind(today)
-                .fetch_one(&self.r)
-                .await
+                .fetch_all(&self.r)
+                .await?;
+                let mut c = ActionCounts::default();
+                for (status, n, before_today) in rows {
+                    c.total += n;
+                    match ActionStatus::parse(&status) {
+                        Some(ActionStatus::Open) => c.open = n,
+                        Some(ActionStatus::InProgress) => c.in_progress = n,
+                        Some(ActionStatus::Done) => c.done = n,
+                        Some(ActionStatus::Dropped) => c.dropped = n,
+                        None => {}
+                    }
+                    if ActionStatus::parse(&status).is_some_and(|s| s.is_live()) {
+                        c.overdue += before_today;
+                    }
+                }
+                Ok(c)
             }
 
             async fn conversation_actions(&self, conversation_id: Id) -> DbResult<Vec<ActionRow>> {
@@ -636,18 +652,30 @@ macro_rules! talk_impl {
             }
 
             async fn discussed_cards(&self, pid: Id) -> DbResult<Vec<Discussed>> {
-                sqlx::query_as(
-                    "SELECT card_id, conversation_id, conversation_title, starts_at, times FROM (
-                        SELECT i.card_id, c.id AS conversation_id, c.title AS conversation_title, c.starts_at,
-                               COUNT(*) OVER (PARTITION BY i.card_id) AS times,
-                               ROW_NUMBER() OVER (PARTITION BY i.card_id ORDER BY c.starts_at IS NULL, c.starts_at DESC, c.id DESC) AS rn
-                        FROM agenda_items i JOIN conversations c ON c.id = i.conversation_id
-                        WHERE c.partnership_id = $1 AND c.status <> 'planned' AND i.card_id IS NOT NULL
-                     ) d WHERE rn = 1",
+                // Count per card in SQL, then join back to the latest meeting: one row per
+                // card (rows are what cost most through the driver; see the issue 5 note).
+                let rows: Vec<Discussed> = sqlx::query_as(
+                    "SELECT g.card_id, c.id AS conversation_id, c.title AS conversation_title, c.starts_at, g.times
+                     FROM (SELECT i.card_id, COUNT(*) AS times, MAX(c.starts_at) AS latest
+                           FROM conversations c JOIN agenda_items i ON i.conversation_id = c.id
+                           WHERE c.partnership_id = $1 AND c.status <> 'planned' AND i.card_id IS NOT NULL
+                           GROUP BY i.card_id) g
+                     JOIN conversations c ON c.partnership_id = $1 AND c.status <> 'planned'
+                          AND (c.starts_at = g.latest OR (g.latest IS NULL AND c.starts_at IS NULL))
+                     JOIN agenda_items i ON i.conversation_id = c.id AND i.card_id = g.card_id
+                     ORDER BY g.card_id, c.id DESC",
                 )
                 .bind(pid)
                 .fetch_all(&self.r)
-                .await
+                .await?;
+                // Two meetings at the same moment: keep the newer (first, by the order above).
+                let mut out: Vec<Discussed> = Vec::with_capacity(rows.len());
+                for d in rows {
+                    if out.last().is_none_or(|l| l.card_id != d.card_id) {
+                        out.push(d);
+                    }
+                }
+                Ok(out)
             }
 
             async fn planned_conversations(&self, pid: Id) -> DbResult<Vec<(Id, String, Option<Timestamp>)>> {

@@ -356,6 +356,18 @@ pub struct ActionFilter {
     pub sort: ActionSort,
     pub limit: i64,
     pub offset: i64,
+    /// Skip counting the matches (the caller knows the total already).
+    pub skip_count: bool,
+}
+
+impl ActionFilter {
+    /// No filter at all: every action of the partnership matches.
+    pub fn is_everything(&self) -> bool {
+        self.owner_user_id.is_none()
+            && self.owner_org_id.is_none()
+            && self.status.is_none()
+            && self.overdue_before.is_none()
+    }
 }
 
 /// How the action plan is ordered.

@@ -128,6 +128,7 @@ impl PlanQuery {
             sort: ActionSort::parse(&self.sort).unwrap_or_default(),
             limit: PAGE_SIZE,
             offset: (self.page.max(1) - 1) * PAGE_SIZE,
+            skip_count: false,
         }
     }
 
@@ -181,7 +182,9 @@ async fn plan(
     Query(q): Query<PlanQuery>,
 ) -> Result<Response, AppError> {
     let today = today_here();
-    let filter = q.filter(&today);
+    let mut filter = q.filter(&today);
+    // Unfiltered, the counts at the top already say how many match.
+    filter.skip_count = filter.is_everything();
     let talk = state.db.talk();
     let ((rows, matching), counts) = tokio::try_join!(
         talk.actions(m.partnership.id, &filter),
@@ -202,6 +205,7 @@ async fn plan(
         .iter()
         .map(|o| (o.id, o.name.clone()))
         .collect();
+    let matching = if matching < 0 { counts.total } else { matching };
     let page = q.page.max(1);
     let pages = ((matching + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     render(&PlanPage {

@@ -194,7 +194,10 @@ async fn coverage(State(state): State<AppState>, m: Member) -> Result<Response, 
 }
 
 /// Conversations still being planned, soonest first: (id, "Title (date)").
-pub async fn planned_conversations(state: &AppState, m: &Member) -> Result<Vec<(Id, String)>, AppError> {
+pub async fn planned_conversations(
+    state: &AppState,
+    m: &Member,
+) -> Result<Vec<(Id, String)>, AppError> {
     Ok(state
         .db
         .talk()
