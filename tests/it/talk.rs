@@ -862,7 +862,19 @@ async fn summary_and_exports_carry_the_whole_record(app: TestApp) {
 async fn coverage_shows_what_was_discussed_and_suggests_the_rest(app: TestApp) {
     let mut t = team(&app).await;
     let slug = t.slug.clone();
-    let (card, text) = first_card(&app, t.pid).await;
+    // A card from the middle of the deck, so a mix-up between cards would show.
+    let (card, text) = {
+        let deck = app
+            .db
+            .decks_for(t.pid)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|d| d.title == "Partnership conversation openers")
+            .unwrap();
+        let c = app.db.deck_cards(deck.id).await.unwrap().remove(26);
+        (c.id, c.text)
+    };
     let held = plan(&mut t.lead, &slug, "Held one", "2031-06-01").await;
     let planned = plan(&mut t.lead, &slug, "Next one", "2031-09-01").await;
     t.lead
@@ -884,6 +896,14 @@ async fn coverage_shows_what_was_discussed_and_suggests_the_rest(app: TestApp) {
     after.assert_contains(&format!(
         "<a href=\"/p/{slug}/conversations/{held}\">Held one</a>"
     ));
+    // The card discussed is the one marked, under its own words.
+    let line = after
+        .body
+        .split("<li>")
+        .find(|l| l.contains("<strong class=\"tag tag-blue\">Discussed</strong>"))
+        .expect("a discussed card");
+    assert!(line.contains(&format!("/cards/{card}\"")), "{line}");
+    assert!(line.contains(&esc(&text)), "{line}");
     // The discussed card is not suggested; others are, and can go onto the planned agenda.
     let ideas = after
         .body
@@ -1086,4 +1106,55 @@ async fn autosaved_drafts_come_back(app: TestApp) {
     assert!(app.db.talk().draft(t.bea_id, item).await.unwrap().is_none());
     let page = t.bea.get(&url).await;
     assert!(!page.body.contains("We kept your unsaved draft"));
+}
+
+both_engines!(coverage_marks_exactly_the_cards_on_held_agendas);
+
+async fn coverage_marks_exactly_the_cards_on_held_agendas(app: TestApp) {
+    let mut t = team(&app).await;
+    let slug = t.slug.clone();
+    let deck = app
+        .db
+        .decks_for(t.pid)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.title == "Partnership conversation openers")
+        .unwrap();
+    let conv = plan(&mut t.lead, &slug, "Drawn", "2031-03-14").await;
+    for _ in 0..3 {
+        let r = t
+            .lead
+            .post(
+                &format!("/p/{slug}/conversations/{conv}/draw"),
+                &[("from", &format!("deck:{}", deck.id))],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+    }
+    t.lead
+        .post(
+            &format!("/p/{slug}/conversations/{conv}/status"),
+            &[("status", "held")],
+        )
+        .await;
+    let mut on_agenda: Vec<String> = app
+        .db
+        .talk()
+        .agenda(conv)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| esc(&i.title))
+        .collect();
+    let page = t.lead.get(&format!("/p/{slug}/coverage")).await;
+    let re = regex::Regex::new(r#"Discussed</strong> <a href="/p/[a-z]+/cards/\d+">([^<]*)</a>"#)
+        .unwrap();
+    let mut marked: Vec<String> = re
+        .captures_iter(&page.body)
+        .map(|c| c[1].to_string())
+        .collect();
+    on_agenda.sort();
+    marked.sort();
+    assert_eq!(marked, on_agenda);
 }
