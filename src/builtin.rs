@@ -1,16 +1,70 @@
 //! Content Tandem ships: the card decks in `decks/`, embedded in the binary and brought
-//! into the database at start-up (added, or updated when a file's version goes up).
+//! into the database at start-up (added, or updated when a file's version goes up), and
+//! the self-assessment instruments in `instruments/`, checked at start-up.
 
 use anyhow::bail;
 use rust_embed::RustEmbed;
 
 use crate::db::Database;
 use crate::domain::decks::{ShippedDeck, parse_shipped};
+use crate::domain::instruments::{Instrument, parse as parse_instrument};
 use crate::domain::now;
 
 #[derive(RustEmbed)]
 #[folder = "decks/"]
 struct DeckFiles;
+
+#[derive(RustEmbed)]
+#[folder = "instruments/"]
+struct InstrumentFiles;
+
+/// Every shipped instrument, parsed, with each card suggestion checked against the
+/// shipped decks; a broken file is an error naming `instruments/FILE:LINE`.
+pub fn shipped_instruments() -> anyhow::Result<Vec<Instrument>> {
+    let decks = shipped_decks()?;
+    let theme_known = |r: &str| {
+        r.split_once('/').is_some_and(|(d, t)| {
+            decks
+                .iter()
+                .any(|sd| sd.key == d && sd.theme_keys.iter().any(|k| k == t))
+        })
+    };
+    let mut names: Vec<_> = InstrumentFiles::iter().collect();
+    names.sort();
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for name in names {
+        let file = InstrumentFiles::get(&name).expect("listed files exist");
+        let text = String::from_utf8_lossy(&file.data).into_owned();
+        match parse_instrument(&text) {
+            Ok(i) => {
+                for (at, r) in i.suggestions() {
+                    if !theme_known(r) {
+                        let line = text
+                            .lines()
+                            .position(|l| l.contains(&format!("\"{r}\"")))
+                            .map_or(0, |n| n + 1);
+                        problems.push(format!(
+                            "instruments/{name}:{line}: \"{at}\" suggests \"{r}\", which is not a theme of a shipped deck"
+                        ));
+                    }
+                }
+                out.push(i);
+            }
+            Err(errs) => problems.extend(
+                errs.into_iter()
+                    .map(|e| format!("instruments/{name}:{}: {}", e.line, e.message)),
+            ),
+        }
+    }
+    if !problems.is_empty() {
+        bail!(
+            "the shipped instruments have errors:\n{}",
+            problems.join("\n")
+        );
+    }
+    Ok(out)
+}
 
 /// Every shipped deck, parsed; a broken file is an error naming `file:line`.
 pub fn shipped_decks() -> anyhow::Result<Vec<ShippedDeck>> {
@@ -55,6 +109,52 @@ pub async fn sync_decks(db: &dyn Database) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shipped_instruments_are_complete() {
+        let all = shipped_instruments().unwrap();
+        let by_key = |k: &str| {
+            all.iter()
+                .find(|i| i.key == k)
+                .unwrap_or_else(|| panic!("{k}"))
+        };
+        let readiness = by_key("readiness");
+        assert_eq!(readiness.sections[0].items.len(), 9, "nine questions");
+        assert!(
+            readiness.sections[0]
+                .items
+                .iter()
+                .all(|i| !i.guidance.is_empty())
+        );
+        assert!(readiness.sections[1].optional && !readiness.sections[1].scored);
+        let spectrum = by_key("spectrum");
+        let kinds: Vec<&str> = spectrum.scales[0]
+            .options
+            .iter()
+            .filter(|o| o.points.is_some())
+            .map(|o| o.label.as_str())
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "Cooperating",
+                "Co-ordinating",
+                "Collaborating",
+                "Integrating"
+            ]
+        );
+        let health = by_key("health-check");
+        assert_eq!(health.sections.len(), 6, "six principles");
+        for s in &health.sections {
+            assert!(
+                (5..=7).contains(&s.checklist.len()),
+                "{}: {}",
+                s.key,
+                s.checklist.len()
+            );
+            assert!(s.items.len() >= 3 && !s.suggest.is_empty(), "{}", s.key);
+        }
+    }
 
     #[test]
     fn shipped_decks_are_complete() {

@@ -1,6 +1,7 @@
 //! Plain types and rules with no I/O: who may do what, what valid input looks like.
 
 pub mod decks;
+pub mod instruments;
 pub mod model;
 pub mod roles;
 pub mod talk;
