@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashSet};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::decks::LineError;
+use super::decks::{LineError, err, line_of};
 
 /// One possible answer.
 #[derive(Debug, Clone, PartialEq)]
@@ -182,17 +182,6 @@ struct FileItem {
 struct FileCheck {
     key: String,
     text: String,
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
-}
-
-fn err(line: usize, message: impl Into<String>) -> LineError {
-    LineError {
-        line,
-        message: message.into(),
-    }
 }
 
 /// A key: lower-case letters, digits and dashes, 1–40 long.

@@ -4,14 +4,13 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::conflict::{ConflictField, conflict};
 use super::extract::{Member, NoFields, SafeForm, SignedIn};
-use super::talk::{
-    ConflictField, conflict, conv_url, item_url, log, own_conversation, own_item, short,
-};
+use super::talk::{conv_url, item_url, log, own_conversation, own_item, short};
 use super::{AppState, Errors, PageCtx, Routes, redirect_with_flash, render, render_status};
 use crate::db::cards::Saved;
 use crate::domain::decks::tidy;
@@ -363,11 +362,7 @@ async fn form_page(
     errors: Errors,
     f: ActionForm,
 ) -> Result<Response, AppError> {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     render_status(
         status,
         &FormPage {

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::cards::{ThemeView, visible_deck};
+use super::conflict::ConflictField;
 use super::extract::{Member, NoFields, SafeForm};
 use super::{AppState, Errors, PageCtx, Routes, redirect_with_flash, render, render_status};
 use crate::db::cards::{Move, Saved};
@@ -206,11 +207,7 @@ async fn edit_page_with(
             }
         })
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     let f = f.unwrap_or(DeckForm {
         title: deck.title.clone(),
         notes: deck.notes.clone(),
@@ -589,20 +586,7 @@ pub enum ConflictKind {
 }
 
 /// One field in a conflict: (label, saved by someone else, yours).
-type ConflictField = (&'static str, String, String);
-
-#[derive(Template)]
-#[template(path = "cards/conflict.html")]
-struct ConflictPage {
-    c: PageCtx,
-    slug: String,
-    deck_id: Id,
-    action: String,
-    fields: Vec<(&'static str, &'static str, String, String)>,
-    /// Other fields of the person's form, sent again as they were.
-    hidden: Vec<(&'static str, String)>,
-    version: i64,
-}
+type Pair = (&'static str, String, String);
 
 /// Someone saved first: show both versions side by side, keep what this person typed,
 /// and let them save theirs on top of the newer one, or leave it.
@@ -610,7 +594,7 @@ fn conflict(
     m: &Member,
     deck: &DeckRow,
     kind: ConflictKind,
-    fields: [ConflictField; 2],
+    fields: [Pair; 2],
     current_version: i64,
 ) -> Result<Response, AppError> {
     let slug = &m.partnership.slug;
@@ -628,24 +612,21 @@ fn conflict(
         ConflictKind::Theme(theme, colour) => (
             format!("/p/{slug}/decks/{}/themes/{theme}", deck.id),
             ["name", "keywords"],
-            vec![("colour", colour)],
+            vec![("colour".to_string(), colour)],
         ),
     };
-    render_status(
-        StatusCode::CONFLICT,
-        &ConflictPage {
-            c: m.page("Someone else changed this while you were editing"),
-            slug: m.partnership.slug.clone(),
-            deck_id: deck.id,
-            action,
-            fields: fields
-                .into_iter()
-                .zip(names)
-                .map(|((label, theirs, yours), name)| (label, name, theirs, yours))
-                .collect(),
-            hidden,
-            version: current_version,
-        },
+    let fields = fields
+        .into_iter()
+        .zip(names)
+        .map(|((label, theirs, yours), name)| ConflictField::text(label, name, &theirs, &yours))
+        .collect();
+    super::conflict::conflict(
+        m,
+        &action,
+        &edit_url(m, deck.id),
+        current_version,
+        fields,
+        hidden,
     )
 }
 

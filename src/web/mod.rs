@@ -6,6 +6,7 @@ pub mod actions;
 pub mod admin;
 pub mod auth;
 pub mod cards;
+pub mod conflict;
 pub mod coverage;
 pub mod deck_io;
 pub mod decks;
@@ -240,6 +241,15 @@ impl Errors {
     /// No errors at all?
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// 200 for a clean form, 422 for one sent back with problems.
+    pub fn status(&self) -> axum::http::StatusCode {
+        if self.is_empty() {
+            axum::http::StatusCode::OK
+        } else {
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY
+        }
     }
 
     /// All (field, message) pairs, in order.

@@ -32,6 +32,7 @@ pub struct Summary {
     pub when: String,
     /// (organisation, names), organisations in order.
     pub groups: Vec<(String, Vec<String>)>,
+    pub attendees: Vec<Attendee>,
     pub items: Vec<SummaryItem>,
     pub other_actions: Vec<ActionRow>,
 }
@@ -53,13 +54,13 @@ pub async fn load(state: &AppState, m: &Member, id: Id) -> Result<Summary, AppEr
         talk.conversation_actions(id)
     )?;
     let mut by_org: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for a in attendees {
+    for a in &attendees {
         let org = if a.organisation.is_empty() {
             "Guests".to_string()
         } else {
-            a.organisation
+            a.organisation.clone()
         };
-        by_org.entry(org).or_default().push(a.name);
+        by_org.entry(org).or_default().push(a.name.clone());
     }
     let items: Vec<SummaryItem> = items
         .into_iter()
@@ -83,6 +84,7 @@ pub async fn load(state: &AppState, m: &Member, id: Id) -> Result<Summary, AppEr
         when: conv.when(),
         partnership: m.partnership.name.clone(),
         groups: by_org.into_iter().collect(),
+        attendees,
         items,
         other_actions,
         conv,
@@ -335,9 +337,7 @@ async fn json_export(
     Path((_, id)): Path<(String, Id)>,
 ) -> Result<Response, AppError> {
     let s = load(&state, &m, id).await?;
-    let talk = state.db.talk();
-    let (attendees, views) = tokio::try_join!(talk.attendees(id), talk.views(id))?;
-    let views = open_views(&s.conv, views);
+    let views = open_views(&s.conv, state.db.talk().views(id).await?);
     let action_json = |a: &ActionRow| {
         json!({
             "id": a.id,
@@ -361,7 +361,7 @@ async fn json_export(
         "purpose": c.purpose,
         "status": c.status.as_str(),
         "views": if c.views_named { "named" } else { "anonymous" },
-        "attendees": attendees.iter().map(|a| json!({
+        "attendees": s.attendees.iter().map(|a| json!({
             "name": a.name,
             "organisation": a.organisation,
             "guest": a.user_id.is_none(),

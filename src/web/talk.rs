@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::cards::visible_deck;
+use super::conflict::{ConflictField, conflict};
 use super::extract::{Member, NoFields, SafeForm};
 use super::{AppState, Errors, PageCtx, Routes, redirect_with_flash, render, render_status};
 use crate::db::cards::{Move, Saved};
@@ -228,11 +229,7 @@ async fn details_page(
     errors: Errors,
     f: DetailsForm,
 ) -> Result<Response, AppError> {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     let title = if conv_id.is_some() {
         "Change the conversation's details"
     } else {
@@ -460,70 +457,6 @@ async fn save_details(
     }
 }
 
-// ---------------------------------------------------------------- conflicts
-
-/// One field in a conflict: saved by someone else beside yours.
-pub struct ConflictField {
-    pub label: &'static str,
-    pub name: &'static str,
-    pub theirs: String,
-    pub yours: String,
-    /// A one-line field (an input) rather than a text area.
-    pub single: bool,
-}
-
-impl ConflictField {
-    pub fn line(label: &'static str, name: &'static str, theirs: &str, yours: &str) -> Self {
-        ConflictField {
-            label,
-            name,
-            theirs: theirs.to_string(),
-            yours: yours.to_string(),
-            single: true,
-        }
-    }
-    pub fn text(label: &'static str, name: &'static str, theirs: &str, yours: &str) -> Self {
-        ConflictField {
-            single: false,
-            ..Self::line(label, name, theirs, yours)
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "talk/conflict.html")]
-struct ConflictPage {
-    c: PageCtx,
-    action: String,
-    back: String,
-    version: i64,
-    fields: Vec<ConflictField>,
-    hidden: Vec<(String, String)>,
-}
-
-/// The "someone else saved first" page: theirs beside yours (kept, and now carrying
-/// the newer version, so saving again is a deliberate choice).
-pub fn conflict(
-    m: &Member,
-    action: &str,
-    back: &str,
-    version: i64,
-    fields: Vec<ConflictField>,
-    hidden: Vec<(String, String)>,
-) -> Result<Response, AppError> {
-    render_status(
-        StatusCode::CONFLICT,
-        &ConflictPage {
-            c: m.page("Someone else saved first"),
-            action: action.to_string(),
-            back: back.to_string(),
-            version,
-            fields,
-            hidden,
-        },
-    )
-}
-
 // ---------------------------------------------------------------- the conversation page
 
 /// An agenda item as the conversation page shows it.
@@ -740,7 +673,7 @@ struct BrowseTheme {
     name: String,
     colour: String,
     text_class: &'static str,
-    cards: Vec<(Id, String, bool)>,
+    cards: Vec<(Id, String)>,
 }
 
 #[derive(Template)]
@@ -799,8 +732,6 @@ async fn add_page_with(
             let deck = visible_deck(state, m, deck_id).await?;
             let (themes, cards) =
                 tokio::try_join!(state.db.themes(deck.id), state.db.deck_cards(deck.id))?;
-            let on: Vec<Id> = Vec::new();
-            let _ = on;
             let themes = themes
                 .into_iter()
                 .map(|t| BrowseTheme {
@@ -808,7 +739,7 @@ async fn add_page_with(
                     cards: cards
                         .iter()
                         .filter(|c| c.theme_id == t.id)
-                        .map(|c| (c.id, c.text.clone(), false))
+                        .map(|c| (c.id, c.text.clone()))
                         .collect(),
                     name: t.name,
                     colour: t.colour,
@@ -827,11 +758,7 @@ async fn add_page_with(
         .filter_map(|i| i.card_id)
         .collect();
     let suggestions = super::coverage::suggestions(state, m, 6).await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     render_status(
         status,
         &AddPage {
@@ -1300,11 +1227,7 @@ async fn item_page_with(
         },
     };
     let owners = super::actions::owner_choices(state, m, None).await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     render_status(
         status,
         &ItemPage {

@@ -119,6 +119,11 @@ impl fmt::Display for LineError {
     }
 }
 
+/// The 1-based line of a byte offset (for TOML spans).
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
 pub(crate) fn err(line: usize, message: impl Into<String>) -> LineError {
     LineError {
         line,

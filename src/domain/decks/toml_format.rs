@@ -17,7 +17,7 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{CardData, DeckData, LineError, ThemeData, err, tidy};
+use super::{CardData, DeckData, LineError, ThemeData, err, line_of, tidy};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -72,10 +72,6 @@ pub struct ShippedDeck {
     /// Keys of themes, in order, and of each theme's cards.
     pub theme_keys: Vec<String>,
     pub card_keys: Vec<Vec<String>>,
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
 fn read(text: &str) -> Result<FileDeck, Vec<LineError>> {
