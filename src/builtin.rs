@@ -66,6 +66,41 @@ pub fn shipped_instruments() -> anyhow::Result<Vec<Instrument>> {
     Ok(out)
 }
 
+/// Store each shipped instrument's wording (a new version becomes a new row; rounds
+/// keep the version they were opened with). A file whose wording changed while its
+/// `version` stayed the same is refused, so answers never silently change meaning.
+pub async fn sync_instruments(db: &dyn Database) -> anyhow::Result<()> {
+    let parsed = shipped_instruments()?;
+    let mut names: Vec<_> = InstrumentFiles::iter().collect();
+    names.sort();
+    let mut problems = Vec::new();
+    for (name, i) in names.iter().zip(&parsed) {
+        let file = InstrumentFiles::get(name).expect("listed files exist");
+        let text = String::from_utf8_lossy(&file.data).into_owned();
+        let row = db
+            .stock()
+            .ensure_instrument(&i.key, i.version, &i.title, &text, now())
+            .await?;
+        if row.source != text {
+            let line = text
+                .lines()
+                .position(|l| l.trim_start().starts_with("version"))
+                .map_or(0, |n| n + 1);
+            problems.push(format!(
+                "instruments/{name}:{line}: the wording changed but version is still {}; raise the version so answers already given keep the wording they answered",
+                i.version
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        bail!(
+            "the shipped instruments have errors:\n{}",
+            problems.join("\n")
+        );
+    }
+    Ok(())
+}
+
 /// Every shipped deck, parsed; a broken file is an error naming `file:line`.
 pub fn shipped_decks() -> anyhow::Result<Vec<ShippedDeck>> {
     let mut names: Vec<_> = DeckFiles::iter().collect();

@@ -80,7 +80,7 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<Arc<dyn Databa
         .context("could not apply database migrations")?;
     crate::builtin::sync_decks(db.as_ref()).await?;
     // A broken instrument file stops start-up with `instruments/FILE:LINE: …`.
-    crate::builtin::shipped_instruments()?;
+    crate::builtin::sync_instruments(db.as_ref()).await?;
     Ok(db)
 }
 

@@ -175,6 +175,10 @@ cached_database! {
             self.inner.talk()
         }
 
+        fn stock(&self) -> &dyn super::stock::StockStore {
+            self.inner.stock()
+        }
+
         fn watch_changes(&self, signal: Arc<ChangeSignal>) {
             self.inner.watch_changes(signal)
         }

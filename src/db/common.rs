@@ -101,6 +101,10 @@ macro_rules! database_impl {
                 self
             }
 
+            fn stock(&self) -> &dyn $crate::db::stock::StockStore {
+                self
+            }
+
             async fn migrate(&self) -> anyhow::Result<()> {
                 self.run_migrations().await
             }

@@ -12,6 +12,7 @@ pub mod cards;
 mod common;
 pub mod postgres;
 pub mod sqlite;
+pub mod stock;
 pub mod talk;
 
 use std::sync::Arc;
@@ -106,6 +107,8 @@ pub trait Database: cards::CardStore + Send + Sync + 'static {
     fn engine(&self) -> Engine;
     /// Conversations, actions and the activity feed.
     fn talk(&self) -> &dyn talk::TalkStore;
+    /// Instrument versions, rounds, answers, paper tallies and checklists.
+    fn stock(&self) -> &dyn stock::StockStore;
     /// Apply any migrations not yet applied.
     async fn migrate(&self) -> anyhow::Result<()>;
     /// Is the database reachable?

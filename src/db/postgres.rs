@@ -128,4 +128,5 @@ impl PostgresDb {
 
 super::cards::cards_impl!(PostgresDb);
 super::talk::talk_impl!(PostgresDb);
+super::stock::stock_impl!(PostgresDb);
 database_impl!(PostgresDb, Engine::Postgres);

@@ -120,4 +120,5 @@ impl SqliteDb {
 
 super::cards::cards_impl!(SqliteDb);
 super::talk::talk_impl!(SqliteDb);
+super::stock::stock_impl!(SqliteDb);
 database_impl!(SqliteDb, Engine::Sqlite);

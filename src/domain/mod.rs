@@ -4,6 +4,7 @@ pub mod decks;
 pub mod instruments;
 pub mod model;
 pub mod roles;
+pub mod stock;
 pub mod talk;
 pub mod validate;
 

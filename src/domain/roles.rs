@@ -83,6 +83,9 @@ pub enum Action {
     EditContent,
     /// Run a conversation: choose named or anonymous views, reveal them, delete it.
     RunConversation,
+    /// Run a round of an instrument: open it, close it early, show results early, and
+    /// export who answered what (named rounds only).
+    RunRound,
     /// Change the partnership's name, aim and description.
     EditDetails,
     /// Add or remove organisations.

@@ -6,6 +6,8 @@ pub mod actions;
 pub mod admin;
 pub mod auth;
 pub mod cards;
+pub mod charts;
+pub mod checklists;
 pub mod conflict;
 pub mod coverage;
 pub mod deck_io;
@@ -17,6 +19,7 @@ pub mod markdown;
 pub mod members;
 pub mod ops;
 pub mod partnerships;
+pub mod stock;
 pub mod summary;
 pub mod talk;
 
@@ -42,6 +45,8 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// Organisations and members per partnership, checked against its version.
     pub directory: Arc<directory::DirectoryCache>,
+    /// Instrument versions, parsed once.
+    pub instruments: Arc<stock::InstrumentCache>,
 }
 
 impl AppState {
@@ -52,6 +57,7 @@ impl AppState {
             settings: Arc::new(settings),
             public_url: public_url.into(),
             directory: Default::default(),
+            instruments: Default::default(),
         }
     }
 }
@@ -118,6 +124,8 @@ pub fn app_routes() -> (Router<AppState>, Vec<(Method, &'static str)>) {
     let r = actions::routes(r);
     let r = coverage::routes(r);
     let r = held::routes(r);
+    let r = stock::routes(r);
+    let r = checklists::routes(r);
     let Routes { router, mut list } = r;
     // GET routes answer HEAD too; a route registered for GET and POST appears twice.
     list.sort_by(|a, b| (a.1, a.0.as_str()).cmp(&(b.1, b.0.as_str())));

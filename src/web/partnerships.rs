@@ -161,6 +161,10 @@ struct HomePage {
     groups: Vec<OrgGroup>,
     can_manage: bool,
     can_edit_details: bool,
+    /// Checklist progress per principle, with the latest health-check score.
+    principles: Vec<(super::checklists::Principle, Option<i64>)>,
+    /// The round those scores come from: (id, title).
+    scores_from: Option<(crate::domain::model::Id, String)>,
 }
 
 /// Organisations with their members, in order (organisations without members included).
@@ -188,6 +192,18 @@ async fn home(State(state): State<AppState>, m: Member) -> Result<Response, AppE
         .get(state.db.as_ref(), &m.partnership)
         .await?;
     let (orgs, members) = (&dir.organisations, &dir.members);
+    let latest = super::stock::latest_scores(&state, m.partnership.id, "health-check").await?;
+    let principles = super::checklists::principles(&state, m.partnership.id)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let score = latest
+                .as_ref()
+                .and_then(|(_, scores)| scores.iter().find(|(k, _)| *k == p.key))
+                .and_then(|(_, v)| *v);
+            (p, score)
+        })
+        .collect();
     render(&HomePage {
         c: m.page(&m.partnership.name),
         slug: m.partnership.slug.clone(),
@@ -199,6 +215,8 @@ async fn home(State(state): State<AppState>, m: Member) -> Result<Response, AppE
         groups: group_members(orgs, members),
         can_manage: can(m.role(), Action::ManageInvites),
         can_edit_details: can(m.role(), Action::EditDetails),
+        principles,
+        scores_from: latest.map(|(r, _)| (r.id, r.title)),
     })
 }
 

@@ -427,6 +427,76 @@ const MATRIX: &[(&str, &str, &str, Fields)] = &[
     ),
     ("GET", "/p/{slug}/coverage", "LNYYYN", &[]),
     ("GET", "/p/{slug}/activity", "LNYYYN", &[]),
+    ("GET", "/p/{slug}/stock", "LNYYYN", &[]),
+    ("GET", "/p/{slug}/stock/new", "LNFFYN", &[]),
+    (
+        "POST",
+        "/p/{slug}/stock",
+        "LNFFYN",
+        &[
+            ("instrument", "health-check"),
+            ("opens", "2099-01-01"),
+            ("closes", "2099-01-02"),
+            ("mode", "named"),
+        ],
+    ),
+    ("GET", "/p/{slug}/stock/trends/{instrument}", "LNYYYN", &[]),
+    ("GET", "/p/{slug}/instruments/{instrument}", "LNYYYN", &[]),
+    ("GET", "/p/{slug}/stock/{round}", "LNYYYN", &[]),
+    ("GET", "/p/{slug}/stock/{round}/answer", "LNFYYN", &[]),
+    (
+        "POST",
+        "/p/{slug}/stock/{round}/answer",
+        "LNFYYN",
+        &[("a-purpose-problem", "agree"), ("intent", "draft")],
+    ),
+    ("POST", "/p/{slug}/stock/{round}/close", "LNFFYN", &[]),
+    ("POST", "/p/{slug}/stock/{round}/reveal", "LNFFYN", &[]),
+    ("GET", "/p/{slug}/stock/{round}/paper", "LNYYYN", &[]),
+    ("GET", "/p/{slug}/stock/{round}/tally", "LNFYYN", &[]),
+    (
+        "POST",
+        "/p/{slug}/stock/{round}/tally",
+        "LNFYYN",
+        &[
+            ("organisation", ""),
+            ("forms", "1"),
+            ("t-purpose-problem-agree", "1"),
+        ],
+    ),
+    (
+        "POST",
+        "/p/{slug}/stock/{round}/tally/{batch}/delete",
+        "LNFFYN",
+        &[],
+    ),
+    ("GET", "/p/{slug}/stock/{round}/results", "LNYYYN", &[]),
+    ("GET", "/p/{slug}/stock/{round}/results.csv", "LNYYYN", &[]),
+    ("GET", "/p/{slug}/stock/{round}/results.pdf", "LNYYYN", &[]),
+    ("GET", "/p/{slug}/stock/{round}/answers.csv", "LNFFYN", &[]),
+    (
+        "POST",
+        "/p/{slug}/stock/{round}/plan",
+        "LNFYYN",
+        &[("section", "purpose"), ("item", "purpose-problem")],
+    ),
+    ("GET", "/p/{slug}/checklists", "LNYYYN", &[]),
+    (
+        "POST",
+        "/p/{slug}/checklists/{instrument}/{entry}",
+        "LNFYYN",
+        &[
+            ("done", "yes"),
+            ("note", "Done at the May board"),
+            ("version", "0"),
+        ],
+    ),
+    (
+        "POST",
+        "/p/{slug}/checklists/{instrument}/{entry}/action",
+        "LNFYYN",
+        &[],
+    ),
     ("GET", "/p/{slug}/actions", "LNYYYN", &[]),
     ("GET", "/p/{slug}/actions.csv", "LNYYYN", &[]),
     ("GET", "/p/{slug}/actions/new", "LNFYYN", &[]),
@@ -501,6 +571,10 @@ struct Side {
     item: Id,
     attendee: Id,
     action: Id,
+    /// A named health-check round with its results shown, and a batch of paper
+    /// answers (entered by the lead) that splits opinion on one item.
+    round: Id,
+    batch: Id,
 }
 
 struct World {
@@ -597,7 +671,50 @@ async fn side(app: &TestApp, lead: Id, slug: &str, target: Id) -> Side {
         )
         .await
         .unwrap();
+    let stock = app.db.stock();
+    let hc = stock
+        .latest_instruments()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|i| i.key == "health-check")
+        .unwrap();
+    let round = stock
+        .create_round(
+            p.id,
+            &tandem::domain::stock::RoundFields {
+                instrument_id: hc.id,
+                title: "Matrix round".into(),
+                opens_on: "2000-01-01".into(),
+                closes_on: "2099-12-31".into(),
+                anonymous: false,
+            },
+            lead,
+            now(),
+        )
+        .await
+        .unwrap();
+    stock.reveal_round(round).await.unwrap();
+    let batch = stock
+        .add_paper(
+            round,
+            &tandem::db::stock::NewPaper {
+                organisation_name: "Home Org".into(),
+                forms: 2,
+                note: String::new(),
+                lines: vec![
+                    ("purpose-problem".into(), "strongly-agree".into(), 1),
+                    ("purpose-problem".into(), "strongly-disagree".into(), 1),
+                ],
+            },
+            lead,
+            now(),
+        )
+        .await
+        .unwrap();
     Side {
+        round,
+        batch,
         slug: slug.into(),
         org,
         org_empty,
@@ -762,6 +879,10 @@ fn fill(template: &str, side: &Side, w: &World, actor: usize) -> String {
         .replace("{item}", &side.item.to_string())
         .replace("{attendee}", &side.attendee.to_string())
         .replace("{action}", &side.action.to_string())
+        .replace("{round}", &side.round.to_string())
+        .replace("{batch}", &side.batch.to_string())
+        .replace("{instrument}", "health-check")
+        .replace("{entry}", "purpose-c1")
         .replace("{slug}", &side.slug)
         .replace("{org_empty}", &side.org_empty.to_string())
         .replace("{org}", &side.org.to_string())
@@ -892,6 +1013,8 @@ async fn every_route_is_in_the_matrix_and_enforced(app: TestApp) {
                     "{item}",
                     "{attendee}",
                     "{action}",
+                    "{round}",
+                    "{batch}",
                 ]
                 .iter()
                 .any(|p| route.contains(p));
@@ -920,6 +1043,8 @@ async fn every_route_is_in_the_matrix_and_enforced(app: TestApp) {
                         item: w.other.item,
                         attendee: w.other.attendee,
                         action: w.other.action,
+                        round: w.other.round,
+                        batch: w.other.batch,
                     };
                     let path = fill(&route, &hybrid, &w, a);
                     let fb = body(&hybrid, &w);

@@ -9,4 +9,5 @@ mod cards;
 mod members;
 mod ops;
 mod partnerships;
+mod stock;
 mod talk;

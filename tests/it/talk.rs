@@ -25,22 +25,22 @@ both_engines!(
     autosaved_drafts_come_back,
 );
 
-struct Team {
-    slug: String,
-    pid: Id,
-    lead: Client,
-    lead_id: Id,
+pub(crate) struct Team {
+    pub(crate) slug: String,
+    pub(crate) pid: Id,
+    pub(crate) lead: Client,
+    pub(crate) lead_id: Id,
     /// Two members of two organisations, and an observer.
-    bea: Client,
-    bea_id: Id,
-    cal: Client,
-    cal_id: Id,
-    obs: Client,
-    council: Id,
-    health: Id,
+    pub(crate) bea: Client,
+    pub(crate) bea_id: Id,
+    pub(crate) cal: Client,
+    pub(crate) cal_id: Id,
+    pub(crate) obs: Client,
+    pub(crate) council: Id,
+    pub(crate) health: Id,
 }
 
-async fn join(app: &TestApp, pid: Id, org: Id, by: Id, user: Id, role: Role) {
+pub(crate) async fn join(app: &TestApp, pid: Id, org: Id, by: Id, user: Id, role: Role) {
     let token = security::new_token();
     app.db
         .create_invite(
@@ -67,7 +67,7 @@ async fn join(app: &TestApp, pid: Id, org: Id, by: Id, user: Id, role: Role) {
         .unwrap();
 }
 
-async fn team(app: &TestApp) -> Team {
+pub(crate) async fn team(app: &TestApp) -> Team {
     let lead_id = app.user("lead@example.org", "Lena Lead", false).await;
     let mut lead = app.signed_in(lead_id).await;
     let slug = app.partnership(&mut lead, "Ayr", "ayr").await;
@@ -100,7 +100,7 @@ async fn team(app: &TestApp) -> Team {
     }
 }
 
-fn id_after(location: &str, prefix: &str) -> Id {
+pub(crate) fn id_after(location: &str, prefix: &str) -> Id {
     location
         .split(prefix)
         .nth(1)

@@ -104,6 +104,23 @@ impl TestApp {
         }
     }
 
+    /// Run one SQL statement straight on the database (to set up states the app itself
+    /// never makes).
+    pub async fn sql(&self, statement: &'static str) {
+        use sqlx::Connection;
+        let url = self.state.settings.effective_database_url();
+        match self.engine {
+            Engine::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+                sqlx::query(statement).execute(&mut c).await.unwrap();
+            }
+            Engine::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+                sqlx::query(statement).execute(&mut c).await.unwrap();
+            }
+        }
+    }
+
     /// A browser with no cookies.
     pub fn client(&self) -> Client {
         Client {

@@ -1,0 +1,733 @@
+//! Taking stock: rounds of an instrument, answers, paper tallies, and the rules that
+//! turn counts of answers into results — scores, the spread of answers, the gaps
+//! between organisations, and which items people disagree about most.
+//!
+//! Everything here works from counts (how many people in each group chose each
+//! answer), so results pages aggregate in SQL and never walk every answer.
+
+use std::collections::HashMap;
+
+use super::instruments::{Instrument, Item, Scale, Section};
+use super::model::Id;
+use super::{Timestamp, format_date};
+
+/// In anonymous rounds no group smaller than this is ever shown on its own.
+pub const MIN_GROUP: i64 = 3;
+
+/// Items and principles whose divergence reaches this are listed as "where you differ".
+pub const DIVERGENCE_WORTH_TALKING: i64 = 20;
+
+/// A round of an instrument, with how many have answered.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Round {
+    pub id: Id,
+    pub partnership_id: Id,
+    pub instrument_id: Id,
+    pub instrument_key: String,
+    pub instrument_version: i64,
+    pub instrument_title: String,
+    pub title: String,
+    /// First and last day people may answer (YYYY-MM-DD, UK time).
+    pub opens_on: String,
+    pub closes_on: String,
+    pub anonymous: bool,
+    pub revealed: bool,
+    /// Set when a lead closes the round before its closing date.
+    pub closed_at: Option<Timestamp>,
+    pub created_by_name: Option<String>,
+    pub created_at: Timestamp,
+    /// Answer sets sent (not drafts).
+    pub answered: i64,
+    /// People counted through paper tallies.
+    pub paper: i64,
+}
+
+/// Where a round stands on a given day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoundState {
+    NotOpenYet,
+    Open,
+    Closed,
+}
+
+impl Round {
+    pub fn state(&self, today: &str) -> RoundState {
+        if self.closed_at.is_some() || today > self.closes_on.as_str() {
+            RoundState::Closed
+        } else if today < self.opens_on.as_str() {
+            RoundState::NotOpenYet
+        } else {
+            RoundState::Open
+        }
+    }
+
+    /// Results show once the round has closed, or earlier if a lead reveals them.
+    pub fn results_visible(&self, today: &str) -> bool {
+        self.revealed || self.state(today) == RoundState::Closed
+    }
+
+    /// "Open until 14 March 2031", "Closed on 2 March 2031", "Opens on …".
+    pub fn state_phrase(&self, today: &str) -> String {
+        match self.state(today) {
+            RoundState::NotOpenYet => format!("Opens on {}", day_words(&self.opens_on)),
+            RoundState::Open => format!("Open until the end of {}", day_words(&self.closes_on)),
+            RoundState::Closed => match self.closed_at {
+                Some(t) => format!("Closed early on {}", format_date(t)),
+                None => format!("Closed at the end of {}", day_words(&self.closes_on)),
+            },
+        }
+    }
+
+    /// How many people answered, in words.
+    pub fn answered_phrase(&self) -> String {
+        let online = match self.answered {
+            1 => "1 person answered".to_string(),
+            n => format!("{n} people answered"),
+        };
+        if self.paper > 0 {
+            format!("{online}, plus {} on paper", self.paper)
+        } else {
+            online
+        }
+    }
+
+    pub fn mode_label(&self) -> &'static str {
+        if self.anonymous { "Anonymous" } else { "Named" }
+    }
+}
+
+/// A YYYY-MM-DD day in words ("14 March 2031"), or as given if it does not parse.
+pub fn day_words(day: &str) -> String {
+    super::talk::format_day(day)
+}
+
+/// What a lead chooses when opening a round.
+#[derive(Debug, Clone, Default)]
+pub struct RoundFields {
+    pub instrument_id: Id,
+    pub title: String,
+    pub opens_on: String,
+    pub closes_on: String,
+    pub anonymous: bool,
+}
+
+/// One person's answers to a round (sent, or a half-finished draft).
+#[derive(Debug, Clone, Default)]
+pub struct AnswerSet {
+    pub id: Id,
+    pub submitted_at: Option<Timestamp>,
+    pub updated_at: Timestamp,
+    /// (item key, option key)
+    pub answers: Vec<(String, String)>,
+}
+
+impl AnswerSet {
+    pub fn get(&self, item: &str) -> Option<&str> {
+        self.answers
+            .iter()
+            .find(|(i, _)| i == item)
+            .map(|(_, o)| o.as_str())
+    }
+}
+
+/// A batch of printed copies entered by hand.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PaperBatch {
+    pub id: Id,
+    pub organisation_name: String,
+    pub forms: i64,
+    pub note: String,
+    pub entered_by: Option<Id>,
+    pub entered_by_name: Option<String>,
+    pub entered_at: Timestamp,
+}
+
+/// How many in `group` chose `option` for `item`.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Tally {
+    pub group_name: String,
+    pub item_key: String,
+    pub option_key: String,
+    pub count: i64,
+}
+
+/// How many answer sets (online and on paper) a group has.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct GroupSize {
+    pub group_name: String,
+    pub people: i64,
+    pub paper: i64,
+}
+
+/// One named answer, for the lead's raw export of a named round.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RawAnswer {
+    pub person: String,
+    pub organisation: String,
+    pub item_key: String,
+    pub option_key: String,
+    pub submitted_at: Timestamp,
+}
+
+/// A checklist statement's state in one partnership.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct Tick {
+    pub entry_key: String,
+    pub done: bool,
+    pub note: String,
+    pub evidence_url: String,
+    pub ticked_by_name: Option<String>,
+    pub ticked_at: Option<Timestamp>,
+    pub action_id: Option<Id>,
+    pub action_title: Option<String>,
+    pub action_status: Option<String>,
+    pub version: i64,
+}
+
+// ---------------------------------------------------------------- groups
+
+/// A column of results: everyone, one organisation, or small organisations pooled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub name: String,
+    /// The answer-set groups (organisation names) counted in this column.
+    pub members: Vec<String>,
+    pub people: i64,
+    pub paper: i64,
+    pub everyone: bool,
+}
+
+/// Which columns results may show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupPlan {
+    /// Empty when nothing may be shown (an anonymous round with too few answers).
+    pub shown: Vec<Group>,
+    /// Why some breakdown is missing, in words.
+    pub note: Option<String>,
+}
+
+/// Decide the columns. Named rounds show every organisation. Anonymous rounds show
+/// nothing until [`MIN_GROUP`] people have answered, show an organisation only when it
+/// has at least that many, and pool the smaller ones — unless the pool itself would be
+/// smaller than that, in which case no organisation is shown apart from everyone (so
+/// no small group can be worked out by subtraction either).
+pub fn plan_groups(sizes: &[GroupSize], anonymous: bool) -> GroupPlan {
+    let total: i64 = sizes.iter().map(|g| g.people).sum();
+    let paper: i64 = sizes.iter().map(|g| g.paper).sum();
+    if total == 0 {
+        return GroupPlan {
+            shown: vec![],
+            note: Some("Nobody has answered yet.".into()),
+        };
+    }
+    if anonymous && total < MIN_GROUP {
+        return GroupPlan {
+            shown: vec![],
+            note: Some(format!(
+                "This round is anonymous, so results appear once at least {MIN_GROUP} people have answered."
+            )),
+        };
+    }
+    let everyone = Group {
+        name: "Everyone".into(),
+        members: sizes.iter().map(|g| g.group_name.clone()).collect(),
+        people: total,
+        paper,
+        everyone: true,
+    };
+    let mut sorted: Vec<&GroupSize> = sizes.iter().filter(|g| g.people > 0).collect();
+    sorted.sort_by(|a, b| {
+        a.group_name
+            .to_lowercase()
+            .cmp(&b.group_name.to_lowercase())
+    });
+    let one = |g: &GroupSize| Group {
+        name: group_label(&g.group_name),
+        members: vec![g.group_name.clone()],
+        people: g.people,
+        paper: g.paper,
+        everyone: false,
+    };
+    if !anonymous {
+        let mut shown = vec![everyone];
+        shown.extend(sorted.into_iter().map(one));
+        return GroupPlan { shown, note: None };
+    }
+    let (big, small): (Vec<&GroupSize>, Vec<&GroupSize>) =
+        sorted.into_iter().partition(|g| g.people >= MIN_GROUP);
+    let pooled: i64 = small.iter().map(|g| g.people).sum();
+    let mut shown = vec![everyone];
+    if small.is_empty() {
+        shown.extend(big.into_iter().map(one));
+        return GroupPlan { shown, note: None };
+    }
+    // With no organisation big enough on its own, a pool of everyone says nothing new.
+    if pooled < MIN_GROUP || big.is_empty() {
+        return GroupPlan {
+            shown,
+            note: Some(format!(
+                "This round is anonymous. Some organisations had fewer than {MIN_GROUP} people answering, so results are shown for everyone together, not per organisation."
+            )),
+        };
+    }
+    shown.extend(big.into_iter().map(one));
+    shown.push(Group {
+        name: "Other organisations".into(),
+        members: small.iter().map(|g| g.group_name.clone()).collect(),
+        people: pooled,
+        paper: small.iter().map(|g| g.paper).sum(),
+        everyone: false,
+    });
+    GroupPlan {
+        shown,
+        note: Some(format!(
+            "This round is anonymous. Organisations with fewer than {MIN_GROUP} people answering are counted together under \"Other organisations\"."
+        )),
+    }
+}
+
+/// The name shown for an answer-set group.
+pub fn group_label(name: &str) -> String {
+    if name.is_empty() {
+        "Organisation not given".into()
+    } else {
+        name.to_string()
+    }
+}
+
+// ---------------------------------------------------------------- results
+
+/// One item's results.
+#[derive(Debug, Clone)]
+pub struct ItemResult {
+    pub key: String,
+    pub text: String,
+    /// (key, label, points out of 100) per option, in the scale's order.
+    pub options: Vec<(String, String, Option<i64>)>,
+    /// Per shown group, a count per option.
+    pub counts: Vec<Vec<i64>>,
+    /// Per shown group, the 0–100 score (None: nobody gave a scored answer).
+    pub scores: Vec<Option<i64>>,
+    /// How far people's answers spread (0 = all the same, 100 = split between ends).
+    pub spread: i64,
+    /// The largest gap between two organisations' scores.
+    pub gap: i64,
+    pub divergence: i64,
+    pub suggest: Vec<String>,
+    pub guidance: String,
+}
+
+/// A position, however many references deep (templates hand loop indexes over by
+/// reference).
+pub trait Idx {
+    fn idx(self) -> usize;
+}
+impl Idx for usize {
+    fn idx(self) -> usize {
+        self
+    }
+}
+impl Idx for &usize {
+    fn idx(self) -> usize {
+        *self
+    }
+}
+impl Idx for &&usize {
+    fn idx(self) -> usize {
+        **self
+    }
+}
+
+impl ItemResult {
+    /// How many in group `g` answered.
+    pub fn answered(&self, g: impl Idx) -> i64 {
+        self.counts.get(g.idx()).map_or(0, |c| c.iter().sum())
+    }
+
+    /// Group `g`'s count per option.
+    pub fn counts_of(&self, g: impl Idx) -> &[i64] {
+        self.counts.get(g.idx()).map_or(&[], |c| c.as_slice())
+    }
+
+    /// Group `g`'s score.
+    pub fn score_of(&self, g: impl Idx) -> Option<i64> {
+        self.scores.get(g.idx()).copied().flatten()
+    }
+
+    /// The most chosen answer of group `g` ("Agree"; "Agree / Disagree" on a tie).
+    pub fn most_common(&self, g: impl Idx) -> String {
+        let Some(c) = self.counts.get(g.idx()) else {
+            return String::new();
+        };
+        let max = c.iter().copied().max().unwrap_or(0);
+        if max == 0 {
+            return "No answers".into();
+        }
+        self.options
+            .iter()
+            .zip(c)
+            .filter(|(_, n)| **n == max)
+            .map(|(o, _)| o.1.clone())
+            .collect::<Vec<_>>()
+            .join(" / ")
+    }
+
+    /// Share of group `g` choosing option `o`, as a whole percentage.
+    pub fn percent(&self, g: impl Idx, o: impl Idx) -> i64 {
+        let (g, o) = (g.idx(), o.idx());
+        let total = self.answered(g);
+        if total == 0 {
+            return 0;
+        }
+        let n = self
+            .counts
+            .get(g)
+            .and_then(|c| c.get(o))
+            .copied()
+            .unwrap_or(0);
+        (n * 100 + total / 2) / total
+    }
+}
+
+/// One section's (principle's) results.
+#[derive(Debug, Clone)]
+pub struct SectionResult {
+    pub key: String,
+    pub title: String,
+    pub scored: bool,
+    pub scores: Vec<Option<i64>>,
+    pub gap: i64,
+    pub divergence: i64,
+    pub items: Vec<ItemResult>,
+    pub suggest: Vec<String>,
+}
+
+/// Something people see differently, ranked for talking about.
+#[derive(Debug, Clone)]
+pub struct Difference {
+    pub section_key: String,
+    /// None for a whole principle or section.
+    pub item_key: Option<String>,
+    pub title: String,
+    pub divergence: i64,
+    /// Plainly, why it is listed.
+    pub reason: String,
+    /// Card themes (`deck/theme`) to talk it through with.
+    pub suggest: Vec<String>,
+}
+
+/// A round's results for the groups that may be shown.
+#[derive(Debug, Clone)]
+pub struct Results {
+    pub groups: Vec<Group>,
+    pub note: Option<String>,
+    pub sections: Vec<SectionResult>,
+    pub differences: Vec<Difference>,
+}
+
+impl Results {
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    /// Organisations only (not "Everyone").
+    pub fn org_count(&self) -> usize {
+        self.groups.iter().filter(|g| !g.everyone).count()
+    }
+}
+
+/// Points as a 0–100 share of the scale's top.
+fn normalise(points: i64, max: i64) -> f64 {
+    if max <= 0 {
+        0.0
+    } else {
+        (points.clamp(0, max) as f64) * 100.0 / max as f64
+    }
+}
+
+fn mean(xs: &[f64]) -> Option<f64> {
+    (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64)
+}
+
+fn round_score(x: f64) -> i64 {
+    (x.round() as i64).clamp(0, 100)
+}
+
+/// Spread of answers on a 0–100 scale: twice the standard deviation of the normalised
+/// points (answers split evenly between the two ends give 100; identical answers 0).
+pub fn spread(weighted: &[(f64, i64)]) -> i64 {
+    let n: i64 = weighted.iter().map(|(_, c)| *c).sum();
+    if n < 2 {
+        return 0;
+    }
+    let m = weighted.iter().map(|(v, c)| v * *c as f64).sum::<f64>() / n as f64;
+    let var = weighted
+        .iter()
+        .map(|(v, c)| (v - m) * (v - m) * *c as f64)
+        .sum::<f64>()
+        / n as f64;
+    round_score(2.0 * var.sqrt())
+}
+
+/// Largest minus smallest of the organisations' scores (0 with fewer than two).
+fn org_gap(groups: &[Group], scores: &[Option<i64>]) -> (i64, Option<(usize, usize)>) {
+    let orgs: Vec<(usize, i64)> = groups
+        .iter()
+        .zip(scores)
+        .enumerate()
+        .filter(|(_, (g, _))| !g.everyone)
+        .filter_map(|(i, (_, s))| s.map(|s| (i, s)))
+        .collect();
+    if orgs.len() < 2 {
+        return (0, None);
+    }
+    let hi = orgs
+        .iter()
+        .max_by_key(|(_, s)| *s)
+        .copied()
+        .unwrap_or((0, 0));
+    let lo = orgs
+        .iter()
+        .min_by_key(|(_, s)| *s)
+        .copied()
+        .unwrap_or((0, 0));
+    (hi.1 - lo.1, Some((hi.0, lo.0)))
+}
+
+fn item_result(item: &Item, scale: &Scale, groups: &[Group], counts: &CountMap) -> ItemResult {
+    let max = scale.max_points();
+    let options: Vec<(String, String, Option<i64>)> = scale
+        .options
+        .iter()
+        .map(|o| {
+            (
+                o.key.clone(),
+                o.label.clone(),
+                o.points.map(|p| round_score(normalise(p, max))),
+            )
+        })
+        .collect();
+    let mut per_group = Vec::new();
+    let mut scores = Vec::new();
+    for g in groups {
+        let c: Vec<i64> = scale
+            .options
+            .iter()
+            .map(|o| {
+                g.members
+                    .iter()
+                    .map(|m| {
+                        counts
+                            .get(&(m.as_str(), item.key.as_str(), o.key.as_str()))
+                            .copied()
+                            .unwrap_or(0)
+                    })
+                    .sum()
+            })
+            .collect();
+        let weighted: Vec<(f64, i64)> = scale
+            .options
+            .iter()
+            .zip(&c)
+            .filter_map(|(o, n)| o.points.map(|p| (normalise(p, max), *n)))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        let n: i64 = weighted.iter().map(|(_, n)| n).sum();
+        scores.push((n > 0).then(|| {
+            round_score(weighted.iter().map(|(v, c)| v * *c as f64).sum::<f64>() / n as f64)
+        }));
+        per_group.push(c);
+    }
+    // Spread across everyone (the first group), when shown.
+    let everyone: Vec<(f64, i64)> = match per_group.first() {
+        Some(c) if groups.first().is_some_and(|g| g.everyone) => scale
+            .options
+            .iter()
+            .zip(c)
+            .filter_map(|(o, n)| o.points.map(|p| (normalise(p, max), *n)))
+            .collect(),
+        _ => vec![],
+    };
+    let spread = spread(&everyone);
+    let (gap, _) = org_gap(groups, &scores);
+    ItemResult {
+        key: item.key.clone(),
+        text: item.text.clone(),
+        options,
+        counts: per_group,
+        scores,
+        spread,
+        gap,
+        divergence: spread.max(gap),
+        suggest: item.suggest.clone(),
+        guidance: item.guidance.clone(),
+    }
+}
+
+type CountMap<'a> = HashMap<(&'a str, &'a str, &'a str), i64>;
+
+/// Turn counts into results for the groups the plan allows.
+pub fn compute(instrument: &Instrument, tallies: &[Tally], plan: GroupPlan) -> Results {
+    let counts: CountMap = tallies.iter().fold(HashMap::new(), |mut m, t| {
+        *m.entry((
+            t.group_name.as_str(),
+            t.item_key.as_str(),
+            t.option_key.as_str(),
+        ))
+        .or_insert(0) += t.count.max(0);
+        m
+    });
+    let groups = plan.shown;
+    let mut sections = Vec::new();
+    if !groups.is_empty() {
+        for s in &instrument.sections {
+            sections.push(section_result(instrument, s, &groups, &counts));
+        }
+    }
+    let differences = rank_differences(&groups, &sections);
+    Results {
+        groups,
+        note: plan.note,
+        sections,
+        differences,
+    }
+}
+
+fn section_result(
+    instrument: &Instrument,
+    s: &Section,
+    groups: &[Group],
+    counts: &CountMap,
+) -> SectionResult {
+    let items: Vec<ItemResult> = s
+        .items
+        .iter()
+        .filter_map(|i| {
+            instrument
+                .scale(&i.scale)
+                .map(|sc| item_result(i, sc, groups, counts))
+        })
+        .collect();
+    let scores: Vec<Option<i64>> = (0..groups.len())
+        .map(|g| {
+            let xs: Vec<f64> = items
+                .iter()
+                .filter_map(|i| i.scores.get(g).copied().flatten())
+                .map(|x| x as f64)
+                .collect();
+            if s.scored {
+                mean(&xs).map(round_score)
+            } else {
+                None
+            }
+        })
+        .collect();
+    let (gap, _) = org_gap(groups, &scores);
+    let spreads: Vec<f64> = items.iter().map(|i| i.spread as f64).collect();
+    let divergence = if s.scored {
+        gap.max(mean(&spreads).map(round_score).unwrap_or(0))
+    } else {
+        0
+    };
+    SectionResult {
+        key: s.key.clone(),
+        title: s.title.clone(),
+        scored: s.scored,
+        scores,
+        gap,
+        divergence,
+        items,
+        suggest: s.suggest.clone(),
+    }
+}
+
+/// Items and scored sections that divide people, most divided first.
+fn rank_differences(groups: &[Group], sections: &[SectionResult]) -> Vec<Difference> {
+    let mut out = Vec::new();
+    for s in sections {
+        if s.scored && s.divergence >= DIVERGENCE_WORTH_TALKING && s.items.len() > 1 {
+            let reason = match org_gap(groups, &s.scores) {
+                (gap, Some((hi, lo))) if gap * 2 >= s.divergence && gap > 0 => format!(
+                    "{} scores {} {} and {} {} — {} points apart.",
+                    groups[hi].name,
+                    s.title.to_lowercase(),
+                    s.scores[hi].unwrap_or(0),
+                    groups[lo].name,
+                    s.scores[lo].unwrap_or(0),
+                    gap
+                ),
+                _ => "People's answers across this principle are spread widely.".to_string(),
+            };
+            out.push(Difference {
+                section_key: s.key.clone(),
+                item_key: None,
+                title: s.title.clone(),
+                divergence: s.divergence,
+                reason,
+                suggest: s.suggest.clone(),
+            });
+        }
+        for i in &s.items {
+            if i.divergence < DIVERGENCE_WORTH_TALKING {
+                continue;
+            }
+            let reason = match org_gap(groups, &i.scores) {
+                (gap, Some((hi, lo))) if gap >= i.spread => format!(
+                    "{} scores this {} out of 100 and {} {} — {} points apart.",
+                    groups[hi].name,
+                    i.scores[hi].unwrap_or(0),
+                    groups[lo].name,
+                    i.scores[lo].unwrap_or(0),
+                    gap
+                ),
+                _ => {
+                    let chosen: Vec<&str> = i
+                        .options
+                        .iter()
+                        .zip(i.counts.first().map(|c| c.as_slice()).unwrap_or(&[]))
+                        .filter(|(o, n)| **n > 0 && o.2.is_some())
+                        .map(|(o, _)| o.1.as_str())
+                        .collect();
+                    match (chosen.first(), chosen.last()) {
+                        (Some(a), Some(b)) if a != b => {
+                            format!("Answers ran all the way from \"{a}\" to \"{b}\".")
+                        }
+                        _ => "People answered this very differently.".to_string(),
+                    }
+                }
+            };
+            out.push(Difference {
+                section_key: s.key.clone(),
+                item_key: Some(i.key.clone()),
+                title: i.text.clone(),
+                divergence: i.divergence,
+                reason,
+                suggest: if i.suggest.is_empty() {
+                    s.suggest.clone()
+                } else {
+                    i.suggest.clone()
+                },
+            });
+        }
+    }
+    out.sort_by(|a, b| b.divergence.cmp(&a.divergence).then(a.title.cmp(&b.title)));
+    out
+}
+
+/// Check one submitted answer against the item's scale.
+pub fn check_answer<'a>(
+    instrument: &'a Instrument,
+    item: &Item,
+    answer: &str,
+) -> Result<&'a str, String> {
+    let scale = instrument
+        .scale(&item.scale)
+        .ok_or_else(|| "This question has no answers to choose from".to_string())?;
+    scale
+        .option(answer)
+        .map(|o| o.key.as_str())
+        .ok_or_else(|| "Choose one of the answers listed".to_string())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,354 @@
+//! Charts drawn on the server as SVG: grouped score bars, stacked answer bars and a
+//! trend line. No script and no inline styles (our CSP allows neither); colours are
+//! attributes. Each chart carries a `<title>` and `<desc>`, and every page that shows
+//! one also shows the same numbers as a table and a sentence, so nothing is only visual.
+
+use std::fmt::Write;
+
+/// Colours for groups (organisations) and lines: dark enough for 4.5:1 on white.
+pub const GROUP_COLOURS: [&str; 7] = [
+    "#1d4f91", "#b54a00", "#00734d", "#7a3e9d", "#5c5c5c", "#a1143b", "#006d77",
+];
+
+/// Dash patterns, so lines differ by more than colour.
+const DASHES: [&str; 4] = ["", "7 4", "2 4", "10 4 2 4"];
+
+/// A named series of 0–100 values (None: no value).
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub name: String,
+    pub values: Vec<Option<i64>>,
+}
+
+/// One segment of a stacked bar: (share in %, label, fill colour).
+pub type Segment = (i64, String, &'static str);
+
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Shorten a label to fit beside a bar.
+fn fit(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// Black or white text, whichever reads better on `fill`.
+pub fn text_on(fill: &str) -> &'static str {
+    let hex = fill.trim_start_matches('#');
+    let c = |i: usize| u8::from_str_radix(hex.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0);
+    let lin = |v: u8| {
+        let v = v as f64 / 255.0;
+        if v <= 0.03928 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let l = 0.2126 * lin(c(0)) + 0.7152 * lin(c(2)) + 0.0722 * lin(c(4));
+    if l > 0.33 { "#000000" } else { "#ffffff" }
+}
+
+fn open(out: &mut String, id: &str, width: i64, height: i64, title: &str, desc: &str) {
+    let _ = write!(
+        out,
+        r#"<svg class="chart" id="{id}" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-labelledby="{id}-t {id}-d" font-family="inherit" font-size="13"><title id="{id}-t">{}</title><desc id="{id}-d">{}</desc>"#,
+        esc(title),
+        esc(desc)
+    );
+}
+
+/// Horizontal bars of 0–100 scores: for each category, one bar per series.
+pub fn score_bars(
+    id: &str,
+    title: &str,
+    desc: &str,
+    categories: &[String],
+    series: &[Series],
+) -> String {
+    let (label_w, bar_x, bar_w, row_h, head_h) = (190, 200, 380, 18, 24);
+    let per_cat = head_h + row_h * series.len() as i64 + 10;
+    let height = 24 + per_cat * categories.len() as i64;
+    let width = bar_x + bar_w + 50;
+    let mut out = String::new();
+    open(&mut out, id, width, height, title, desc);
+    // Scale marks.
+    for tick in [0, 25, 50, 75, 100] {
+        let x = bar_x + bar_w * tick / 100;
+        let _ = write!(
+            out,
+            r##"<line x1="{x}" y1="18" x2="{x}" y2="{height}" stroke="#d0d0d0" stroke-width="1"/><text x="{x}" y="13" text-anchor="middle" fill="#444444">{tick}</text>"##
+        );
+    }
+    for (ci, cat) in categories.iter().enumerate() {
+        let top = 24 + per_cat * ci as i64;
+        let _ = write!(
+            out,
+            r##"<text x="0" y="{}" font-weight="bold" fill="#1a1a1a">{}</text>"##,
+            top + 15,
+            esc(&fit(cat, 60))
+        );
+        for (si, s) in series.iter().enumerate() {
+            let y = top + head_h + row_h * si as i64;
+            let colour = GROUP_COLOURS[si % GROUP_COLOURS.len()];
+            let _ = write!(
+                out,
+                r##"<text x="{}" y="{}" text-anchor="end" fill="#1a1a1a">{}</text>"##,
+                label_w,
+                y + 12,
+                esc(&fit(&s.name, 26))
+            );
+            match s.values.get(ci).copied().flatten() {
+                Some(v) => {
+                    let w = (bar_w * v.clamp(0, 100) / 100).max(1);
+                    let _ = write!(
+                        out,
+                        r##"<rect x="{bar_x}" y="{}" width="{w}" height="{}" fill="{colour}"/><text x="{}" y="{}" fill="#1a1a1a">{v}</text>"##,
+                        y + 2,
+                        row_h - 4,
+                        bar_x + w + 5,
+                        y + 12
+                    );
+                }
+                None => {
+                    let _ = write!(
+                        out,
+                        r##"<text x="{}" y="{}" fill="#444444">no score</text>"##,
+                        bar_x + 5,
+                        y + 12
+                    );
+                }
+            }
+        }
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// Stacked 100% bars, one row per group, with a legend underneath.
+pub fn stacked(id: &str, title: &str, desc: &str, rows: &[(String, Vec<Segment>)]) -> String {
+    let (label_w, bar_x, bar_w, row_h) = (150, 160, 460, 26);
+    let legend: Vec<(String, &'static str)> = rows
+        .first()
+        .map(|(_, segs)| segs.iter().map(|(_, l, c)| (l.clone(), *c)).collect())
+        .unwrap_or_default();
+    let per_line = 3;
+    let legend_rows = (legend.len() as i64 + per_line - 1) / per_line;
+    let height = row_h * rows.len() as i64 + 8 + legend_rows * 20;
+    let width = bar_x + bar_w + 10;
+    let mut out = String::new();
+    open(&mut out, id, width, height, title, desc);
+    for (ri, (name, segs)) in rows.iter().enumerate() {
+        let y = row_h * ri as i64;
+        let _ = write!(
+            out,
+            r##"<text x="{label_w}" y="{}" text-anchor="end" fill="#1a1a1a">{}</text>"##,
+            y + 17,
+            esc(&fit(name, 22))
+        );
+        let total: i64 = segs.iter().map(|s| s.0).sum();
+        if total == 0 {
+            let _ = write!(
+                out,
+                r##"<rect x="{bar_x}" y="{}" width="{bar_w}" height="{}" fill="#ffffff" stroke="#767676"/><text x="{}" y="{}" fill="#444444">no answers</text>"##,
+                y + 3,
+                row_h - 6,
+                bar_x + 6,
+                y + 17
+            );
+            continue;
+        }
+        let mut x = bar_x;
+        let mut acc = 0;
+        for (pct, _, colour) in segs {
+            if *pct <= 0 {
+                continue;
+            }
+            acc += pct;
+            // Segments end where the running total says, so rounding never leaves a gap.
+            let end = bar_x + bar_w * acc.min(total) / total;
+            let w = end - x;
+            let _ = write!(
+                out,
+                r##"<rect x="{x}" y="{}" width="{w}" height="{}" fill="{colour}" stroke="#ffffff" stroke-width="1"/>"##,
+                y + 3,
+                row_h - 6
+            );
+            if w >= 34 {
+                let _ = write!(
+                    out,
+                    r##"<text x="{}" y="{}" text-anchor="middle" fill="{}">{pct}%</text>"##,
+                    x + w / 2,
+                    y + 17,
+                    text_on(colour)
+                );
+            }
+            x = end;
+        }
+    }
+    let top = row_h * rows.len() as i64 + 8;
+    for (i, (label, colour)) in legend.iter().enumerate() {
+        let col = i as i64 % per_line;
+        let row = i as i64 / per_line;
+        let x = bar_x + col * 155;
+        let y = top + row * 20;
+        let _ = write!(
+            out,
+            r##"<rect x="{x}" y="{}" width="12" height="12" fill="{colour}" stroke="#767676" stroke-width="0.5"/><text x="{}" y="{}" fill="#1a1a1a">{}</text>"##,
+            y + 2,
+            x + 17,
+            y + 12,
+            esc(&fit(label, 20))
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// Lines over rounds (x: one point per label), 0–100, with a legend underneath.
+pub fn trend(id: &str, title: &str, desc: &str, xlabels: &[String], series: &[Series]) -> String {
+    let (left, top, plot_w, plot_h) = (40, 10, 540, 220);
+    let legend_top = top + plot_h + 40;
+    let height = legend_top + 20 * series.len() as i64 + 4;
+    let width = left + plot_w + 30;
+    let mut out = String::new();
+    open(&mut out, id, width, height, title, desc);
+    for tick in [0, 25, 50, 75, 100] {
+        let y = top + plot_h - plot_h * tick / 100;
+        let _ = write!(
+            out,
+            r##"<line x1="{left}" y1="{y}" x2="{}" y2="{y}" stroke="#d0d0d0"/><text x="{}" y="{}" text-anchor="end" fill="#444444">{tick}</text>"##,
+            left + plot_w,
+            left - 6,
+            y + 4
+        );
+    }
+    let n = xlabels.len().max(1) as i64;
+    let x_at = |i: usize| -> i64 {
+        if n == 1 {
+            left + plot_w / 2
+        } else {
+            left + 20 + (plot_w - 40) * i as i64 / (n - 1)
+        }
+    };
+    for (i, l) in xlabels.iter().enumerate() {
+        let _ = write!(
+            out,
+            r##"<text x="{}" y="{}" text-anchor="middle" fill="#1a1a1a">{}</text>"##,
+            x_at(i),
+            top + plot_h + 20,
+            esc(&fit(l, 18))
+        );
+    }
+    for (si, s) in series.iter().enumerate() {
+        let colour = GROUP_COLOURS[si % GROUP_COLOURS.len()];
+        let dash = DASHES[si % DASHES.len()];
+        let pts: Vec<(i64, i64)> = s
+            .values
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| {
+                v.map(|v| (x_at(i), top + plot_h - plot_h * v.clamp(0, 100) / 100))
+            })
+            .collect();
+        if pts.len() > 1 {
+            let d: Vec<String> = pts.iter().map(|(x, y)| format!("{x},{y}")).collect();
+            let _ = write!(
+                out,
+                r##"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="2.5"{}/>"##,
+                d.join(" "),
+                if dash.is_empty() {
+                    String::new()
+                } else {
+                    format!(r#" stroke-dasharray="{dash}""#)
+                }
+            );
+        }
+        for (x, y) in &pts {
+            let _ = write!(
+                out,
+                r##"<circle cx="{x}" cy="{y}" r="4" fill="{colour}"/>"##
+            );
+        }
+        let ly = legend_top + 20 * si as i64;
+        let _ = write!(
+            out,
+            r##"<line x1="{left}" y1="{}" x2="{}" y2="{}" stroke="{colour}" stroke-width="2.5"{}/><text x="{}" y="{}" fill="#1a1a1a">{}</text>"##,
+            ly + 6,
+            left + 30,
+            ly + 6,
+            if dash.is_empty() {
+                String::new()
+            } else {
+                format!(r#" stroke-dasharray="{dash}""#)
+            },
+            left + 38,
+            ly + 10,
+            esc(&s.name)
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charts_escape_text_and_keep_shares_whole() {
+        let svg = score_bars(
+            "c",
+            "Scores <by> principle",
+            "desc",
+            &["Clear & shared purpose".into()],
+            &[Series {
+                name: "Council".into(),
+                values: vec![Some(70)],
+            }],
+        );
+        assert!(svg.contains("Scores &lt;by&gt; principle"));
+        assert!(svg.contains("Clear &amp; shared purpose"));
+        assert!(!svg.contains("style="));
+        let svg = stacked(
+            "s",
+            "t",
+            "d",
+            &[(
+                "Everyone".into(),
+                vec![
+                    (33, "Yes".into(), "#2166ac"),
+                    (33, "No".into(), "#b2182b"),
+                    (34, "Not sure".into(), "#d9d9d9"),
+                ],
+            )],
+        );
+        // Three segments that reach the end of the bar exactly.
+        assert_eq!(svg.matches("<rect x=").count(), 3 + 3);
+        // 33% + 33% + 34% of 460 pixels: 151 + 152 + 157, ending at the bar's end.
+        assert!(svg.contains(r#"<rect x="160" y="3" width="151""#), "{svg}");
+        assert!(svg.contains(r#"<rect x="463" y="3" width="157""#), "{svg}");
+    }
+
+    #[test]
+    fn text_colour_follows_the_fill() {
+        assert_eq!(text_on("#2166ac"), "#ffffff");
+        assert_eq!(text_on("#d9d9d9"), "#000000");
+    }
+}

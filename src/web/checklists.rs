@@ -1,0 +1,318 @@
+//! Action checklists: the statements under each health-check principle that a
+//! partnership ticks off (who and when are kept), with a note or a link to evidence,
+//! and an unticked statement can become an action on the action plan.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::conflict::{ConflictField, conflict};
+use super::extract::{Member, NoFields, SafeForm};
+use super::talk::{log, short};
+use super::{AppState, PageCtx, Routes, redirect_with_flash, render_status};
+use crate::db::cards::Saved;
+use crate::db::stock::TickFields;
+use crate::domain::instruments::{ChecklistEntry, Instrument};
+use crate::domain::model::Id;
+use crate::domain::now;
+use crate::domain::roles::{Action, can};
+use crate::domain::stock::Tick;
+use crate::domain::talk::{ActionFields, ActionSource};
+use crate::error::AppError;
+
+pub fn routes(r: Routes) -> Routes {
+    r.get("/p/{slug}/checklists", page)
+        .post("/p/{slug}/checklists/{instrument}/{entry}", save)
+        .post(
+            "/p/{slug}/checklists/{instrument}/{entry}/action",
+            make_action,
+        )
+}
+
+/// One principle's checklist with where the partnership stands.
+pub struct Principle {
+    pub instrument_key: String,
+    pub key: String,
+    pub title: String,
+    pub entries: Vec<(ChecklistEntry, Tick)>,
+}
+
+impl Principle {
+    pub fn done(&self) -> usize {
+        self.entries.iter().filter(|(_, t)| t.done).count()
+    }
+    pub fn total(&self) -> usize {
+        self.entries.len()
+    }
+    /// Whole percentage done.
+    pub fn percent(&self) -> usize {
+        (self.done() * 100).checked_div(self.total()).unwrap_or(0)
+    }
+}
+
+/// Every checklist of every current instrument, with this partnership's ticks.
+pub async fn principles(state: &AppState, partnership_id: Id) -> Result<Vec<Principle>, AppError> {
+    let mut out = Vec::new();
+    for (_, i) in state.instruments.latest(state.db.as_ref()).await? {
+        if !i.sections.iter().any(|s| !s.checklist.is_empty()) {
+            continue;
+        }
+        let ticks = state.db.stock().ticks(partnership_id, &i.key).await?;
+        for s in i.sections.iter().filter(|s| !s.checklist.is_empty()) {
+            out.push(Principle {
+                instrument_key: i.key.clone(),
+                key: s.key.clone(),
+                title: s.title.clone(),
+                entries: s
+                    .checklist
+                    .iter()
+                    .map(|e| {
+                        let t = ticks
+                            .iter()
+                            .find(|t| t.entry_key == e.key)
+                            .cloned()
+                            .unwrap_or_else(|| Tick {
+                                entry_key: e.key.clone(),
+                                ..Default::default()
+                            });
+                        (e.clone(), t)
+                    })
+                    .collect(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Template)]
+#[template(path = "stock/checklists.html")]
+struct ChecklistPage {
+    c: PageCtx,
+    slug: String,
+    principles: Vec<Principle>,
+    can_edit: bool,
+    problem: Option<Problem>,
+}
+
+impl ChecklistPage {
+    fn problem_for(&self, entry: &str) -> Option<&Problem> {
+        self.problem.as_ref().filter(|p| p.entry == entry)
+    }
+}
+
+/// A statement's form sent back with a problem, keeping what was typed.
+struct Problem {
+    entry: String,
+    field: &'static str,
+    message: String,
+    done: bool,
+    note: String,
+    evidence: String,
+}
+
+async fn checklist_page(
+    state: &AppState,
+    m: &Member,
+    problem: Option<Problem>,
+) -> Result<Response, AppError> {
+    let status = if problem.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    render_status(
+        status,
+        &ChecklistPage {
+            c: m.page("Action checklists"),
+            slug: m.partnership.slug.clone(),
+            principles: principles(state, m.partnership.id).await?,
+            can_edit: can(m.role(), Action::EditContent),
+            problem,
+        },
+    )
+}
+
+async fn page(State(state): State<AppState>, m: Member) -> Result<Response, AppError> {
+    m.require(Action::View)?;
+    checklist_page(&state, &m, None).await
+}
+
+/// The instrument and statement named in the address.
+async fn entry(
+    state: &AppState,
+    instrument: &str,
+    entry: &str,
+) -> Result<(Arc<Instrument>, String, ChecklistEntry), AppError> {
+    let (_, i) = state
+        .instruments
+        .latest_by_key(state.db.as_ref(), instrument)
+        .await?;
+    let (section, e) = i
+        .sections
+        .iter()
+        .find_map(|s| {
+            s.checklist
+                .iter()
+                .find(|e| e.key == entry)
+                .map(|e| (s.title.clone(), e.clone()))
+        })
+        .ok_or(AppError::NotFound)?;
+    Ok((i, section, e))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TickForm {
+    done: String,
+    note: String,
+    evidence: String,
+    version: i64,
+}
+
+async fn save(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, instrument, key)): Path<(String, String, String)>,
+    SafeForm(f): SafeForm<TickForm>,
+) -> Result<Response, AppError> {
+    m.require(Action::EditContent)?;
+    let (i, _, e) = entry(&state, &instrument, &key).await?;
+    let back = format!("/p/{}/checklists#{}", m.partnership.slug, e.key);
+    let note = f.note.trim().to_string();
+    let evidence = f.evidence.trim().to_string();
+    let problem = if note.chars().count() > 2_000 {
+        Some(("note", "Keep the note to 2,000 characters or fewer"))
+    } else if !evidence.is_empty()
+        && (!(evidence.starts_with("https://") || evidence.starts_with("http://"))
+            || evidence.len() > 500
+            || evidence.contains(char::is_whitespace))
+    {
+        Some((
+            "evidence",
+            "Enter a web address starting with https:// (or http://), or leave it empty",
+        ))
+    } else {
+        None
+    };
+    if let Some((field, message)) = problem {
+        return checklist_page(
+            &state,
+            &m,
+            Some(Problem {
+                entry: e.key.clone(),
+                field,
+                message: message.into(),
+                done: f.done == "yes",
+                note: f.note.clone(),
+                evidence: f.evidence.clone(),
+            }),
+        )
+        .await;
+    }
+    let fields = TickFields {
+        done: f.done == "yes",
+        note,
+        evidence_url: evidence,
+    };
+    let saved = state
+        .db
+        .stock()
+        .save_tick(
+            m.partnership.id,
+            &i.key,
+            &e.key,
+            f.version,
+            &fields,
+            m.user.id,
+            now(),
+        )
+        .await?;
+    match saved {
+        Saved::Saved => {
+            let what = if fields.done { "ticked" } else { "updated" };
+            log(
+                &state,
+                &m,
+                format!("{what} “{}” on the checklist", short(&e.text)),
+                &back,
+            )
+            .await?;
+            Ok(redirect_with_flash(&back, "Checklist saved."))
+        }
+        Saved::Stale => {
+            let theirs = state
+                .db
+                .stock()
+                .ticks(m.partnership.id, &i.key)
+                .await?
+                .into_iter()
+                .find(|t| t.entry_key == e.key)
+                .unwrap_or_default();
+            conflict(
+                &m,
+                &format!("/p/{}/checklists/{}/{}", m.partnership.slug, i.key, e.key),
+                &back,
+                theirs.version,
+                vec![
+                    ConflictField::text("Note", "note", &theirs.note, &fields.note),
+                    ConflictField::line(
+                        "Evidence link",
+                        "evidence",
+                        &theirs.evidence_url,
+                        &fields.evidence_url,
+                    ),
+                ],
+                vec![("done".into(), if fields.done { "yes" } else { "" }.into())],
+            )
+        }
+    }
+}
+
+async fn make_action(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, instrument, key)): Path<(String, String, String)>,
+    SafeForm(_): SafeForm<NoFields>,
+) -> Result<Response, AppError> {
+    m.require(Action::EditContent)?;
+    let (i, section, e) = entry(&state, &instrument, &key).await?;
+    let id = state
+        .db
+        .talk()
+        .create_action(
+            m.partnership.id,
+            &ActionFields {
+                title: short(&e.text),
+                detail: format!("From the {} checklist ({section}): {}", i.title, e.text),
+                ..Default::default()
+            },
+            &ActionSource {
+                label: format!("Checklist: {section}"),
+                ..Default::default()
+            },
+            m.user.id,
+            now(),
+        )
+        .await?;
+    state
+        .db
+        .stock()
+        .set_tick_action(m.partnership.id, &i.key, &e.key, id, now())
+        .await?;
+    let url = format!("/p/{}/actions/{id}", m.partnership.slug);
+    log(
+        &state,
+        &m,
+        format!("made “{}” an action", short(&e.text)),
+        &url,
+    )
+    .await?;
+    Ok(redirect_with_flash(
+        &format!("{url}/edit"),
+        "Action added to the action plan. Choose who will do it and by when.",
+    ))
+}
