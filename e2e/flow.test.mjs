@@ -508,3 +508,150 @@ test("conversations: plan from drawn cards, views, notes, actions, conflict, sum
   await leadCtx.close();
   await jamieCtx.close();
 });
+
+/// Choose `value` for every question on an answer form, or `override[name]` where given.
+async function answerAll(page, value, override = {}) {
+  await page.evaluate(([value, override]) => {
+    const names = new Set([...document.querySelectorAll("input[type=radio]")].map((i) => i.name));
+    for (const name of names) {
+      const want = override[name] || value;
+      const el = document.querySelector(`input[name="${name}"][value="${want}"]`);
+      if (el) el.checked = true;
+    }
+  }, [value, override]);
+}
+
+test("taking stock: a round, three people from two organisations, results, a suggested conversation", async () => {
+  const P = base + "/p/kilmarnock-carers-partnership";
+  const leadCtx = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  const lead = await signIn(leadCtx, "morag@example.org", PASSWORD);
+
+  // A third person, from the council, joins as a member.
+  await lead.goto(P + "/people");
+  await lead.getByLabel("Their organisation").selectOption({ label: "East Ayrshire Council" });
+  await lead.getByLabel("Member", { exact: true }).check();
+  await lead.getByRole("button", { name: "Make invitation link" }).click();
+  const link = await lead.getByLabel("Invitation link").inputValue();
+  const rhonaCtx = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  const rhona = await rhonaCtx.newPage();
+  await rhona.goto(link);
+  await rhona.getByLabel("Your name").fill("Rhona Member");
+  await rhona.getByLabel("Email address").fill("rhona@example.org");
+  await rhona.getByLabel("Choose a password").fill("cobalt thistle harbour violin");
+  await rhona.getByLabel("Type the password again").fill("cobalt thistle harbour violin");
+  await rhona.getByRole("button", { name: "Create account and join" }).click();
+  await rhona.getByText("Welcome to Kilmarnock Carers Partnership.").waitFor();
+
+  // The lead opens a named health-check round (a mistake first).
+  await lead.goto(P);
+  await lead.getByRole("link", { name: "Taking stock" }).first().click();
+  await lead.getByRole("heading", { name: "Taking stock" }).waitFor();
+  await check(lead, "stock-index");
+  await lead.goto(P + "/instruments/health-check");
+  await check(lead, "instrument-copy");
+  await lead.goto(P + "/stock/new?instrument=health-check");
+  await lead.getByLabel("Name of the round (optional)").fill("Winter health check");
+  await lead.getByLabel("Closes at the end of").fill("2020-01-01");
+  await lead.getByRole("button", { name: "Open the round" }).click();
+  await lead.getByText("There is a problem").waitFor();
+  assert.equal(await lead.getByLabel("Name of the round (optional)").inputValue(), "Winter health check", "input is kept");
+  await check(lead, "round-new-errors");
+  const closes = new Date(Date.now() + 7 * 86400e3).toISOString().slice(0, 10);
+  await lead.getByLabel("Closes at the end of").fill(closes);
+  await lead.getByLabel("Named").check();
+  await lead.getByRole("button", { name: "Open the round" }).click();
+  await lead.getByText("Round opened.").waitFor();
+  await check(lead, "round");
+  const roundUrl = lead.url();
+
+  // The lead and Rhona (council) agree; Jamie (carers centre) mostly does not.
+  await lead.getByRole("link", { name: "Answer now" }).click();
+  await check(lead, "answer-form");
+  await answerAll(lead, "agree", { "a-purpose-problem": "strongly-agree" });
+  await lead.getByRole("button", { name: "Send my answers" }).click();
+  await lead.getByText("your answers are in").waitFor();
+
+  await rhona.goto(roundUrl + "/answer");
+  await answerAll(rhona, "agree", { "a-purpose-problem": "strongly-agree" });
+  await rhona.getByRole("button", { name: "Send my answers" }).click();
+  await rhona.getByText("your answers are in").waitFor();
+
+  const jamieCtx = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  const jamie = await signIn(jamieCtx, "jamie@example.org", "sunflower teapot glacier umbrella");
+  await jamie.goto(roundUrl + "/answer");
+  // Half-way, a draft; then back to finish. Sending with gaps names them.
+  await jamie.locator('input[name="a-purpose-problem"][value="strongly-disagree"]').check();
+  await jamie.getByRole("button", { name: "Save and finish later" }).click();
+  await jamie.getByText("kept as a draft").waitFor();
+  await jamie.goto(roundUrl + "/answer");
+  await jamie.getByText("here is your draft").waitFor();
+  assert.ok(await jamie.locator('input[name="a-purpose-problem"][value="strongly-disagree"]').isChecked(), "the draft came back");
+  await jamie.getByRole("button", { name: "Send my answers" }).click();
+  await jamie.getByText("There is a problem").waitFor();
+  await check(jamie, "answer-errors");
+  await answerAll(jamie, "disagree", { "a-purpose-problem": "strongly-disagree" });
+  await jamie.getByRole("button", { name: "Send my answers" }).click();
+  await jamie.getByText("your answers are in").waitFor();
+
+  // Results are hidden until the lead closes the round.
+  await jamie.goto(roundUrl + "/results");
+  await jamie.getByText("Results stay hidden").waitFor();
+  await lead.goto(roundUrl);
+  await lead.getByRole("button", { name: "Close the round now" }).click();
+  await lead.getByText("Round closed.").waitFor();
+  // A late answer is refused and shown back.
+  await jamie.goto(roundUrl + "/answer");
+  await jamie.getByText("This round has closed").waitFor();
+
+  await lead.goto(roundUrl + "/results");
+  await lead.getByRole("heading", { name: "Where you differ most" }).waitFor();
+  const first = await lead.locator("ol.differences > li").first().innerText();
+  assert.match(first, /East Ayrshire Council scores this 100 out of 100 and Ayrshire Carers Centre 0 — 100 points apart/);
+  assert.equal(await lead.locator("svg.chart").count() > 5, true, "charts are drawn");
+  await check(lead, "results");
+  await lead.locator("#scores").scrollIntoViewIfNeeded();
+  await lead.locator("figure.chart-figure").first().screenshot({ path: path.join(shots, "chart-scores.png") });
+  await lead.locator(".result-item figure").first().screenshot({ path: path.join(shots, "chart-item.png") });
+  await lead.emulateMedia({ media: "print" });
+  await lead.screenshot({ path: path.join(shots, "results-print.png"), fullPage: true });
+  await lead.emulateMedia({ media: "screen" });
+  const csv = await lead.request.get(roundUrl + "/results.csv");
+  assert.match(await csv.text(), /^Section,Item,Group/);
+  const pdf = await lead.request.get(roundUrl + "/results.pdf");
+  assert.equal(pdf.headers()["content-type"], "application/pdf");
+
+  // Follow the suggested cards into a new conversation.
+  await lead.locator("ol.differences > li").first().getByRole("button", { name: "Plan a conversation with these cards" }).click();
+  await lead.getByText("Conversation planned with the suggested cards.").waitFor();
+  assert.match(await lead.locator("main").innerText(), /Talking about:/);
+  assert.ok(await lead.locator(".agenda-item").count() >= 1, "the agenda has the suggested cards");
+  await check(lead, "conversation-from-results");
+
+  // Paper answers, the checklist and trends.
+  await lead.goto(roundUrl + "/tally");
+  await check(lead, "tally");
+  await lead.goto(roundUrl + "/paper");
+  await check(lead, "paper-copy");
+  await lead.goto(P + "/checklists");
+  const firstEntry = lead.locator(".checklist-entry").first();
+  await firstEntry.locator("summary").click();
+  await firstEntry.getByLabel("We have done this").check();
+  await firstEntry.getByLabel("Link to evidence (optional)").fill("minutes of the May board");
+  await firstEntry.getByRole("button", { name: "Save" }).click();
+  await lead.getByText("Enter a web address starting with https://").waitFor();
+  await check(lead, "checklist-error");
+  const again2 = lead.locator(".checklist-entry").first();
+  await again2.getByLabel("Link to evidence (optional)").fill("https://example.org/minutes");
+  await again2.getByRole("button", { name: "Save" }).click();
+  await lead.getByText("Checklist saved.").waitFor();
+  await check(lead, "checklists");
+  await lead.goto(P + "/stock/trends/health-check");
+  await check(lead, "trends");
+  await lead.goto(P);
+  await lead.getByRole("heading", { name: "How the partnership is doing" }).waitFor();
+  assert.match(await lead.locator("main").innerText(), /1 of \d/);
+  await check(lead, "home-with-progress");
+  await leadCtx.close();
+  await rhonaCtx.close();
+  await jamieCtx.close();
+});

@@ -10,6 +10,10 @@
 //! With BENCH_CONVERSATIONS=N and BENCH_ACTIONS=M in the environment, partnership 0
 //! also gets N conversations (five cards each from the shipped openers deck, nine in
 //! ten held) and M actions spread over its members, organisations, statuses and dates.
+//!
+//! With BENCH_ANSWER_SETS=N, partnership 0 also gets a closed, anonymous round of the
+//! health check with N sent answer sets from N people spread over its organisations
+//! (answers drawn from a fixed pseudo-random sequence, so runs compare).
 
 use std::sync::Arc;
 
@@ -82,6 +86,10 @@ async fn main() -> anyhow::Result<()> {
     let (conversations, actions) = (env_n("BENCH_CONVERSATIONS"), env_n("BENCH_ACTIONS"));
     if conversations + actions > 0 {
         seed_talk(db.as_ref(), lead.id, conversations, actions).await?;
+    }
+    let answer_sets = env_n("BENCH_ANSWER_SETS");
+    if answer_sets > 0 {
+        seed_stock(db.as_ref(), &hash, lead.id, answer_sets).await?;
     }
     if cards_each > 0 {
         let pid = db
@@ -370,6 +378,76 @@ async fn seed_talk(
     }
     eprintln!(
         "seeded {conversations} conversations and {actions} actions in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn seed_stock(db: &dyn Database, hash: &str, lead: i64, n: usize) -> anyhow::Result<()> {
+    use tandem::domain::stock::RoundFields;
+    tandem::builtin::sync_instruments(db).await?;
+    let started = std::time::Instant::now();
+    let pid = db
+        .partnership_id_by_slug("bench-0")
+        .await?
+        .context("bench-0")?;
+    let orgs: Vec<String> = db
+        .organisations(pid)
+        .await?
+        .into_iter()
+        .map(|o| o.name)
+        .collect();
+    let stock = db.stock();
+    let hc = stock
+        .latest_instruments()
+        .await?
+        .into_iter()
+        .find(|i| i.key == "health-check")
+        .context("health-check instrument")?;
+    let inst = tandem::domain::instruments::parse(&hc.source)
+        .map_err(|e| anyhow::anyhow!("health check: {:?}", e.first().map(|e| &e.message)))?;
+    let round = stock
+        .create_round(
+            pid,
+            &RoundFields {
+                instrument_id: hc.id,
+                title: "Benchmark health check".into(),
+                opens_on: "2030-01-01".into(),
+                closes_on: "2030-01-31".into(),
+                anonymous: true,
+            },
+            lead,
+            now(),
+        )
+        .await?;
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    for p in 0..n {
+        let uid = user(
+            db,
+            format!("answer{p}@bench.test"),
+            format!("Answerer {p}"),
+            hash,
+        )
+        .await?;
+        let org = &orgs[p % orgs.len()];
+        let mut answers = Vec::new();
+        for s in &inst.sections {
+            for it in &s.items {
+                // xorshift: a fixed sequence, leaning each organisation a different way.
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let options = &inst.scale(&it.scale).context("scale")?.options;
+                let k = ((seed % 5) as usize + p % orgs.len()) % options.len();
+                answers.push((it.key.clone(), options[k].key.clone()));
+            }
+        }
+        stock
+            .save_answers(round, uid, org, &answers, true, now())
+            .await?;
+    }
+    eprintln!(
+        "seeded a round with {n} answer sets in {:.1} s",
         started.elapsed().as_secs_f64()
     );
     Ok(())

@@ -648,9 +648,8 @@ fn rank_differences(groups: &[Group], sections: &[SectionResult]) -> Vec<Differe
         if s.scored && s.divergence >= DIVERGENCE_WORTH_TALKING && s.items.len() > 1 {
             let reason = match org_gap(groups, &s.scores) {
                 (gap, Some((hi, lo))) if gap * 2 >= s.divergence && gap > 0 => format!(
-                    "{} scores {} {} and {} {} — {} points apart.",
+                    "Across this principle, {} scores {} and {} {} — {} points apart.",
                     groups[hi].name,
-                    s.title.to_lowercase(),
                     s.scores[hi].unwrap_or(0),
                     groups[lo].name,
                     s.scores[lo].unwrap_or(0),

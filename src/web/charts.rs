@@ -148,7 +148,7 @@ pub fn stacked(id: &str, title: &str, desc: &str, rows: &[(String, Vec<Segment>)
         .first()
         .map(|(_, segs)| segs.iter().map(|(_, l, c)| (l.clone(), *c)).collect())
         .unwrap_or_default();
-    let per_line = 3;
+    let per_line = 2;
     let legend_rows = (legend.len() as i64 + per_line - 1) / per_line;
     let height = row_h * rows.len() as i64 + 8 + legend_rows * 20;
     let width = bar_x + bar_w + 10;
@@ -206,7 +206,7 @@ pub fn stacked(id: &str, title: &str, desc: &str, rows: &[(String, Vec<Segment>)
     for (i, (label, colour)) in legend.iter().enumerate() {
         let col = i as i64 % per_line;
         let row = i as i64 / per_line;
-        let x = bar_x + col * 155;
+        let x = bar_x + col * 230;
         let y = top + row * 20;
         let _ = write!(
             out,
@@ -214,7 +214,7 @@ pub fn stacked(id: &str, title: &str, desc: &str, rows: &[(String, Vec<Segment>)
             y + 2,
             x + 17,
             y + 12,
-            esc(&fit(label, 20))
+            esc(&fit(label, 30))
         );
     }
     out.push_str("</svg>");

@@ -1364,7 +1364,7 @@ async fn results_page(
         String::new()
     } else {
         charts::score_bars(
-            "scores",
+            "chart-scores",
             &format!("Scores out of 100: {}", r.instrument_title),
             &summary,
             &scored.iter().map(|s| s.title.clone()).collect::<Vec<_>>(),
@@ -1850,7 +1850,7 @@ async fn trends(
         String::new()
     } else {
         charts::trend(
-            "trend",
+            "chart-trend",
             &format!("{}: scores over time", latest.title),
             &summary,
             &labels,

@@ -517,7 +517,7 @@ async fn differences_lead_to_suggested_cards_and_a_conversation(app: TestApp) {
     assert!(differ.contains("Cards to talk it through"));
     assert!(differ.contains("/actions/new?title=Talk+through"));
     // Charts come with tables and sentences.
-    r.assert_contains("<svg class=\"chart\" id=\"scores\"");
+    r.assert_contains("<svg class=\"chart\" id=\"chart-scores\"");
     r.assert_contains("<caption>Scores out of 100</caption>");
     r.assert_contains("Highest:");
     // Plan a conversation with the suggested cards.
@@ -597,7 +597,7 @@ async fn trends_and_exports_follow_the_rounds(app: TestApp) {
         .get(&format!("/p/{slug}/stock/trends/health-check"))
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    r.assert_contains("<svg class=\"chart\" id=\"trend\"");
+    r.assert_contains("<svg class=\"chart\" id=\"chart-trend\"");
     r.assert_contains("Clear purpose rose by 50 to 75.");
     r.assert_contains("<td>25</td><td>75</td>");
     // The home page shows the latest scores beside checklist progress.
