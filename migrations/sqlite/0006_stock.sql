@@ -24,6 +24,8 @@ CREATE TABLE rounds (
     anonymous      BOOLEAN NOT NULL,
     revealed       BOOLEAN NOT NULL DEFAULT FALSE,
     closed_at      BIGINT,
+    -- Bumped by every change to the answers or paper tallies (results are cached by it).
+    changes        BIGINT  NOT NULL DEFAULT 0,
     created_by     BIGINT REFERENCES users(id) ON DELETE SET NULL,
     created_at     BIGINT  NOT NULL
 );

@@ -412,8 +412,8 @@ async fn seed_stock(db: &dyn Database, hash: &str, lead: i64, n: usize) -> anyho
             &RoundFields {
                 instrument_id: hc.id,
                 title: "Benchmark health check".into(),
-                opens_on: "2030-01-01".into(),
-                closes_on: "2030-01-31".into(),
+                opens_on: "2020-01-01".into(),
+                closes_on: "2020-01-31".into(),
                 anonymous: true,
             },
             lead,

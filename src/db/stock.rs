@@ -146,7 +146,7 @@ pub trait StockStore: Send + Sync {
 
 pub(super) const ROUND_SELECT: &str = "SELECT r.id, r.partnership_id, r.instrument_id, iv.key AS instrument_key,
         iv.version AS instrument_version, iv.title AS instrument_title, r.title, r.opens_on, r.closes_on,
-        r.anonymous, r.revealed, r.closed_at, u.display_name AS created_by_name, r.created_at,
+        r.anonymous, r.revealed, r.closed_at, r.changes, u.display_name AS created_by_name, r.created_at,
         (SELECT COUNT(*) FROM answer_sets s WHERE s.round_id = r.id AND s.submitted_at IS NOT NULL) AS answered,
         (SELECT CAST(COALESCE(SUM(b.forms), 0) AS BIGINT) FROM paper_batches b WHERE b.round_id = r.id) AS paper
     FROM rounds r
@@ -254,6 +254,7 @@ macro_rules! stock_impl {
                 )
                 .bind(round_id).bind(user_id).bind(org).bind(submit.then_some(now)).bind(now)
                 .fetch_one(&mut *tx).await?;
+                sqlx::query("UPDATE rounds SET changes = changes + 1 WHERE id = $1").bind(round_id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM answers WHERE answer_set_id = $1").bind(id).execute(&mut *tx).await?;
                 for (item, option) in answers {
                     sqlx::query("INSERT INTO answers (answer_set_id, item_key, option_key) VALUES ($1, $2, $3)")
@@ -326,6 +327,7 @@ macro_rules! stock_impl {
                 )
                 .bind(round_id).bind(&p.organisation_name).bind(p.forms).bind(&p.note).bind(user_id).bind(now)
                 .fetch_one(&mut *tx).await?;
+                sqlx::query("UPDATE rounds SET changes = changes + 1 WHERE id = $1").bind(round_id).execute(&mut *tx).await?;
                 for (item, option, count) in &p.lines {
                     sqlx::query("INSERT INTO paper_tallies (batch_id, item_key, option_key, count) VALUES ($1, $2, $3, $4)")
                         .bind(id).bind(item).bind(option).bind(count).execute(&mut *tx).await?;
@@ -344,8 +346,11 @@ macro_rules! stock_impl {
             }
 
             async fn delete_paper(&self, round_id: Id, batch_id: Id) -> DbResult<bool> {
+                let mut tx = self.w.begin().await?;
                 let r = sqlx::query("DELETE FROM paper_batches WHERE id = $1 AND round_id = $2")
-                    .bind(batch_id).bind(round_id).execute(&self.w).await?;
+                    .bind(batch_id).bind(round_id).execute(&mut *tx).await?;
+                sqlx::query("UPDATE rounds SET changes = changes + 1 WHERE id = $1").bind(round_id).execute(&mut *tx).await?;
+                tx.commit().await?;
                 Ok(r.rows_affected() == 1)
             }
 

@@ -34,6 +34,8 @@ pub struct Round {
     pub revealed: bool,
     /// Set when a lead closes the round before its closing date.
     pub closed_at: Option<Timestamp>,
+    /// Bumped by every change to the answers or paper tallies.
+    pub changes: i64,
     pub created_by_name: Option<String>,
     pub created_at: Timestamp,
     /// Answer sets sent (not drafts).

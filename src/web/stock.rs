@@ -59,7 +59,16 @@ pub type Current = (Id, Arc<Instrument>);
 pub struct InstrumentCache {
     by_id: RwLock<HashMap<Id, Arc<Instrument>>>,
     latest: RwLock<Option<Vec<Current>>>,
+    /// A round's counts, keyed by round id and tagged with the round's `changes`
+    /// when they were read: a results page costs one small query until something changes.
+    counts: RwLock<HashMap<Id, (i64, Arc<Counts>)>>,
 }
+
+/// Counts per group × item × answer, and the size of each group.
+pub type Counts = (Vec<Tally>, Vec<GroupSize>);
+
+/// Rounds whose counts are kept at once (the oldest are dropped beyond this).
+const COUNTS_KEPT: usize = 512;
 
 impl InstrumentCache {
     /// The instrument version with this id.
@@ -105,6 +114,27 @@ impl InstrumentCache {
             *l = Some(out.clone());
         }
         Ok(out)
+    }
+
+    /// A round's counts, from memory if nothing changed since they were read.
+    pub async fn counts(&self, db: &dyn Database, r: &Round) -> Result<Arc<Counts>, AppError> {
+        if let Some((changes, c)) = self.counts.read().ok().and_then(|m| m.get(&r.id).cloned())
+            && changes == r.changes
+        {
+            return Ok(c);
+        }
+        let stock = db.stock();
+        let c = Arc::new(tokio::try_join!(
+            stock.tallies(r.id),
+            stock.group_sizes(r.id)
+        )?);
+        if let Ok(mut m) = self.counts.write() {
+            if m.len() >= COUNTS_KEPT {
+                m.clear();
+            }
+            m.insert(r.id, (r.changes, c.clone()));
+        }
+        Ok(c)
     }
 
     /// The newest version of the instrument `key`.
@@ -1319,9 +1349,8 @@ async fn results_for(state: &AppState, r: &Round) -> Result<(Arc<Instrument>, Re
         .instruments
         .get(state.db.as_ref(), r.instrument_id)
         .await?;
-    let stock = state.db.stock();
-    let (tallies, sizes) = tokio::try_join!(stock.tallies(r.id), stock.group_sizes(r.id))?;
-    let res = compute(&i, &tallies, plan_groups(&sizes, r.anonymous));
+    let counts = state.instruments.counts(state.db.as_ref(), r).await?;
+    let res = compute(&i, &counts.0, plan_groups(&counts.1, r.anonymous));
     Ok((i, res))
 }
 

@@ -217,6 +217,13 @@ async fn results_stay_hidden_until_close_or_reveal_and_closed_rounds_keep_input(
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // The results follow at once (they are cached until something changes).
+    let r = t.obs.get(&results).await;
+    assert!(
+        !r.body.contains("Nothing stands out"),
+        "results must not be stale"
+    );
+    r.assert_contains("points apart");
 
     // Closed: answering is refused, and what was chosen is shown back.
     let r = t
