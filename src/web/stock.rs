@@ -1874,8 +1874,15 @@ async fn trends(
     } else {
         sentences.join(" ")
     };
-    let labels: Vec<String> = rounds.iter().map(|r| day_words(&r.closes_on)).collect();
-    let chart = if rounds.is_empty() || rows.is_empty() {
+    // Each round is placed at the day it closed (early, if a lead closed it early).
+    let labels: Vec<String> = rounds
+        .iter()
+        .map(|r| match r.closed_at {
+            Some(t) => super::date(t),
+            None => day_words(&r.closes_on),
+        })
+        .collect();
+    let chart = if rounds.len() < 2 || rows.is_empty() {
         String::new()
     } else {
         charts::trend(
