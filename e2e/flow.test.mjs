@@ -627,6 +627,25 @@ test("taking stock: a round, three people from two organisations, results, a sug
   assert.ok(await lead.locator(".agenda-item").count() >= 1, "the agenda has the suggested cards");
   await check(lead, "conversation-from-results");
 
+  // A spectrum round: where each organisation is now and wants to be.
+  await lead.goto(P + "/stock/new?instrument=spectrum");
+  await lead.getByLabel("Named").check();
+  await lead.getByRole("button", { name: "Open the round" }).click();
+  await lead.getByText("Round opened.").waitFor();
+  const spectrumUrl = lead.url();
+  for (const [who, now, wanted] of [[lead, "coordinating", "collaborating"], [rhona, "coordinating", "integrating"], [jamie, "cooperating", "collaborating"]]) {
+    await who.goto(spectrumUrl + "/answer");
+    await answerAll(who, now, { "a-wanted": wanted });
+    await who.getByRole("button", { name: "Send my answers" }).click();
+    await who.getByText("your answers are in").waitFor();
+  }
+  await lead.goto(spectrumUrl);
+  await lead.getByRole("button", { name: "Close the round now" }).click();
+  await lead.goto(spectrumUrl + "/results");
+  await lead.getByRole("caption").filter({ hasText: "Most common answer, by organisation" }).waitFor();
+  await check(lead, "spectrum-results");
+  await lead.locator("figure.chart-figure").first().screenshot({ path: path.join(shots, "chart-spectrum.png") });
+
   // Paper answers, the checklist and trends.
   await lead.goto(roundUrl + "/tally");
   await check(lead, "tally");

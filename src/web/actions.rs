@@ -256,6 +256,15 @@ async fn csv_export(
         .into_response())
 }
 
+/// A CSV cell that a spreadsheet would run as a formula gets a leading apostrophe.
+pub fn csv_safe(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
 /// Actions as CSV, with a header row. Cells that a spreadsheet would run as a formula
 /// get a leading apostrophe.
 pub fn actions_csv(rows: &[ActionRow], today: &str, base: &str) -> Result<Vec<u8>, csv::Error> {
@@ -271,13 +280,7 @@ pub fn actions_csv(rows: &[ActionRow], today: &str, base: &str) -> Result<Vec<u8
         "Came from",
         "Link",
     ])?;
-    let safe = |s: &str| -> String {
-        if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-            format!("'{s}")
-        } else {
-            s.to_string()
-        }
-    };
+    let safe = csv_safe;
     for a in rows {
         w.write_record([
             safe(&a.title),

@@ -307,6 +307,84 @@ pub fn trend(id: &str, title: &str, desc: &str, xlabels: &[String], series: &[Se
     out
 }
 
+/// Two positions per row on a scale of named points (e.g. where a partnership is now
+/// and where it wants to be): a filled dot for the first, a ring for the second, and a
+/// line between them. `ticks` are (position 0–100, label); values are 0–100.
+pub fn positions(
+    id: &str,
+    title: &str,
+    desc: &str,
+    ticks: &[(i64, String)],
+    legend: [&str; 2],
+    rows: &[(String, [Option<i64>; 2])],
+) -> String {
+    let (label_w, plot_x, plot_w, row_h, top) = (150, 180, 400, 30, 30);
+    let height = top + row_h * rows.len() as i64 + 52;
+    let width = plot_x + plot_w + 50;
+    let lo = ticks.iter().map(|t| t.0).min().unwrap_or(0);
+    let hi = ticks.iter().map(|t| t.0).max().unwrap_or(100).max(lo + 1);
+    let x_of = |v: i64| plot_x + plot_w * (v.clamp(lo, hi) - lo) / (hi - lo);
+    let mut out = String::new();
+    open(&mut out, id, width, height, title, desc);
+    for (v, label) in ticks {
+        let x = x_of(*v);
+        let _ = write!(
+            out,
+            r##"<line x1="{x}" y1="{}" x2="{x}" y2="{}" stroke="#d0d0d0"/><text x="{x}" y="16" text-anchor="middle" fill="#1a1a1a">{}</text>"##,
+            top - 6,
+            top + row_h * rows.len() as i64,
+            esc(&fit(label, 16))
+        );
+    }
+    let (first, second) = ("#1d4f91", "#b54a00");
+    for (ri, (name, [a, b])) in rows.iter().enumerate() {
+        let y = top + row_h * ri as i64 + row_h / 2;
+        let _ = write!(
+            out,
+            r##"<text x="{label_w}" y="{}" text-anchor="end" fill="#1a1a1a">{}</text>"##,
+            y + 4,
+            esc(&fit(name, 22))
+        );
+        if let (Some(a), Some(b)) = (a, b) {
+            let _ = write!(
+                out,
+                r##"<line x1="{}" y1="{y}" x2="{}" y2="{y}" stroke="#767676" stroke-width="2"/>"##,
+                x_of(*a),
+                x_of(*b)
+            );
+        }
+        if let Some(a) = a {
+            let _ = write!(
+                out,
+                r##"<circle cx="{}" cy="{y}" r="7" fill="{first}"/>"##,
+                x_of(*a)
+            );
+        }
+        if let Some(b) = b {
+            let _ = write!(
+                out,
+                r##"<circle cx="{}" cy="{y}" r="7" fill="#ffffff" stroke="{second}" stroke-width="3"/>"##,
+                x_of(*b)
+            );
+        }
+    }
+    let ly = top + row_h * rows.len() as i64 + 18;
+    let _ = write!(
+        out,
+        r##"<circle cx="{plot_x}" cy="{ly}" r="6" fill="{first}"/><text x="{}" y="{}" fill="#1a1a1a">{}</text><circle cx="{}" cy="{}" r="6" fill="#ffffff" stroke="{second}" stroke-width="3"/><text x="{}" y="{}" fill="#1a1a1a">{}</text>"##,
+        plot_x + 12,
+        ly + 4,
+        esc(&fit(legend[0], 60)),
+        plot_x,
+        ly + 20,
+        plot_x + 12,
+        ly + 24,
+        esc(&fit(legend[1], 60))
+    );
+    out.push_str("</svg>");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,8 +11,10 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::actions::csv_safe;
 use super::charts::{self, Segment, Series};
 use super::extract::{Member, NoFields, SafeForm};
+use super::summary::file_name;
 use super::talk::{conv_url, log, short};
 use super::{AppState, Errors, PageCtx, Routes, redirect_with_flash, render, render_status};
 use crate::db::Database;
@@ -1295,6 +1297,50 @@ fn item_chart(id: &str, item: &ItemResult, scored: bool, groups: &[Group]) -> It
     }
 }
 
+/// For a section of two questions answered on a scale of positions (the spectrum's
+/// "now" and "wanted"): each group's average position on both.
+fn position_chart(s: &SectionResult, groups: &[Group]) -> Option<String> {
+    let [a, b] = s.items.as_slice() else {
+        return None;
+    };
+    let ticks: Vec<(i64, String)> = a
+        .options
+        .iter()
+        .filter_map(|(_, label, p)| p.map(|p| (p, label.clone())))
+        .collect();
+    if ticks.len() < 2 {
+        return None;
+    }
+    let rows: Vec<(String, [Option<i64>; 2])> = groups
+        .iter()
+        .enumerate()
+        .map(|(g, grp)| (grp.name.clone(), [a.score_of(g), b.score_of(g)]))
+        .collect();
+    let desc = groups
+        .iter()
+        .enumerate()
+        .map(|(g, grp)| {
+            format!(
+                "{}: {} mostly {}; {} mostly {}",
+                grp.name,
+                short(&a.text),
+                a.most_common(g),
+                short(&b.text),
+                b.most_common(g)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(". ");
+    Some(charts::positions(
+        &format!("positions-{}", s.key),
+        &format!("{}: on average, by group", s.title),
+        &desc,
+        &ticks,
+        [a.text.as_str(), b.text.as_str()],
+        &rows,
+    ))
+}
+
 /// A sentence on the scores: highest and lowest principle.
 fn score_summary(sections: &[SectionResult]) -> String {
     let scored: Vec<(&str, i64)> = sections
@@ -1336,6 +1382,9 @@ struct ResultsPage {
     scored: Vec<SectionResult>,
     unscored: Vec<SectionResult>,
     charts: HashMap<String, ItemChart>,
+    /// Per unscored two-question section (the spectrum): where each group is now and
+    /// wants to be, as a chart.
+    position_charts: HashMap<String, String>,
     differences: Vec<DifferenceView>,
     batches: Vec<PaperBatch>,
     can_run: bool,
@@ -1409,6 +1458,10 @@ async fn results_page(
             );
         }
     }
+    let position_charts = unscored
+        .iter()
+        .filter_map(|s| position_chart(s, &res.groups).map(|c| (s.key.clone(), c)))
+        .collect();
     let shipped = if res.differences.is_empty() {
         vec![]
     } else {
@@ -1434,6 +1487,7 @@ async fn results_page(
         scored,
         unscored,
         charts: chart_map,
+        position_charts,
         differences,
         batches,
         can_run: can(m.role(), Action::RunRound),
@@ -1483,29 +1537,6 @@ async fn visible_results(
     }
     let (i, res) = results_for(state, &r).await?;
     Ok((r, i, res))
-}
-
-fn file_name(title: &str, ext: &str) -> String {
-    let base: String = title
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let base: Vec<&str> = base.split('-').filter(|s| !s.is_empty()).collect();
-    format!("attachment; filename=\"{}.{ext}\"", base.join("-"))
-}
-
-fn csv_safe(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    }
 }
 
 fn csv_response(bytes: Vec<u8>, title: &str) -> Response {

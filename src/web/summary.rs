@@ -193,7 +193,8 @@ pub fn to_markdown(s: &Summary) -> String {
     out
 }
 
-fn file_name(title: &str, ext: &str) -> String {
+/// A download's Content-Disposition, named after `title`.
+pub fn file_name(title: &str, ext: &str) -> String {
     let stem: String = title
         .chars()
         .map(|c| {

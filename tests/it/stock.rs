@@ -361,6 +361,7 @@ async fn named_rounds_show_who_answered_and_leads_export_answers(app: TestApp) {
     let r = t.obs.get(&format!("/p/{slug}/stock/{round}/results")).await;
     // Now vs wanted per organisation, named groups of any size.
     r.assert_contains("Most common answer, by organisation");
+    r.assert_contains("<svg class=\"chart\" id=\"positions-position\"");
     r.assert_contains("Ayr Health");
     r.assert_contains("Co-ordinating");
     r.assert_contains("Integrating");
