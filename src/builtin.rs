@@ -21,6 +21,11 @@ struct InstrumentFiles;
 /// Every shipped instrument, parsed, with each card suggestion checked against the
 /// shipped decks; a broken file is an error naming `instruments/FILE:LINE`.
 pub fn shipped_instruments() -> anyhow::Result<Vec<Instrument>> {
+    Ok(instrument_files()?.into_iter().map(|(_, _, i)| i).collect())
+}
+
+/// Like [`shipped_instruments`], with each one's file name and text: (name, text, parsed).
+fn instrument_files() -> anyhow::Result<Vec<(String, String, Instrument)>> {
     let decks = shipped_decks()?;
     let theme_known = |r: &str| {
         r.split_once('/').is_some_and(|(d, t)| {
@@ -49,7 +54,7 @@ pub fn shipped_instruments() -> anyhow::Result<Vec<Instrument>> {
                         ));
                     }
                 }
-                out.push(i);
+                out.push((name.to_string(), text, i));
             }
             Err(errs) => problems.extend(
                 errs.into_iter()
@@ -70,13 +75,8 @@ pub fn shipped_instruments() -> anyhow::Result<Vec<Instrument>> {
 /// keep the version they were opened with). A file whose wording changed while its
 /// `version` stayed the same is refused, so answers never silently change meaning.
 pub async fn sync_instruments(db: &dyn Database) -> anyhow::Result<()> {
-    let parsed = shipped_instruments()?;
-    let mut names: Vec<_> = InstrumentFiles::iter().collect();
-    names.sort();
     let mut problems = Vec::new();
-    for (name, i) in names.iter().zip(&parsed) {
-        let file = InstrumentFiles::get(name).expect("listed files exist");
-        let text = String::from_utf8_lossy(&file.data).into_owned();
+    for (name, text, i) in instrument_files()? {
         let row = db
             .stock()
             .ensure_instrument(&i.key, i.version, &i.title, &text, now())

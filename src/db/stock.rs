@@ -89,6 +89,13 @@ pub trait StockStore: Send + Sync {
 
     // --- answers
     async fn answer_set(&self, round_id: Id, user_id: Id) -> DbResult<Option<AnswerSet>>;
+    /// A person's answer sets in a partnership's rounds: (round id, when sent; None for
+    /// a draft).
+    async fn my_answer_sets(
+        &self,
+        partnership_id: Id,
+        user_id: Id,
+    ) -> DbResult<Vec<(Id, Option<Timestamp>)>>;
     /// Replace a person's answers; `submit` marks them sent (a draft otherwise, unless
     /// they were already sent).
     async fn save_answers(
@@ -241,6 +248,14 @@ macro_rules! stock_impl {
                 )
                 .bind(id).fetch_all(&self.r).await?;
                 Ok(Some($crate::domain::stock::AnswerSet { id, submitted_at, updated_at, answers }))
+            }
+
+            async fn my_answer_sets(&self, pid: Id, user_id: Id) -> DbResult<Vec<(Id, Option<Timestamp>)>> {
+                sqlx::query_as(
+                    "SELECT s.round_id, s.submitted_at FROM answer_sets s JOIN rounds r ON r.id = s.round_id
+                     WHERE r.partnership_id = $1 AND s.user_id = $2",
+                )
+                .bind(pid).bind(user_id).fetch_all(&self.r).await
             }
 
             async fn save_answers(&self, round_id: Id, user_id: Id, org: &str, answers: &[(String, String)], submit: bool, now: Timestamp) -> DbResult<()> {

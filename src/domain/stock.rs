@@ -319,46 +319,46 @@ pub struct ItemResult {
     pub guidance: String,
 }
 
-/// A position, however many references deep (templates hand loop indexes over by
-/// reference).
-pub trait Idx {
-    fn idx(self) -> usize;
+/// A plain value, however many references deep: templates hand loop variables and
+/// fields over by reference (one or two levels), and helpers take any of them.
+pub trait Plain<T> {
+    fn plain(self) -> T;
 }
-impl Idx for usize {
-    fn idx(self) -> usize {
+impl<T> Plain<T> for T {
+    fn plain(self) -> T {
         self
     }
 }
-impl Idx for &usize {
-    fn idx(self) -> usize {
+impl<T: Copy> Plain<T> for &T {
+    fn plain(self) -> T {
         *self
     }
 }
-impl Idx for &&usize {
-    fn idx(self) -> usize {
+impl<T: Copy> Plain<T> for &&T {
+    fn plain(self) -> T {
         **self
     }
 }
 
 impl ItemResult {
     /// How many in group `g` answered.
-    pub fn answered(&self, g: impl Idx) -> i64 {
-        self.counts.get(g.idx()).map_or(0, |c| c.iter().sum())
+    pub fn answered(&self, g: impl Plain<usize>) -> i64 {
+        self.counts.get(g.plain()).map_or(0, |c| c.iter().sum())
     }
 
     /// Group `g`'s count per option.
-    pub fn counts_of(&self, g: impl Idx) -> &[i64] {
-        self.counts.get(g.idx()).map_or(&[], |c| c.as_slice())
+    pub fn counts_of(&self, g: impl Plain<usize>) -> &[i64] {
+        self.counts.get(g.plain()).map_or(&[], |c| c.as_slice())
     }
 
     /// Group `g`'s score.
-    pub fn score_of(&self, g: impl Idx) -> Option<i64> {
-        self.scores.get(g.idx()).copied().flatten()
+    pub fn score_of(&self, g: impl Plain<usize>) -> Option<i64> {
+        self.scores.get(g.plain()).copied().flatten()
     }
 
     /// The most chosen answer of group `g` ("Agree"; "Agree / Disagree" on a tie).
-    pub fn most_common(&self, g: impl Idx) -> String {
-        let Some(c) = self.counts.get(g.idx()) else {
+    pub fn most_common(&self, g: impl Plain<usize>) -> String {
+        let Some(c) = self.counts.get(g.plain()) else {
             return String::new();
         };
         let max = c.iter().copied().max().unwrap_or(0);
@@ -375,8 +375,8 @@ impl ItemResult {
     }
 
     /// Share of group `g` choosing option `o`, as a whole percentage.
-    pub fn percent(&self, g: impl Idx, o: impl Idx) -> i64 {
-        let (g, o) = (g.idx(), o.idx());
+    pub fn percent(&self, g: impl Plain<usize>, o: impl Plain<usize>) -> i64 {
+        let (g, o) = (g.plain(), o.plain());
         let total = self.answered(g);
         if total == 0 {
             return 0;

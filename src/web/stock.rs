@@ -167,6 +167,20 @@ async fn own_round(state: &AppState, m: &Member, id: Id) -> Result<Round, AppErr
         .ok_or(AppError::NotFound)
 }
 
+/// The round named in the address, with the instrument version it asks.
+async fn own_round_with(
+    state: &AppState,
+    m: &Member,
+    id: Id,
+) -> Result<(Round, Arc<Instrument>), AppError> {
+    let r = own_round(state, m, id).await?;
+    let i = state
+        .instruments
+        .get(state.db.as_ref(), r.instrument_id)
+        .await?;
+    Ok((r, i))
+}
+
 /// The member's organisation name (kept with their answers).
 async fn my_organisation(state: &AppState, m: &Member) -> Result<String, AppError> {
     let d = state
@@ -220,22 +234,25 @@ async fn index(State(state): State<AppState>, m: Member) -> Result<Response, App
     m.require(Action::View)?;
     let today = today_here();
     let stock = state.db.stock();
-    let rounds = stock.rounds(m.partnership.id).await?;
-    let mut lines = Vec::new();
-    for r in rounds {
-        let mine = match stock.answer_set(r.id, m.user.id).await? {
-            Some(s) if s.submitted_at.is_some() => "Sent",
-            Some(_) => "Draft saved",
-            None => "Not answered",
-        };
-        lines.push(RoundLine {
+    let (rounds, mine) = tokio::try_join!(
+        stock.rounds(m.partnership.id),
+        stock.my_answer_sets(m.partnership.id, m.user.id)
+    )?;
+    let mine: HashMap<Id, Option<i64>> = mine.into_iter().collect();
+    let lines: Vec<RoundLine> = rounds
+        .into_iter()
+        .map(|r| RoundLine {
             state: r.state(&today),
             phrase: r.state_phrase(&today),
             visible: r.results_visible(&today),
-            mine,
+            mine: match mine.get(&r.id) {
+                Some(Some(_)) => "Sent",
+                Some(None) => "Draft saved",
+                None => "Not answered",
+            },
             round: r,
-        });
-    }
+        })
+        .collect();
     let instruments = state
         .instruments
         .latest(state.db.as_ref())
@@ -445,11 +462,7 @@ async fn round_page(
     Path((_, id)): Path<(String, Id)>,
 ) -> Result<Response, AppError> {
     m.require(Action::View)?;
-    let r = own_round(&state, &m, id).await?;
-    let instrument = state
-        .instruments
-        .get(state.db.as_ref(), r.instrument_id)
-        .await?;
+    let (r, instrument) = own_round_with(&state, &m, id).await?;
     let today = today_here();
     let stock = state.db.stock();
     let names = if r.anonymous {
@@ -551,6 +564,30 @@ struct AnswerPage {
     draft_at: Option<String>,
 }
 
+impl AnswerPage {
+    /// The form with `sections` filled in, saying when answers were sent or a draft kept.
+    fn new(
+        m: &Member,
+        r: Round,
+        instrument: Arc<Instrument>,
+        set: Option<&AnswerSet>,
+        sections: Vec<QuestionSection>,
+    ) -> Self {
+        AnswerPage {
+            c: m.page(&format!("Answer: {}", r.title)),
+            slug: m.partnership.slug.clone(),
+            sections,
+            problems: vec![],
+            sent_at: set.and_then(|s| s.submitted_at).map(super::date_time),
+            draft_at: set
+                .filter(|s| s.submitted_at.is_none())
+                .map(|s| super::date_time(s.updated_at)),
+            instrument,
+            r,
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "stock/closed.html")]
 struct ClosedPage {
@@ -605,8 +642,7 @@ fn question_sections(
         .collect()
 }
 
-async fn closed_page(
-    state: &AppState,
+fn closed_page(
     m: &Member,
     r: Round,
     i: &Instrument,
@@ -632,7 +668,6 @@ async fn closed_page(
                 .map(|v| (it.text.clone(), option_label(i, it, v)))
         })
         .collect();
-    let _ = state;
     render_status(
         if not_saved {
             StatusCode::CONFLICT
@@ -656,35 +691,17 @@ async fn answer_page(
     Path((_, id)): Path<(String, Id)>,
 ) -> Result<Response, AppError> {
     m.require(Action::EditContent)?;
-    let r = own_round(&state, &m, id).await?;
-    let i = state
-        .instruments
-        .get(state.db.as_ref(), r.instrument_id)
-        .await?;
+    let (r, i) = own_round_with(&state, &m, id).await?;
     let set = state.db.stock().answer_set(r.id, m.user.id).await?;
     let chosen: HashMap<String, String> = set
         .as_ref()
         .map(|s| s.answers.iter().cloned().collect())
         .unwrap_or_default();
     if r.state(&today_here()) != RoundState::Open {
-        return closed_page(&state, &m, r, &i, &chosen, false).await;
+        return closed_page(&m, r, &i, &chosen, false);
     }
-    render(&AnswerPage {
-        c: m.page(&format!("Answer: {}", r.title)),
-        slug: m.partnership.slug.clone(),
-        sections: question_sections(&i, &chosen, &HashMap::new()),
-        problems: vec![],
-        sent_at: set
-            .as_ref()
-            .and_then(|s| s.submitted_at)
-            .map(super::date_time),
-        draft_at: set
-            .as_ref()
-            .filter(|s| s.submitted_at.is_none())
-            .map(|s| super::date_time(s.updated_at)),
-        instrument: i,
-        r,
-    })
+    let sections = question_sections(&i, &chosen, &HashMap::new());
+    render(&AnswerPage::new(&m, r, i, set.as_ref(), sections))
 }
 
 async fn answer_save(
@@ -694,11 +711,7 @@ async fn answer_save(
     SafeForm(form): SafeForm<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     m.require(Action::EditContent)?;
-    let r = own_round(&state, &m, id).await?;
-    let i = state
-        .instruments
-        .get(state.db.as_ref(), r.instrument_id)
-        .await?;
+    let (r, i) = own_round_with(&state, &m, id).await?;
     let sending = form.get("intent").map(String::as_str) != Some("draft");
     let mut chosen = HashMap::new();
     for (_, it) in all_items(&i) {
@@ -707,7 +720,7 @@ async fn answer_save(
         }
     }
     if r.state(&today_here()) != RoundState::Open {
-        return closed_page(&state, &m, r, &i, &chosen, true).await;
+        return closed_page(&m, r, &i, &chosen, true);
     }
     let mut errors: HashMap<String, String> = HashMap::new();
     let mut problems = Vec::new();
@@ -740,22 +753,11 @@ async fn answer_save(
     // only stop sending.
     if !errors.is_empty() {
         let set = state.db.stock().answer_set(r.id, m.user.id).await?;
-        return render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &AnswerPage {
-                c: m.page(&format!("Answer: {}", r.title)),
-                slug: m.partnership.slug.clone(),
-                sections: question_sections(&i, &chosen, &errors),
-                problems,
-                sent_at: set
-                    .as_ref()
-                    .and_then(|s| s.submitted_at)
-                    .map(super::date_time),
-                draft_at: None,
-                instrument: i,
-                r,
-            },
-        );
+        let sections = question_sections(&i, &chosen, &errors);
+        let mut page = AnswerPage::new(&m, r, i, set.as_ref(), sections);
+        page.problems = problems;
+        page.draft_at = None;
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
     let org = my_organisation(&state, &m).await?;
     state
@@ -794,11 +796,7 @@ async fn paper_copy(
     Path((_, id)): Path<(String, Id)>,
 ) -> Result<Response, AppError> {
     m.require(Action::View)?;
-    let r = own_round(&state, &m, id).await?;
-    let instrument = state
-        .instruments
-        .get(state.db.as_ref(), r.instrument_id)
-        .await?;
+    let (r, instrument) = own_round_with(&state, &m, id).await?;
     render(&PaperPage {
         c: m.page(&format!("Paper copy: {}", r.title)),
         slug: m.partnership.slug.clone(),
@@ -946,11 +944,7 @@ async fn tally_save(
     SafeForm(form): SafeForm<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     m.require(Action::EditContent)?;
-    let r = own_round(&state, &m, id).await?;
-    let i = state
-        .instruments
-        .get(state.db.as_ref(), r.instrument_id)
-        .await?;
+    let (r, i) = own_round_with(&state, &m, id).await?;
     let d = state
         .directory
         .get(state.db.as_ref(), &m.partnership)
@@ -1125,77 +1119,30 @@ async fn tally_delete(
 
 // ---------------------------------------------------------------- results
 
-/// A suggested card to talk something through.
-pub struct Suggested {
-    pub card_id: Id,
-    pub text: String,
-    pub theme_name: String,
-    pub colour: String,
-}
-
 pub struct DifferenceView {
     pub d: Difference,
-    pub cards: Vec<Suggested>,
+    /// Cards to talk it through.
+    pub cards: Vec<ShippedCard>,
     /// The action form's title, ready for a query string.
     pub action_query: String,
 }
 
 /// A score for a table cell.
-pub fn score_text<T: AsScore>(v: T) -> String {
-    match v.score() {
+pub fn score_text(v: impl Plain<Option<i64>>) -> String {
+    match v.plain() {
         Some(v) => v.to_string(),
         None => "no score".into(),
     }
 }
 
-/// An optional score, however many references deep.
-pub trait AsScore {
-    fn score(self) -> Option<i64>;
-}
-impl AsScore for Option<i64> {
-    fn score(self) -> Option<i64> {
-        self
-    }
-}
-impl AsScore for &Option<i64> {
-    fn score(self) -> Option<i64> {
-        *self
-    }
-}
-impl AsScore for &&Option<i64> {
-    fn score(self) -> Option<i64> {
-        **self
-    }
-}
-
-/// A timestamp, however many references deep.
-pub trait AsTs {
-    fn ts(self) -> i64;
-}
-impl AsTs for i64 {
-    fn ts(self) -> i64 {
-        self
-    }
-}
-impl AsTs for &i64 {
-    fn ts(self) -> i64 {
-        *self
-    }
-}
-impl AsTs for &&i64 {
-    fn ts(self) -> i64 {
-        **self
-    }
-}
-
 /// "4 March 2031", for templates.
-pub fn day(t: impl AsTs) -> String {
-    super::date(t.ts())
+pub fn day(t: impl Plain<i64>) -> String {
+    super::date(t.plain())
 }
 
 /// "4 March 2031 at 14:05", for templates.
-pub fn day_time(t: impl AsTs) -> String {
-    super::date_time(t.ts())
+pub fn day_time(t: impl Plain<i64>) -> String {
+    super::date_time(t.plain())
 }
 
 /// An action's status in words.
@@ -1204,7 +1151,7 @@ pub fn status_label(s: &str) -> &'static str {
 }
 
 /// Up to `n` cards from the suggested themes, taking turns between themes.
-fn cards_for(refs: &[String], shipped: &[ShippedCard], n: usize) -> Vec<Suggested> {
+fn cards_for(refs: &[String], shipped: &[ShippedCard], n: usize) -> Vec<ShippedCard> {
     let per_theme: Vec<Vec<&ShippedCard>> = refs
         .iter()
         .filter_map(|r| r.split_once('/'))
@@ -1221,12 +1168,7 @@ fn cards_for(refs: &[String], shipped: &[ShippedCard], n: usize) -> Vec<Suggeste
             if out.len() < n
                 && let Some(c) = theme.get(round)
             {
-                out.push(Suggested {
-                    card_id: c.card_id,
-                    text: c.text.clone(),
-                    theme_name: c.theme_name.clone(),
-                    colour: c.colour.clone(),
-                });
+                out.push((*c).clone());
             }
         }
     }
@@ -1618,6 +1560,36 @@ async fn results_csv(
 }
 
 /// Who answered what: leads only, named rounds only.
+/// Each person's answers, one row per answer, in the instrument's words.
+fn answers_csv_bytes(i: &Instrument, rows: &[RawAnswer]) -> Result<Vec<u8>, csv::Error> {
+    let items: HashMap<&str, (&Section, &Item)> = all_items(i)
+        .map(|(s, it)| (it.key.as_str(), (s, it)))
+        .collect();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "Person",
+        "Organisation",
+        "Section",
+        "Item",
+        "Answer",
+        "Sent",
+    ])?;
+    for a in rows {
+        let Some((s, it)) = items.get(a.item_key.as_str()) else {
+            continue;
+        };
+        w.write_record([
+            csv_safe(&a.person),
+            csv_safe(&a.organisation),
+            csv_safe(&s.title),
+            csv_safe(&it.text),
+            csv_safe(&option_label(i, it, &a.option_key)),
+            super::date_time(a.submitted_at),
+        ])?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
 async fn answers_csv(
     State(state): State<AppState>,
     m: Member,
@@ -1629,37 +1601,7 @@ async fn answers_csv(
         return Err(AppError::Forbidden);
     }
     let rows = state.db.stock().raw_answers(r.id).await?;
-    let items: HashMap<&str, (&Section, &Item)> = all_items(&i)
-        .map(|(s, it)| (it.key.as_str(), (s, it)))
-        .collect();
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut write = || -> Result<Vec<u8>, csv::Error> {
-        w.write_record([
-            "Person",
-            "Organisation",
-            "Section",
-            "Item",
-            "Answer",
-            "Sent",
-        ])?;
-        for a in &rows {
-            let Some((s, it)) = items.get(a.item_key.as_str()) else {
-                continue;
-            };
-            w.write_record([
-                csv_safe(&a.person),
-                csv_safe(&a.organisation),
-                csv_safe(&s.title),
-                csv_safe(&it.text),
-                csv_safe(&option_label(&i, it, &a.option_key)),
-                super::date_time(a.submitted_at),
-            ])?;
-        }
-        std::mem::replace(&mut w, csv::Writer::from_writer(Vec::new()))
-            .into_inner()
-            .map_err(|e| e.into_error().into())
-    };
-    let bytes = write().map_err(|e| AppError::Internal(e.into()))?;
+    let bytes = answers_csv_bytes(&i, &rows).map_err(|e| AppError::Internal(e.into()))?;
     Ok(csv_response(bytes, &format!("{} answers", r.title)))
 }
 

@@ -13,7 +13,6 @@
 use std::collections::BTreeSet;
 
 use axum::http::StatusCode;
-use tandem::db::Joiner;
 use tandem::domain::model::{Id, NewInvite, NewPartnership, TokenKind};
 use tandem::domain::now;
 use tandem::domain::roles::Role;
@@ -614,7 +613,7 @@ async fn side(app: &TestApp, lead: Id, slug: &str, target: Id) -> Side {
         .unwrap()
         .unwrap();
     let invite = make_invite(app, p.id, org, lead, Role::Member).await.0;
-    join(app, p.id, org, lead, target, Role::Member).await;
+    app.join(p.id, org, lead, target, Role::Member).await;
     let member = app.db.membership(slug, target).await.unwrap().unwrap().1.id;
     let data = tandem::domain::decks::parse_markdown(
         "# Own deck\n\n## First\n- One?\n- Two?\n\n## Second\n- Three?\n",
@@ -751,23 +750,6 @@ async fn make_invite(app: &TestApp, pid: Id, org: Id, by: Id, role: Role) -> (Id
     (id, token)
 }
 
-async fn join(app: &TestApp, pid: Id, org: Id, lead: Id, user: Id, role: Role) {
-    let (_, token) = make_invite(app, pid, org, lead, role).await;
-    let r = app
-        .db
-        .accept_invite(
-            &security::token_hash(&token),
-            &Joiner::Existing(user),
-            now(),
-        )
-        .await
-        .unwrap();
-    assert!(
-        matches!(r, tandem::db::AcceptInvite::Joined { .. }),
-        "{r:?}"
-    );
-}
-
 async fn world(app: &TestApp, n: usize) -> World {
     let u = |who: &str| format!("{who}{n}@w.test");
     let admin = app.user(&u("admin"), "Admin", true).await;
@@ -786,8 +768,9 @@ async fn world(app: &TestApp, n: usize) -> World {
     let own = side(app, lead, &format!("own-{n}"), target).await;
     let other = side(app, lead2, &format!("other-{n}"), target2).await;
     let own_pid = app.partnership_id(&own.slug, lead).await;
-    join(app, own_pid, own.org, lead, observer, Role::Observer).await;
-    join(app, own_pid, own.org, lead, member, Role::Member).await;
+    app.join(own_pid, own.org, lead, observer, Role::Observer)
+        .await;
+    app.join(own_pid, own.org, lead, member, Role::Member).await;
 
     let mut reset_tokens = Vec::new();
     let mut invite_tokens = Vec::new();

@@ -9,7 +9,7 @@ use tandem::domain::talk::today;
 
 use crate::both_engines;
 use crate::helpers::{Client, TestApp};
-use crate::talk::{Team, id_after, join, team};
+use crate::talk::{Team, id_after, team};
 
 both_engines!(
     a_round_opens_collects_drafts_and_answers_and_refuses_bad_input,
@@ -82,7 +82,7 @@ async fn send(
 
 async fn add_member(app: &TestApp, t: &Team, email: &str, name: &str, org: i64) -> Client {
     let id = app.user(email, name, false).await;
-    join(app, t.pid, org, t.lead_id, id, Role::Member).await;
+    app.join(t.pid, org, t.lead_id, id, Role::Member).await;
     app.signed_in(id).await
 }
 

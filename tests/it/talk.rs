@@ -3,8 +3,7 @@
 //! activity feed, and keeping work when a session ends.
 
 use axum::http::StatusCode;
-use tandem::db::Joiner;
-use tandem::domain::model::{Id, NewInvite};
+use tandem::domain::model::Id;
 use tandem::domain::now;
 use tandem::domain::roles::Role;
 use tandem::security;
@@ -40,33 +39,6 @@ pub(crate) struct Team {
     pub(crate) health: Id,
 }
 
-pub(crate) async fn join(app: &TestApp, pid: Id, org: Id, by: Id, user: Id, role: Role) {
-    let token = security::new_token();
-    app.db
-        .create_invite(
-            &NewInvite {
-                partnership_id: pid,
-                organisation_id: org,
-                role,
-                note: String::new(),
-                token_hash: security::token_hash(&token),
-                created_by: by,
-                expires_at: now() + 3600,
-            },
-            now(),
-        )
-        .await
-        .unwrap();
-    app.db
-        .accept_invite(
-            &security::token_hash(&token),
-            &Joiner::Existing(user),
-            now(),
-        )
-        .await
-        .unwrap();
-}
-
 pub(crate) async fn team(app: &TestApp) -> Team {
     let lead_id = app.user("lead@example.org", "Lena Lead", false).await;
     let mut lead = app.signed_in(lead_id).await;
@@ -82,9 +54,9 @@ pub(crate) async fn team(app: &TestApp) -> Team {
     let bea_id = app.user("bea@example.org", "Bea Brown", false).await;
     let cal_id = app.user("cal@example.org", "Cal Clark", false).await;
     let obs_id = app.user("obs@example.org", "Olu Observer", false).await;
-    join(app, pid, council, lead_id, bea_id, Role::Member).await;
-    join(app, pid, health, lead_id, cal_id, Role::Member).await;
-    join(app, pid, health, lead_id, obs_id, Role::Observer).await;
+    app.join(pid, council, lead_id, bea_id, Role::Member).await;
+    app.join(pid, health, lead_id, cal_id, Role::Member).await;
+    app.join(pid, health, lead_id, obs_id, Role::Observer).await;
     Team {
         bea: app.signed_in(bea_id).await,
         cal: app.signed_in(cal_id).await,

@@ -104,6 +104,47 @@ impl TestApp {
         }
     }
 
+    /// Bring an existing account into a partnership through an invitation, as clicking
+    /// the link would.
+    pub async fn join(
+        &self,
+        pid: Id,
+        org: Id,
+        by: Id,
+        user: Id,
+        role: tandem::domain::roles::Role,
+    ) {
+        let token = security::new_token();
+        self.db
+            .create_invite(
+                &tandem::domain::model::NewInvite {
+                    partnership_id: pid,
+                    organisation_id: org,
+                    role,
+                    note: String::new(),
+                    token_hash: security::token_hash(&token),
+                    created_by: by,
+                    expires_at: now() + 3600,
+                },
+                now(),
+            )
+            .await
+            .unwrap();
+        let r = self
+            .db
+            .accept_invite(
+                &security::token_hash(&token),
+                &tandem::db::Joiner::Existing(user),
+                now(),
+            )
+            .await
+            .unwrap();
+        assert!(
+            matches!(r, tandem::db::AcceptInvite::Joined { .. }),
+            "{r:?}"
+        );
+    }
+
     /// Run one SQL statement straight on the database (to set up states the app itself
     /// never makes).
     pub async fn sql(&self, statement: &'static str) {
