@@ -376,18 +376,30 @@ impl ItemResult {
 
     /// Share of group `g` choosing option `o`, as a whole percentage.
     pub fn percent(&self, g: impl Plain<usize>, o: impl Plain<usize>) -> i64 {
-        let (g, o) = (g.plain(), o.plain());
-        let total = self.answered(g);
-        if total == 0 {
-            return 0;
-        }
-        let n = self
-            .counts
-            .get(g)
-            .and_then(|c| c.get(o))
+        self.percents(g.plain())
+            .get(o.plain())
             .copied()
-            .unwrap_or(0);
-        (n * 100 + total / 2) / total
+            .unwrap_or(0)
+    }
+
+    /// Group `g`'s shares per option as whole percentages that add up to exactly 100
+    /// (largest remainders get the leftover points), so tables and bars never show
+    /// 103% or 97% in all.
+    pub fn percents(&self, g: usize) -> Vec<i64> {
+        let counts = self.counts.get(g).map(|c| c.as_slice()).unwrap_or(&[]);
+        let total: i64 = counts.iter().sum();
+        if total == 0 {
+            return vec![0; counts.len()];
+        }
+        let mut out: Vec<i64> = counts.iter().map(|n| n * 100 / total).collect();
+        let short = 100 - out.iter().sum::<i64>();
+        let mut by_remainder: Vec<usize> = (0..counts.len()).collect();
+        // Largest remainder first; ties go to the earlier option.
+        by_remainder.sort_by_key(|&o| (std::cmp::Reverse(counts[o] * 100 % total), o));
+        for &o in by_remainder.iter().take(short.max(0) as usize) {
+            out[o] += 1;
+        }
+        out
     }
 }
 
