@@ -36,9 +36,18 @@ pub enum AppError {
     /// A malformed request that no form of ours sends.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// Too much heavy work at once (see `work`): nothing was done; try again shortly.
+    #[error("busy")]
+    Busy,
     /// Something broke on our side.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+impl From<crate::work::Busy> for AppError {
+    fn from(_: crate::work::Busy) -> Self {
+        AppError::Busy
+    }
 }
 
 impl From<sqlx::Error> for AppError {
@@ -86,6 +95,12 @@ impl AppError {
                 "We could not understand what the browser sent.",
                 "Go back, reload the page and try again.".into(),
             ),
+            AppError::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Tandem is busy right now",
+                "Nothing was saved or changed.",
+                "Many people are doing something at once. Wait a few seconds, then go back and try again.".into(),
+            ),
             AppError::Internal(_) | AppError::LoginRequired(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Sorry, something went wrong on our side",
@@ -119,11 +134,16 @@ impl IntoResponse for AppError {
         }
         .render()
         .unwrap_or_else(|_| title.to_string());
-        (
+        let mut resp = (
             status,
             [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
             body,
         )
-            .into_response()
+            .into_response();
+        if matches!(self, AppError::Busy) {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+        }
+        resp
     }
 }

@@ -28,13 +28,15 @@ pub const SETUP_LINK_HOURS: i64 = 24;
 
 /// The whole application as a router.
 pub fn build_router(state: AppState) -> Router {
-    let (app, _) = web::app_routes();
-    let app = app
+    let routes = web::app_routes();
+    let app = routes
+        .router
         .fallback(ops::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             extract::session_layer,
-        ));
+        ))
+        .layer(axum::Extension(routes.keeps_typing));
     let request_id = axum::http::HeaderName::from_static("x-request-id");
     Router::new()
         .route("/healthz", get(ops::healthz))
@@ -42,6 +44,10 @@ pub fn build_router(state: AppState) -> Router {
         .route("/static/{*path}", get(ops::static_file))
         .merge(app)
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            web::guard::request_guard,
+        ))
         .layer(CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| {
                 AppError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
@@ -139,10 +145,14 @@ fn spawn_housekeeping(db: Arc<dyn Database>, settings: Settings) {
         loop {
             tick.tick().await;
             let t = now();
+            // Ended sessions are kept a day longer (never usable again: the session
+            // layer checks their age), so a form sent from a page left open overnight
+            // can still be recognised as that person's and held for them.
+            let grace = web::held::KEEP_SECONDS;
             match db
                 .delete_expired_sessions(
-                    t - settings.session_idle_minutes * 60,
-                    t - settings.session_max_hours * 3600,
+                    t - settings.session_idle_minutes * 60 - grace,
+                    t - settings.session_max_hours * 3600 - grace,
                 )
                 .await
             {

@@ -217,6 +217,8 @@ cached_database! {
         count_failures(key: &str, since: Timestamp) -> DbResult<i64>;
         record_failure(keys: &[String], now: Timestamp) -> DbResult<()>;
         clear_failures(key: &str) -> DbResult<()>;
+        take_attempt(attempt: &str, limits: &[(String, i64)], now: Timestamp, since: Timestamp) -> DbResult<bool>;
+        forget_attempt(attempt: &str) -> DbResult<()>;
         membership(slug: &str, user_id: Id) -> DbResult<Option<(Partnership, Membership)>>;
         partnership_id_by_slug(slug: &str) -> DbResult<Option<Id>>;
         my_partnerships(user_id: Id) -> DbResult<Vec<MyPartnership>>;

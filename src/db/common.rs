@@ -425,6 +425,60 @@ macro_rules! database_impl {
                     .map(|_| ())
             }
 
+            async fn take_attempt(&self, attempt: &str, limits: &[(String, i64)], now: Timestamp, since: Timestamp) -> DbResult<bool> {
+                let mut sorted: Vec<&(String, i64)> = limits.iter().collect();
+                sorted.sort_by(|a, b| a.0.cmp(&b.0));
+                let mut tx = self.w.begin().await?;
+                for (key, _) in &sorted {
+                    // Takes PostgreSQL's row lock (SQLite's write lock) until commit.
+                    sqlx::query(
+                        "INSERT INTO sign_in_locks (key, at) VALUES ($1, $2)
+                         ON CONFLICT (key) DO UPDATE SET at = excluded.at",
+                    )
+                    .bind(key)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                for (key, limit) in &sorted {
+                    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at >= $2")
+                        .bind(key)
+                        .bind(since)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    if n >= *limit {
+                        tx.commit().await?;
+                        return Ok(false);
+                    }
+                }
+                for (key, _) in &sorted {
+                    sqlx::query("INSERT INTO login_failures (key, at, attempt) VALUES ($1, $2, $3)")
+                        .bind(key)
+                        .bind(now)
+                        .bind(attempt)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                sqlx::query("DELETE FROM login_failures WHERE at < $1")
+                    .bind(now - 86_400)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM sign_in_locks WHERE at < $1")
+                    .bind(now - 86_400)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn forget_attempt(&self, attempt: &str) -> DbResult<()> {
+                sqlx::query("DELETE FROM login_failures WHERE attempt = $1")
+                    .bind(attempt)
+                    .execute(&self.w)
+                    .await
+                    .map(|_| ())
+            }
+
             async fn create_partnership(&self, new: &NewPartnership, creator: Id, now: Timestamp) -> DbResult<CreatePartnership> {
                 let mut tx = self.w.begin().await?;
                 let r = sqlx::query_as::<_, Partnership>(

@@ -206,6 +206,20 @@ pub trait Database: cards::CardStore + Send + Sync + 'static {
     async fn record_failure(&self, keys: &[String], now: Timestamp) -> DbResult<()>;
     /// Forget failures for `key` (after a successful sign-in).
     async fn clear_failures(&self, key: &str) -> DbResult<()>;
+    /// Take one attempt against every `(key, limit)` if each key has fewer than
+    /// `limit` attempts since `since`, all at once; otherwise take none. Atomic: each
+    /// key's row in `sign_in_locks` is locked first (in key order), so parallel
+    /// attempts for a key queue and at most `limit` are ever taken in a window.
+    /// Returns whether the attempt was taken. Old attempts (over a day) are removed.
+    async fn take_attempt(
+        &self,
+        attempt: &str,
+        limits: &[(String, i64)],
+        now: Timestamp,
+        since: Timestamp,
+    ) -> DbResult<bool>;
+    /// Forget one recorded attempt (it was refused unchecked, or it succeeded).
+    async fn forget_attempt(&self, attempt: &str) -> DbResult<()>;
 
     // --- partnerships
     /// Create a partnership, its first organisation, and make `creator` its lead.

@@ -7,6 +7,26 @@ pub const PASSWORD_MIN: usize = 8;
 /// Longest password accepted (long passphrases are welcome).
 pub const PASSWORD_MAX: usize = 128;
 
+/// A character no text of ours should hold: control characters (C0, DEL and C1) other
+/// than tab, line feed and carriage return. PostgreSQL refuses NUL outright and SQLite
+/// stores it, so these are removed where input is decoded and both engines agree.
+pub fn is_unwanted_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// `value` without [`is_unwanted_control`] characters (borrowed when there are none).
+pub fn strip_controls(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.chars().any(is_unwanted_control) {
+        value
+            .chars()
+            .filter(|c| !is_unwanted_control(*c))
+            .collect::<String>()
+            .into()
+    } else {
+        value.into()
+    }
+}
+
 fn length_between(value: &str, min: usize, max: usize, what: &str) -> Result<String, String> {
     let v = value.trim();
     let n = v.chars().count();
@@ -198,6 +218,28 @@ pub fn invite_note(value: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_removed_but_tab_and_newlines_kept() {
+        assert_eq!(strip_controls("a\0b\u{1}c\u{7f}d\u{85}e\u{9f}"), "abcde");
+        assert_eq!(
+            strip_controls("line one\r\nline two\tend"),
+            "line one\r\nline two\tend"
+        );
+        assert!(matches!(
+            strip_controls("plain"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        // Every control character but the three is removed; nothing else is.
+        for code in 0u32..0x2000 {
+            let Some(c) = char::from_u32(code) else {
+                continue;
+            };
+            let kept = strip_controls(&c.to_string()).into_owned();
+            let expected = !c.is_control() || matches!(c, '\t' | '\n' | '\r');
+            assert_eq!(kept.is_empty(), !expected, "U+{code:04X}");
+        }
+    }
 
     #[test]
     fn emails() {

@@ -84,9 +84,7 @@ async fn change_password(
     let mut errors = Errors::default();
     let (current, stored) = (f.current.clone(), user.password_hash.clone());
     let current_ok =
-        tokio::task::spawn_blocking(move || security::verify_password(&current, &stored))
-            .await
-            .map_err(|e| AppError::Internal(e.into()))?;
+        crate::work::password(move || security::verify_password(&current, &stored)).await?;
     if f.current.is_empty() {
         errors.add("current", "Enter your current password");
     } else if !current_ok {

@@ -15,11 +15,15 @@ use crate::db::Setup;
 use crate::domain::model::{NewUser, TokenKind};
 use crate::domain::{now, validate};
 use crate::error::AppError;
-use crate::security;
+use crate::{security, work};
 
-/// Failed sign-ins allowed per account in the window before we pause it.
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-/// Failed sign-ins allowed per network address in the window.
+/// Failed sign-ins allowed for one account from one network address in the window,
+/// before sign-in to that account from that address is paused.
+pub const MAX_FAILURES_PER_PAIR: i64 = 5;
+/// Failed sign-ins allowed for one account from all addresses together (a guesser
+/// spread over many addresses); past this the account is paused for everyone.
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 50;
+/// Failed sign-ins allowed from one network address, whatever the accounts.
 pub const MAX_FAILURES_PER_ADDRESS: i64 = 30;
 /// The window, in seconds.
 pub const FAILURE_WINDOW: i64 = 15 * 60;
@@ -139,12 +143,26 @@ async fn login(
         return page(errors, StatusCode::UNPROCESSABLE_ENTITY);
     }
     let t = now();
+    let pair_key = format!("pair:{email}|{}", ctx.client_ip);
     let account_key = format!("account:{email}");
     let address_key = format!("address:{}", ctx.client_ip);
-    let since = t - FAILURE_WINDOW;
-    if state.db.count_failures(&account_key, since).await? >= MAX_FAILURES_PER_ACCOUNT
-        || state.db.count_failures(&address_key, since).await? >= MAX_FAILURES_PER_ADDRESS
-    {
+    // The attempt is counted before the password is checked, atomically with the
+    // check, so a burst of parallel guesses gets no more tries than a patient guesser.
+    let attempt = security::new_token();
+    let taken = state
+        .db
+        .take_attempt(
+            &attempt,
+            &[
+                (pair_key.clone(), MAX_FAILURES_PER_PAIR),
+                (account_key, MAX_FAILURES_PER_ACCOUNT),
+                (address_key, MAX_FAILURES_PER_ADDRESS),
+            ],
+            t,
+            t - FAILURE_WINDOW,
+        )
+        .await?;
+    if !taken {
         tracing::warn!(ip = %ctx.client_ip, "sign-in paused after repeated failures");
         errors.add(
             "email",
@@ -158,16 +176,23 @@ async fn login(
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| security::dummy_hash().to_string());
-    let ok = tokio::task::spawn_blocking(move || security::verify_password(&password, &hash))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let Ok(ok) = work::password(move || security::verify_password(&password, &hash)).await else {
+        state.db.forget_attempt(&attempt).await?;
+        errors.add(
+            "email",
+            "Many people are signing in at once. Wait a few seconds and press Sign in again",
+        );
+        return page(errors, StatusCode::SERVICE_UNAVAILABLE);
+    };
     match user {
         Some(u) if ok && !u.disabled => {
-            state.db.clear_failures(&account_key).await?;
+            state.db.forget_attempt(&attempt).await?;
+            state.db.clear_failures(&pair_key).await?;
             tracing::info!(user_id = u.id, "signed in");
             start_session(&state, &ctx, u.id, &next, None).await
         }
         Some(u) if ok => {
+            state.db.forget_attempt(&attempt).await?;
             tracing::info!(user_id = u.id, "sign-in refused: account disabled");
             errors.add(
                 "email",
@@ -176,10 +201,7 @@ async fn login(
             page(errors, StatusCode::FORBIDDEN)
         }
         _ => {
-            state
-                .db
-                .record_failure(&[account_key, address_key], t)
-                .await?;
+            // The attempt stays recorded: it was a failure.
             errors.add(
                 "email",
                 "The email address or password is not right. Check them and try again",
@@ -287,11 +309,11 @@ pub fn check_new_password(password: &str, confirm: &str, context: &[&str], error
     }
 }
 
-/// Hash off the async threads: argon2 is deliberately slow.
+/// Hash off the async threads and bounded (see `work`): argon2 is deliberately slow
+/// and memory-hungry.
 pub async fn hash(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || security::hash_password(&password))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?
+    work::password(move || security::hash_password(&password))
+        .await?
         .map_err(AppError::Internal)
 }
 

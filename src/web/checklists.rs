@@ -26,7 +26,7 @@ use crate::error::AppError;
 
 pub fn routes(r: Routes) -> Routes {
     r.get("/p/{slug}/checklists", page)
-        .post("/p/{slug}/checklists/{instrument}/{entry}", save)
+        .post_keeping("/p/{slug}/checklists/{instrument}/{entry}", save)
         .post(
             "/p/{slug}/checklists/{instrument}/{entry}/action",
             make_action,

@@ -110,7 +110,13 @@ async fn preview(m: Member, upload: SafeUpload) -> Result<Response, AppError> {
             message: "choose a file to upload, or paste the deck's text into the box".into(),
         }]);
     }
-    match decks::parse_bytes_report(&bytes, Format::parse(&chosen)) {
+    let format = Format::parse(&chosen);
+    let (bytes, parsed) = crate::work::file(move || {
+        let parsed = decks::parse_bytes_report(&bytes, format);
+        (bytes, parsed)
+    })
+    .await?;
+    match parsed {
         Ok((format, deck, ignored)) => {
             let themes =
                 deck.themes
@@ -158,7 +164,8 @@ async fn confirm(
     SafeForm(f): SafeForm<ConfirmForm>,
 ) -> Result<Response, AppError> {
     m.require(Action::EditContent)?;
-    match decks::parse_bytes(f.content.as_bytes(), Format::parse(&f.format)) {
+    let (content, format) = (f.content.clone(), Format::parse(&f.format));
+    match crate::work::file(move || decks::parse_bytes(content.as_bytes(), format)).await? {
         Ok((_, deck)) => {
             let id = state
                 .db
@@ -329,9 +336,7 @@ async fn pdf(
         })
         .collect();
     let title = deck.title.clone();
-    let bytes = tokio::task::spawn_blocking(move || crate::pdf::deck_pdf(&title, &cards))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))??;
+    let bytes = crate::work::file(move || crate::pdf::deck_pdf(&title, &cards)).await??;
     let disposition = format!("attachment; filename=\"{}.pdf\"", file_stem(&deck.title));
     Ok((
         [

@@ -22,7 +22,7 @@ use serde::de::DeserializeOwned;
 use super::{AppState, PageCtx};
 use crate::domain::model::{Membership, Partnership, User};
 use crate::domain::roles::{Action, Role, can};
-use crate::domain::{Timestamp, now};
+use crate::domain::{Timestamp, now, validate};
 use crate::error::AppError;
 use crate::security;
 
@@ -134,7 +134,8 @@ pub async fn session_layer(
     let mut session_token = None;
     let mut clear_session = false;
     let mut preloaded = None;
-    let mut expired_user = None;
+    // The user and cookie token of a real session that has just ended.
+    let mut ended_session = None;
     if let Some(token) = cookie(headers, SESSION_COOKIE) {
         let hash = security::token_hash(token);
         // Partnership pages need the membership too: one query instead of two.
@@ -165,10 +166,12 @@ pub async fn session_layer(
                 session_hash = Some(hash);
             }
             Some((s, _)) => {
-                state.db.delete_session(&hash).await?;
-                clear_session = true;
+                // Ended: it signs nobody in, ever again. The row and the cookie stay
+                // (housekeeping removes the row a day later), so that a form sent from
+                // any tab left open — even after an autosave or a reload noticed the
+                // end first — is recognised as this person's and held for them.
                 preloaded = None;
-                expired_user = Some(s.user_id);
+                ended_session = Some((s.user_id, token.to_string()));
             }
             None => clear_session = true,
         }
@@ -199,11 +202,21 @@ pub async fn session_layer(
         preloaded,
     };
     // A form sent after the session ended is kept, not lost (see `held`).
-    let hold =
-        clear_session && super::held::wants_holding(req.method(), req.uri().path(), req.headers());
-    let mut resp = if hold {
+    let hold = req
+        .extensions()
+        .get::<super::held::KeepsTyping>()
+        .is_some_and(|keeps| {
+            super::held::wants_holding(
+                keeps,
+                req.method(),
+                req.uri().path(),
+                req.headers(),
+                ended_session.as_ref(),
+            )
+        });
+    let mut resp = if let (true, Some(ended)) = (hold, ended_session) {
         let ip = ctx.client_ip.clone();
-        match super::held::hold(&state, req, expired_user, &ip).await {
+        match super::held::hold(&state, req, ended, &ip).await {
             Ok(r) => r,
             Err(e) => e.into_response(),
         }
@@ -384,10 +397,34 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SafeForm<T> {
         if !security::constant_time_eq(&sent, &expected) {
             return Err(AppError::Csrf);
         }
-        serde_urlencoded::from_bytes(&bytes)
+        let parsed = if has_controls(&bytes) {
+            serde_urlencoded::from_str(&clean_form(&String::from_utf8_lossy(&bytes)))
+        } else {
+            serde_urlencoded::from_bytes(&bytes)
+        };
+        parsed
             .map(SafeForm)
             .map_err(|e| AppError::BadRequest(format!("form did not match: {e}")))
     }
+}
+
+/// Does a urlencoded form carry a control character we do not keep?
+fn has_controls(form: &[u8]) -> bool {
+    form_urlencoded::parse(form).any(|(k, v)| {
+        k.chars().any(validate::is_unwanted_control) || v.chars().any(validate::is_unwanted_control)
+    })
+}
+
+/// The same urlencoded form with control characters (other than tab and line breaks)
+/// removed from every name and value: the one place form input is cleaned, so both
+/// engines store the same text (PostgreSQL refuses NUL) and nobody gets an error page
+/// for an invisible character pasted from another program.
+pub fn clean_form(form: &str) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::with_capacity(form.len()));
+    for (k, v) in form_urlencoded::parse(form.as_bytes()) {
+        out.append_pair(&validate::strip_controls(&k), &validate::strip_controls(&v));
+    }
+    out.finish()
 }
 
 /// For forms that carry nothing but the CSRF token.
@@ -442,7 +479,10 @@ impl FromRequest<AppState> for SafeUpload {
                 }
             } else {
                 let text = field.text().await.map_err(too_large)?;
-                fields.insert(name, text);
+                fields.insert(
+                    validate::strip_controls(&name).into_owned(),
+                    validate::strip_controls(&text).into_owned(),
+                );
             }
         }
         let sent = fields.get(CSRF_FIELD).cloned().unwrap_or_default();

@@ -29,31 +29,81 @@ const MAX_HELD: usize = 1024 * 1024;
 /// Forms held per address per 15 minutes (anyone can send a stale cookie).
 const MAX_PER_WINDOW: i64 = 20;
 
-/// Should this request's form be held? A POST to a partnership page, as a plain form,
-/// from a browser whose session cookie no longer works.
-pub fn wants_holding(method: &Method, path: &str, headers: &HeaderMap) -> bool {
-    method == Method::POST
-        && path.starts_with("/p/")
-        // Autosaved drafts are not worth holding: the page still has the text.
-        && !path.ends_with("/draft")
+/// The route patterns whose forms are worth holding (declared with
+/// [`Routes::post_keeping`](super::Routes::post_keeping)).
+#[derive(Debug, Clone, Default)]
+pub struct KeepsTyping(Vec<Vec<&'static str>>);
+
+impl KeepsTyping {
+    /// From patterns such as `/p/{slug}/actions/{action}/edit`.
+    pub fn new(patterns: Vec<&'static str>) -> Self {
+        KeepsTyping(
+            patterns
+                .into_iter()
+                .map(|p| p.split('/').collect())
+                .collect(),
+        )
+    }
+
+    /// Does `path` match one of the patterns (a `{…}` segment matches any one segment)?
+    pub fn matches(&self, path: &str) -> bool {
+        let segments: Vec<&str> = path.split('/').collect();
+        self.0.iter().any(|pattern| {
+            pattern.len() == segments.len()
+                && pattern.iter().zip(&segments).all(|(p, s)| {
+                    if p.starts_with('{') {
+                        !s.is_empty()
+                    } else {
+                        p == s
+                    }
+                })
+        })
+    }
+}
+
+/// Should this request's form be held? A plain-form POST to a route that keeps typing,
+/// from a browser whose real session has ended (`ended_session` is that session's
+/// user and cookie token; a cookie that never named a session gets nothing held).
+pub fn wants_holding(
+    keeps: &KeepsTyping,
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+    ended_session: Option<&(Id, String)>,
+) -> bool {
+    ended_session.is_some()
+        && method == Method::POST
+        && keeps.matches(path)
         && headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
 }
 
-/// Keep the form and send the person to sign in, coming back to it. Returns the
-/// request untouched (as `Err`) when it cannot be held.
+/// Keep the form for the person whose session ended, and send them to sign in, coming
+/// back to it. The form must carry the CSRF token of that very session, so nobody can
+/// plant a form for someone else: without the session's cookie the token cannot be
+/// made. A form that cannot be held is refused as an expired form would be.
 pub async fn hold(
     state: &AppState,
     req: Request<Body>,
-    user_id: Option<Id>,
+    ended_session: (Id, String),
     client_ip: &str,
 ) -> Result<Response, AppError> {
+    let (user_id, cookie_token) = ended_session;
     let key = format!("held:{client_ip}");
     let now = now();
     let path = req.uri().path().to_string();
-    if state.db.count_failures(&key, now - 900).await? >= MAX_PER_WINDOW {
+    if !state
+        .db
+        .take_attempt(
+            &security::new_token(),
+            &[(key, MAX_PER_WINDOW)],
+            now,
+            now - 900,
+        )
+        .await?
+    {
         return Err(AppError::LoginRequired("/partnerships".into()));
     }
     let bytes = axum::body::to_bytes(req.into_body(), MAX_HELD)
@@ -61,20 +111,27 @@ pub async fn hold(
         .map_err(|_| AppError::TooLarge)?;
     let body = String::from_utf8(bytes.to_vec())
         .map_err(|_| AppError::BadRequest("form is not UTF-8".into()))?;
+    let sent_csrf = form_urlencoded::parse(body.as_bytes())
+        .find(|(k, _)| k == super::extract::CSRF_FIELD)
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    if !security::constant_time_eq(&sent_csrf, &security::csrf_for(&cookie_token)) {
+        return Err(AppError::LoginRequired("/partnerships".into()));
+    }
+    let body = super::extract::clean_form(&body);
     let token = security::new_token();
     state
         .db
         .talk()
         .hold_post(
             &security::token_hash(&token),
-            user_id,
+            Some(user_id),
             &path,
             &body,
             now,
             now + KEEP_SECONDS,
         )
         .await?;
-    state.db.record_failure(&[key], now).await?;
     let next = format!("/held/{token}");
     Ok(Redirect::to(&format!("/login?next={}", urlencode(&next))).into_response())
 }
@@ -100,16 +157,53 @@ fn label(name: &str) -> Option<&'static str> {
     })
 }
 
+/// What a held form will change, in words, from the route it goes to.
+fn describe(path: &str) -> &'static str {
+    let segments: Vec<&str> = path.split('/').collect();
+    match segments.as_slice() {
+        [_, "p", _, "conversations"] => "a new conversation",
+        [_, "p", _, "conversations", _, "edit"] => "a conversation's details",
+        [_, "p", _, "conversations", _, "items"] => "a new agenda item",
+        [_, "p", _, "conversations", _, "items", _] => "an agenda item's plan",
+        [_, "p", _, "conversations", _, "items", _, "record"] => "the record of an agenda item",
+        [_, "p", _, "conversations", _, "items", _, "view"] => "your view on an agenda item",
+        [_, "p", _, "actions"] => "a new action",
+        [_, "p", _, "actions", _, "edit"] => "an action",
+        [_, "p", _, "actions", _, "status"] => "an action's progress",
+        [_, "p", _, "stock", _, "answer"] => "your answers",
+        [_, "p", _, "stock", _, "tally"] => "answers from paper copies",
+        [_, "p", _, "checklists", ..] => "a checklist statement",
+        [_, "p", _, "decks", ..] => "a card deck",
+        _ => "this page",
+    }
+}
+
 #[derive(Template)]
 #[template(path = "held.html")]
 struct HeldPage {
     c: PageCtx,
     token: String,
     path: String,
-    /// (label, value) of the text people typed.
-    shown: Vec<(&'static str, String)>,
+    what: &'static str,
+    /// (label, value) of everything that will be sent, text people typed first.
+    shown: Vec<(String, String)>,
     /// Every field except the old CSRF token.
     fields: Vec<(String, String)>,
+}
+
+/// A held form, only ever for the person whose session sent it.
+async fn own_held(
+    state: &AppState,
+    s: &SignedIn,
+    hash: &str,
+) -> Result<crate::domain::talk::HeldPost, AppError> {
+    state
+        .db
+        .talk()
+        .held_post(hash, now())
+        .await?
+        .filter(|h| h.user_id == Some(s.user.id))
+        .ok_or(AppError::NotFound)
 }
 
 async fn page(
@@ -117,27 +211,27 @@ async fn page(
     s: SignedIn,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
-    let held = state
-        .db
-        .talk()
-        .held_post(&security::token_hash(&token), now())
-        .await?
-        .filter(|h| h.user_id.is_none_or(|u| u == s.user.id))
-        .ok_or(AppError::NotFound)?;
+    let held = own_held(&state, &s, &security::token_hash(&token)).await?;
     let fields: Vec<(String, String)> = form_urlencoded::parse(held.body.as_bytes())
         .into_owned()
         .filter(|(k, _)| k != super::extract::CSRF_FIELD)
         .collect();
-    let shown = fields
+    // Everything that will be sent is shown: the typed text under its own name, and
+    // any other field (a version number, a choice) under its field name.
+    let (mut shown, other): (Vec<_>, Vec<_>) = fields
         .iter()
-        .filter_map(|(k, v)| label(k).map(|l| (l, v.clone())))
-        .filter(|(_, v)| !v.trim().is_empty())
-        .collect();
+        .map(|(k, v)| match label(k) {
+            Some(l) => (true, (l.to_string(), v.clone())),
+            None => (false, (k.replace('_', " "), v.clone())),
+        })
+        .partition(|(typed, _)| *typed);
+    shown.extend(other);
     render(&HeldPage {
         c: s.ctx.page("Finish saving your work"),
         token,
+        what: describe(&held.path),
         path: held.path,
-        shown,
+        shown: shown.into_iter().map(|(_, kv)| kv).collect(),
         fields,
     })
 }
@@ -149,13 +243,7 @@ async fn discard(
     SafeForm(_): SafeForm<NoFields>,
 ) -> Result<Response, AppError> {
     let hash = security::token_hash(&token);
-    let talk = state.db.talk();
-    if talk
-        .held_post(&hash, now())
-        .await?
-        .is_some_and(|h| h.user_id.is_none_or(|u| u == s.user.id))
-    {
-        talk.delete_held_post(&hash).await?;
-    }
+    own_held(&state, &s, &hash).await?;
+    state.db.talk().delete_held_post(&hash).await?;
     Ok(redirect_with_flash("/partnerships", "Discarded."))
 }

@@ -14,6 +14,7 @@ pub mod deck_io;
 pub mod decks;
 pub mod directory;
 pub mod extract;
+pub mod guard;
 pub mod held;
 pub mod markdown;
 pub mod members;
@@ -73,6 +74,7 @@ impl AppState {
 pub struct Routes {
     router: Router<AppState>,
     list: Vec<(Method, &'static str)>,
+    keeps_typing: Vec<&'static str>,
 }
 
 impl Routes {
@@ -80,6 +82,7 @@ impl Routes {
         Routes {
             router: Router::new(),
             list: Vec::new(),
+            keeps_typing: Vec::new(),
         }
     }
 
@@ -106,10 +109,32 @@ impl Routes {
     {
         self.add(Method::POST, path, axum::routing::post(h))
     }
+
+    /// A form target where people type things worth keeping (notes, views, actions):
+    /// if their session ended while they typed, the form is held for them to finish
+    /// saving after signing in again (see [`held`]). Never for changes to roles,
+    /// memberships, invitations, settings or accounts, and never for deletions.
+    pub fn post_keeping<H, T>(mut self, path: &'static str, h: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.keeps_typing.push(path);
+        self.post(path, h)
+    }
+}
+
+/// The application's routes, as [`app_routes`] builds them.
+pub struct AppRoutes {
+    pub router: Router<AppState>,
+    /// Every (method, pattern), sorted.
+    pub list: Vec<(Method, &'static str)>,
+    /// Patterns whose forms are held when a session has ended (see [`Routes::post_keeping`]).
+    pub keeps_typing: held::KeepsTyping,
 }
 
 /// The application's routes (those behind the session layer), and their list.
-pub fn app_routes() -> (Router<AppState>, Vec<(Method, &'static str)>) {
+pub fn app_routes() -> AppRoutes {
     let r = Routes::new();
     let r = auth::routes(r);
     let r = account::routes(r);
@@ -126,10 +151,18 @@ pub fn app_routes() -> (Router<AppState>, Vec<(Method, &'static str)>) {
     let r = held::routes(r);
     let r = stock::routes(r);
     let r = checklists::routes(r);
-    let Routes { router, mut list } = r;
+    let Routes {
+        router,
+        mut list,
+        keeps_typing,
+    } = r;
     // GET routes answer HEAD too; a route registered for GET and POST appears twice.
     list.sort_by(|a, b| (a.1, a.0.as_str()).cmp(&(b.1, b.0.as_str())));
-    (router, list)
+    AppRoutes {
+        router,
+        list,
+        keeps_typing: held::KeepsTyping::new(keeps_typing),
+    }
 }
 
 /// What the page layout needs: who is signed in, the CSRF token, any one-off message.
@@ -200,13 +233,24 @@ pub fn urlencode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-/// Only follow `next=` to our own pages.
+/// Where `next=` leads when it is missing or not one of our own pages.
+pub const NEXT_HOME: &str = "/partnerships";
+
+/// Only follow `next=` to our own pages: a path on this site, rebuilt from its parsed
+/// form. Browsers drop tabs and line breaks from addresses and read `\` as `/`, so
+/// `/\t/evil.test` or `/\evil.test` would take people to another site: anything but
+/// visible ASCII without a backslash is refused outright, which also keeps the value
+/// safe to put in a `Location` header.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
-            n.to_string()
-        }
-        _ => "/partnerships".to_string(),
+    let Some(n) = next else {
+        return NEXT_HOME.into();
+    };
+    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') {
+        return NEXT_HOME.into();
+    }
+    match n.parse::<axum::http::uri::PathAndQuery>() {
+        Ok(pq) if pq.path().starts_with('/') && !pq.path().starts_with("//") => pq.to_string(),
+        _ => NEXT_HOME.into(),
     }
 }
 
@@ -291,5 +335,57 @@ pub fn date_time(ts: i64) -> String {
             format!("{} at {:02}:{:02}", date(ts), z.hour(), z.minute())
         }
         Err(_) => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Where a browser would go for a `Location: value` sent by https://tandem.test.
+    fn lands_on(value: &str) -> Option<String> {
+        let base = url::Url::parse("https://tandem.test/login").ok()?;
+        base.join(value).ok()?.host_str().map(str::to_string)
+    }
+
+    #[test]
+    fn next_refuses_other_sites_and_odd_characters() {
+        for bad in [
+            "//evil.test",
+            "/\\evil.test",
+            "/\t/evil.test",
+            "/\n/evil.test",
+            "/\r\n/evil.test",
+            "/\u{b}/evil.test",
+            "/\u{0}x",
+            "\\\\evil.test",
+            "https://evil.test/",
+            "evil.test",
+            " /x",
+            "/caf\u{e9}",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), NEXT_HOME, "{bad:?}");
+        }
+        assert_eq!(safe_next(None), NEXT_HOME);
+        for good in ["/p/carers/actions?status=open", "/held/abc", "/p/x%2F%2Fy"] {
+            assert_eq!(safe_next(Some(good)), good);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+        /// Whatever is sent, the answer is a header-safe path that a browser resolves to
+        /// this site.
+        #[test]
+        fn next_always_stays_on_this_site(
+            s in prop::string::string_regex("[/\\\\\t\n\r\u{b}\u{c} a-z.:@%?#\u{0}-\u{1f}\u{7f}\u{85}\u{3000}]{0,12}").unwrap()
+        ) {
+            let next = safe_next(Some(&s));
+            prop_assert!(axum::http::HeaderValue::from_str(&next).is_ok());
+            let host = lands_on(&next);
+            prop_assert_eq!(host.as_deref(), Some("tandem.test"), "{:?} -> {:?}", s, next);
+        }
     }
 }

@@ -36,12 +36,12 @@ pub fn routes(r: Routes) -> Routes {
         .get("/p/{slug}/instruments/{instrument}", instrument_copy)
         .get("/p/{slug}/stock/{round}", round_page)
         .get("/p/{slug}/stock/{round}/answer", answer_page)
-        .post("/p/{slug}/stock/{round}/answer", answer_save)
+        .post_keeping("/p/{slug}/stock/{round}/answer", answer_save)
         .post("/p/{slug}/stock/{round}/close", close)
         .post("/p/{slug}/stock/{round}/reveal", reveal)
         .get("/p/{slug}/stock/{round}/paper", paper_copy)
         .get("/p/{slug}/stock/{round}/tally", tally_page)
-        .post("/p/{slug}/stock/{round}/tally", tally_save)
+        .post_keeping("/p/{slug}/stock/{round}/tally", tally_save)
         .post("/p/{slug}/stock/{round}/tally/{batch}/delete", tally_delete)
         .get("/p/{slug}/stock/{round}/results", results_page)
         .get("/p/{slug}/stock/{round}/results.csv", results_csv)
@@ -1680,9 +1680,7 @@ async fn results_pdf(
         }
     }
     let title = r.title.clone();
-    let bytes = tokio::task::spawn_blocking(move || crate::pdf::document_pdf(&title, &b))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))??;
+    let bytes = crate::work::file(move || crate::pdf::document_pdf(&title, &b)).await??;
     Ok((
         [
             (header::CONTENT_TYPE, "application/pdf".to_string()),

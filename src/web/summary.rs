@@ -317,9 +317,7 @@ async fn pdf(
     let s = load(&state, &m, id).await?;
     let title = s.conv.title.clone();
     let b = blocks(&s);
-    let bytes = tokio::task::spawn_blocking(move || crate::pdf::document_pdf(&title, &b))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))??;
+    let bytes = crate::work::file(move || crate::pdf::document_pdf(&title, &b)).await??;
     Ok((
         [
             (header::CONTENT_TYPE, "application/pdf".to_string()),

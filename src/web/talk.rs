@@ -25,18 +25,18 @@ use crate::error::AppError;
 pub fn routes(r: Routes) -> Routes {
     r.get("/p/{slug}/conversations", list)
         .get("/p/{slug}/conversations/new", new_page)
-        .post("/p/{slug}/conversations", create)
+        .post_keeping("/p/{slug}/conversations", create)
         .get("/p/{slug}/conversations/{conv}", page)
         .get("/p/{slug}/conversations/{conv}/edit", edit_page)
-        .post("/p/{slug}/conversations/{conv}/edit", save_details)
+        .post_keeping("/p/{slug}/conversations/{conv}/edit", save_details)
         .post("/p/{slug}/conversations/{conv}/status", set_status)
         .post("/p/{slug}/conversations/{conv}/views", set_views)
         .post("/p/{slug}/conversations/{conv}/delete", delete)
         .get("/p/{slug}/conversations/{conv}/add", add_page)
-        .post("/p/{slug}/conversations/{conv}/items", add_item)
+        .post_keeping("/p/{slug}/conversations/{conv}/items", add_item)
         .post("/p/{slug}/conversations/{conv}/draw", draw)
         .get("/p/{slug}/conversations/{conv}/items/{item}", item_page)
-        .post("/p/{slug}/conversations/{conv}/items/{item}", save_plan)
+        .post_keeping("/p/{slug}/conversations/{conv}/items/{item}", save_plan)
         .post(
             "/p/{slug}/conversations/{conv}/items/{item}/move",
             move_item,
@@ -45,7 +45,7 @@ pub fn routes(r: Routes) -> Routes {
             "/p/{slug}/conversations/{conv}/items/{item}/delete",
             delete_item,
         )
-        .post(
+        .post_keeping(
             "/p/{slug}/conversations/{conv}/items/{item}/record",
             save_record,
         )
@@ -53,7 +53,7 @@ pub fn routes(r: Routes) -> Routes {
             "/p/{slug}/conversations/{conv}/items/{item}/draft",
             save_draft,
         )
-        .post(
+        .post_keeping(
             "/p/{slug}/conversations/{conv}/items/{item}/view",
             save_view,
         )

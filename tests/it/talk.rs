@@ -6,7 +6,6 @@ use axum::http::StatusCode;
 use tandem::domain::model::Id;
 use tandem::domain::now;
 use tandem::domain::roles::Role;
-use tandem::security;
 
 use crate::both_engines;
 use crate::helpers::{Client, TestApp};
@@ -21,6 +20,7 @@ both_engines!(
     coverage_shows_what_was_discussed_and_suggests_the_rest,
     deleting_a_deck_keeps_the_record_readable,
     an_expired_session_keeps_the_notes,
+    only_a_real_ended_session_gets_its_own_form_held,
     autosaved_drafts_come_back,
 );
 
@@ -961,13 +961,10 @@ async fn an_expired_session_keeps_the_notes(app: TestApp) {
         )
         .await;
     let item = items(&app, conv).await[0];
-    // Bea's session ends while she types (removed, as the hourly clean-up would).
-    let bea_token = t.bea.cookies[tandem::web::extract::SESSION_COOKIE].clone();
+    // Bea's session ends while she types: idle for longer than sessions last.
     let csrf = t.bea.csrf().await;
-    app.db
-        .delete_session(&security::token_hash(&bea_token))
-        .await
-        .unwrap();
+    app.sql("UPDATE sessions SET last_seen_at = last_seen_at - 9 * 3600, created_at = created_at - 9 * 3600")
+        .await;
     let long_notes = "A long record of the meeting. ".repeat(400);
     let url = format!("/p/{slug}/conversations/{conv}/items/{item}/record");
     let r = t
@@ -1028,14 +1025,105 @@ async fn an_expired_session_keeps_the_notes(app: TestApp) {
     let saved = app.db.talk().agenda_item(item).await.unwrap().unwrap();
     assert_eq!(saved.notes.trim_end(), long_notes.trim_end());
     assert_eq!(saved.agreed, "Keep going");
-    // Someone else cannot read a form held for Bea.
+    // Someone else cannot read, save or discard a form held for Bea.
     let mut cal = app.signed_in(t.cal_id).await;
     let other = cal.get(&held_path).await;
-    assert_eq!(
-        other.status,
-        StatusCode::OK,
-        "held with no known owner: the secret link is the key"
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
+    let other = cal.post(&format!("{held_path}/discard"), &[]).await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
+}
+
+/// What an attacker tried: a form sent with a made-up session cookie, or a stolen
+/// page's stale token, or to a route that changes roles, is never held for anyone.
+async fn only_a_real_ended_session_gets_its_own_form_held(app: TestApp) {
+    let mut t = team(&app).await;
+    let slug = t.slug.clone();
+    let held_and_cleared = |app: &TestApp| {
+        let db = app.db.clone();
+        async move { db.talk().delete_expired_held(i64::MAX).await.unwrap() }
+    };
+    let members = app.db.members(t.pid).await.unwrap();
+    let bea_membership = members.iter().find(|m| m.user_id == t.bea_id).unwrap().id;
+    let role_change = format!("/p/{slug}/members/{bea_membership}");
+    let action = format!("/p/{slug}/actions");
+    // 1. A cookie that never named a session: nothing held, sign in as usual.
+    let mut junk = app.client();
+    junk.cookies
+        .insert(tandem::web::extract::SESSION_COOKIE.into(), "f".repeat(64));
+    for path in [&role_change, &action] {
+        let r = junk
+            .post_raw(
+                path,
+                &[("_csrf", "x"), ("role", "lead"), ("title", "Planted")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert!(!r.location().contains("held"), "{}", r.location());
+    }
+    assert_eq!(held_and_cleared(&app).await, 0);
+    // 2. Bea's real session ends.
+    let bea_token = t.bea.cookies[tandem::web::extract::SESSION_COOKIE].clone();
+    let csrf = t.bea.csrf().await;
+    app.sql("UPDATE sessions SET last_seen_at = last_seen_at - 9 * 3600")
+        .await;
+    let expired = |token: &str| {
+        let mut c = app.client();
+        c.cookies.insert(
+            tandem::web::extract::SESSION_COOKIE.into(),
+            token.to_string(),
+        );
+        c
+    };
+    // ... a form with a wrong token for that session is not held;
+    let r = expired(&bea_token)
+        .post_raw(&action, &[("_csrf", "not-hers"), ("title", "Planted")])
+        .await;
+    assert!(!r.location().contains("held"), "{}", r.location());
+    // ... nor a role change with the right token;
+    let r = expired(&bea_token)
+        .post_raw(
+            &role_change,
+            &[("_csrf", &csrf), ("role", "lead"), ("organisation_id", "1")],
+        )
+        .await;
+    assert!(!r.location().contains("held"), "{}", r.location());
+    assert_eq!(held_and_cleared(&app).await, 0);
+    // ... but her own action, with her token, is held for her alone.
+    let r = expired(&bea_token)
+        .post_raw(
+            &action,
+            &[
+                ("_csrf", &csrf),
+                ("title", "Call the\u{0} carers' centre"),
+                ("owner", ""),
+                ("due", ""),
+            ],
+        )
+        .await;
+    assert!(
+        r.location().starts_with("/login?next=%2Fheld%2F"),
+        "{}",
+        r.location()
     );
+    let held_path = r
+        .location()
+        .trim_start_matches("/login?next=")
+        .replace("%2F", "/");
+    let mut bea = app.signed_in(t.bea_id).await;
+    let page = bea.get(&held_path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_contains("Finish saving your work");
+    page.assert_contains("a new action");
+    // Every field that will be sent is shown, under a name people can read; the control
+    // character she could not see is gone.
+    page.assert_contains("<th scope=\"row\">Title</th>");
+    page.assert_contains("Call the carers&#39; centre");
+    page.assert_contains("<th scope=\"row\">owner</th>");
+    let mut lead = app.signed_in(t.lead_id).await;
+    assert_eq!(lead.get(&held_path).await.status, StatusCode::NOT_FOUND);
+    // Bea's old session still cannot be used for anything else.
+    let r = expired(&bea_token).get(&format!("/p/{slug}")).await;
+    assert!(r.location().starts_with("/login"), "{}", r.location());
 }
 
 async fn autosaved_drafts_come_back(app: TestApp) {

@@ -20,7 +20,10 @@
 
 use std::fmt::Write;
 
-use super::{CardData, DeckData, LineError, ThemeData, err, split_keywords, tidy};
+use super::{
+    CardData, DeckData, LineError, MAX_CARD_CHARS, MAX_CARDS, MAX_THEMES, ThemeData, err,
+    split_keywords, tidy,
+};
 
 fn list_item(line: &str) -> Option<&str> {
     let t = line.trim_start();
@@ -57,11 +60,18 @@ pub fn parse_markdown(text: &str) -> Result<DeckData, Vec<LineError>> {
     // Where the open card's text is going: false = question, true = prompt.
     let mut in_prompt = false;
     let mut card_open = false;
+    let mut cards = 0;
     for (i, raw) in text.lines().enumerate() {
         let n = i + 1;
         let line = raw.replace('\u{a0}', " ");
         let trimmed = line.trim();
         if let Some(h) = trimmed.strip_prefix("## ") {
+            if themes.len() == MAX_THEMES {
+                return Err(vec![err(
+                    n,
+                    format!("a deck can have at most {MAX_THEMES} themes; this is one more"),
+                )]);
+            }
             themes.push(ThemeData {
                 name: tidy(h),
                 ..Default::default()
@@ -81,6 +91,13 @@ pub fn parse_markdown(text: &str) -> Result<DeckData, Vec<LineError>> {
             continue;
         }
         if let Some(item) = list_item(&line) {
+            cards += 1;
+            if cards > MAX_CARDS {
+                return Err(vec![err(
+                    n,
+                    format!("a deck can have at most {MAX_CARDS} cards; this is one more"),
+                )]);
+            }
             theme.cards.push(CardData {
                 text: tidy(item),
                 prompt: None,
@@ -97,9 +114,9 @@ pub fn parse_markdown(text: &str) -> Result<DeckData, Vec<LineError>> {
                 in_prompt = true;
             } else if in_prompt {
                 let p = card.prompt.get_or_insert_with(String::new);
-                *p = tidy(&format!("{p} {trimmed}"));
+                append_words(p, trimmed);
             } else {
-                card.text = tidy(&format!("{} {trimmed}", card.text));
+                append_words(&mut card.text, trimmed);
             }
             continue;
         }
@@ -149,6 +166,22 @@ pub fn parse_markdown(text: &str) -> Result<DeckData, Vec<LineError>> {
         notes: notes.join("\n").trim().to_string(),
         themes,
     })
+}
+
+/// Add a continuation line's words to a card's text. Past the longest a card may be,
+/// nothing more is added (the length check reports it): appending to an ever-longer
+/// text would make a hostile file of one endless card quadratic.
+fn append_words(text: &mut String, more: &str) {
+    if text.len() > 4 * MAX_CARD_CHARS + 4 {
+        return;
+    }
+    let more = tidy(more);
+    if !more.is_empty() {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push_str(&more);
+    }
 }
 
 fn short(s: &str) -> String {

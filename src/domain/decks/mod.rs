@@ -119,9 +119,60 @@ impl fmt::Display for LineError {
     }
 }
 
-/// The 1-based line of a byte offset (for TOML spans).
+/// The 1-based line of a byte offset (for one TOML span; use [`LineIndex`] for many).
 pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// Where each line starts, found once, so that turning many byte offsets into line
+/// numbers costs a binary search each instead of a rescan of the file.
+pub(crate) struct LineIndex(Vec<usize>);
+
+impl LineIndex {
+    pub(crate) fn new(text: &str) -> Self {
+        LineIndex(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i)
+                .collect(),
+        )
+    }
+
+    /// The 1-based line of a byte offset.
+    pub(crate) fn line(&self, offset: usize) -> usize {
+        self.0.partition_point(|&nl| nl < offset) + 1
+    }
+}
+
+/// Most problems listed for one file: past this, a line says how many more there are.
+pub const MAX_PROBLEMS: usize = 50;
+
+/// Keep the first [`MAX_PROBLEMS`] problems and say how many were left out.
+pub(crate) fn cap_problems(mut problems: Vec<LineError>) -> Vec<LineError> {
+    if problems.len() > MAX_PROBLEMS {
+        let more = problems.len() - MAX_PROBLEMS;
+        problems.truncate(MAX_PROBLEMS);
+        problems.push(err(
+            0,
+            format!("… and {more} more problems like these. Fix the ones above first"),
+        ));
+    }
+    problems
+}
+
+/// The first control character (other than tab and line breaks) in `text`, as
+/// (line, code). Form feeds are not counted: text copied out of PDFs has one per page.
+fn first_control(text: &str) -> Option<(usize, u32)> {
+    let mut line = 1;
+    for c in text.chars() {
+        if c == '\n' {
+            line += 1;
+        } else if c != '\u{c}' && crate::domain::validate::is_unwanted_control(c) {
+            return Some((line, c as u32));
+        }
+    }
+    None
 }
 
 pub(crate) fn err(line: usize, message: impl Into<String>) -> LineError {
@@ -222,13 +273,29 @@ pub fn parse_bytes_report(
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let format = format.unwrap_or_else(|| detect(text));
-    let (deck, ignored) = match format {
-        Format::Toml => (parse_toml(text)?, Vec::new()),
-        Format::Markdown => (parse_markdown(text)?, Vec::new()),
-        Format::Printed => parse_printed_report(text)?,
+    if let Some((line, code)) = first_control(text) {
+        return Err(vec![err(
+            line,
+            format!(
+                "this line holds an invisible control character (code {code}) that text files do not normally have. Open the file in a text editor, delete the odd character, save it and try again"
+            ),
+        )]);
+    }
+    // Form feeds (one per page of text copied out of a PDF, at the start of a line) are
+    // dropped, keeping every line where an editor shows it.
+    let text: std::borrow::Cow<str> = if text.contains('\u{c}') {
+        text.replace('\u{c}', "").into()
+    } else {
+        text.into()
     };
-    check(&deck)?;
+    let format = format.unwrap_or_else(|| detect(&text));
+    let parsed = match format {
+        Format::Toml => parse_toml(&text).map(|d| (d, Vec::new())),
+        Format::Markdown => parse_markdown(&text).map(|d| (d, Vec::new())),
+        Format::Printed => parse_printed_report(&text),
+    };
+    let (deck, ignored) = parsed.map_err(cap_problems)?;
+    check(&deck).map_err(cap_problems)?;
     Ok((format, deck, ignored))
 }
 

@@ -10,7 +10,9 @@
 //! that pairing is what tells a card from a front-matter heading that happens to share
 //! a theme's name. The footer is the line that ends most cards; page numbers are dropped.
 
-use super::{CardData, DeckData, LineError, ThemeData, err, split_keywords, tidy};
+use super::{
+    CardData, DeckData, LineError, MAX_CARDS, MAX_THEMES, ThemeData, err, split_keywords, tidy,
+};
 
 struct Line<'a> {
     n: usize,
@@ -114,6 +116,12 @@ pub fn parse_printed_report(text: &str) -> Result<(DeckData, Vec<String>), Vec<L
             starts.push((i, j));
         }
     }
+    if let Some(&(h, _)) = starts.get(MAX_CARDS) {
+        return Err(vec![err(
+            lines[h].n,
+            format!("a deck can have at most {MAX_CARDS} cards; this card is one more"),
+        )]);
+    }
     if starts.is_empty() {
         return Err(vec![err(
             1,
@@ -180,12 +188,14 @@ pub fn parse_printed_report(text: &str) -> Result<(DeckData, Vec<String>), Vec<L
 
     // 5. Cards and themes.
     let mut ignored: Vec<String> = Vec::new();
+    let mut seen_ignored = std::collections::HashSet::new();
     let mut note_ignored = |t: &str| {
-        if !ignored.iter().any(|i| i == t) {
+        if seen_ignored.insert(t.to_string()) {
             ignored.push(t.to_string());
         }
     };
     let mut themes: Vec<ThemeData> = Vec::new();
+    let mut theme_at: std::collections::HashMap<String, usize> = Default::default();
     let mut problems = Vec::new();
     for r in raws {
         let text: Vec<String> = r
@@ -209,8 +219,9 @@ pub fn parse_printed_report(text: &str) -> Result<(DeckData, Vec<String>), Vec<L
             continue;
         }
         let name = title_case(&r.heading);
-        match themes.iter_mut().find(|t| t.name == name) {
-            Some(t) => {
+        match theme_at.get(&name).copied() {
+            Some(i) => {
+                let t = &mut themes[i];
                 t.cards.push(CardData {
                     text: question,
                     prompt: None,
@@ -219,15 +230,24 @@ pub fn parse_printed_report(text: &str) -> Result<(DeckData, Vec<String>), Vec<L
                     t.keywords = r.keywords;
                 }
             }
-            None => themes.push(ThemeData {
-                name,
-                keywords: r.keywords,
-                colour: None,
-                cards: vec![CardData {
-                    text: question,
-                    prompt: None,
-                }],
-            }),
+            None if themes.len() == MAX_THEMES => {
+                return Err(vec![err(
+                    r.n,
+                    format!("a deck can have at most {MAX_THEMES} themes; \"{name}\" is one more"),
+                )]);
+            }
+            None => {
+                theme_at.insert(name.clone(), themes.len());
+                themes.push(ThemeData {
+                    name,
+                    keywords: r.keywords,
+                    colour: None,
+                    cards: vec![CardData {
+                        text: question,
+                        prompt: None,
+                    }],
+                });
+            }
         }
     }
     if !problems.is_empty() {

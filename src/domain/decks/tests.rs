@@ -161,7 +161,7 @@ fn limits_and_encoding() {
     assert!(
         parse_bytes(md.as_bytes(), None).unwrap_err()[0]
             .message
-            .contains("most is 100")
+            .contains("at most 100 themes")
     );
     let mut md = String::from("# Many\n## T\n");
     for c in 0..2001 {
@@ -170,7 +170,7 @@ fn limits_and_encoding() {
     assert!(
         parse_bytes(md.as_bytes(), None).unwrap_err()[0]
             .message
-            .contains("most is 2000")
+            .contains("at most 2000 cards")
     );
 }
 
@@ -256,4 +256,134 @@ proptest! {
     fn bytes_never_panic(b in proptest::collection::vec(any::<u8>(), 0..300)) {
         let _ = parse_bytes(&b, None);
     }
+}
+
+/// The largest deck the limits allow, in TOML with every optional field, and text that
+/// holds the characters the entry counter looks for.
+fn largest_toml() -> String {
+    let mut t = String::from("title = \"Largest\"\nnotes = \"All the limits at once.\"\n");
+    for th in 0..MAX_THEMES {
+        t.push_str(&format!(
+            "\n[[themes]]\nkey = \"t{th}\"\nname = \"Theme {th}\"\nkeywords = [\"one\", \"two\", \"three\"]\ncolour = \"#1d5c8c\"\n"
+        ));
+        for c in 0..MAX_CARDS / MAX_THEMES {
+            t.push_str(&format!(
+                "[[themes.cards]]\nkey = \"c{th}-{c}\"\ntext = \"Question {c} about {{this}} [and that] = # not a comment\"\nprompt = '''Ask \"why\" = twice'''\n"
+            ));
+        }
+    }
+    t
+}
+
+#[test]
+fn the_largest_allowed_deck_is_accepted() {
+    let (_, deck) = parse_bytes(largest_toml().as_bytes(), None).unwrap();
+    assert_eq!(deck.themes.len(), MAX_THEMES);
+    assert_eq!(deck.card_count(), MAX_CARDS);
+    assert!(deck.themes[0].cards[0].text.contains("# not a comment"));
+}
+
+/// Hostile files just under the size limit, in every format and shape.
+fn hostile_files() -> Vec<(&'static str, String)> {
+    let fill = |head: &str, unit: &dyn Fn(usize) -> String| {
+        let mut s = head.to_string();
+        let mut i = 0;
+        while s.len() < MAX_BYTES - 200 {
+            s.push_str(&unit(i));
+            i += 1;
+        }
+        s
+    };
+    vec![
+        (
+            "toml themes",
+            fill("title = \"x\"\n", &|i| {
+                format!("[[themes]]\nname = \"t{i}\"\n")
+            }),
+        ),
+        (
+            "toml cards",
+            fill("title = \"x\"\n[[themes]]\nname = \"a\"\n", &|_| {
+                "[[themes.cards]]\ntext = \"q\"\n".into()
+            }),
+        ),
+        (
+            "toml inline",
+            fill("title = \"x\"\nthemes = [", &|_| {
+                "{name=\"a\",cards=[{text=\"q\"}]},".into()
+            }) + "]\n",
+        ),
+        (
+            "toml keywords",
+            fill(
+                "title = \"x\"\n[[themes]]\nname = \"a\"\nkeywords = [",
+                &|_| "\"k\",".into(),
+            ) + "]\n",
+        ),
+        (
+            "markdown themes",
+            fill("# T\n", &|i| format!("## T{i}\n- q\n")),
+        ),
+        (
+            "markdown one long card",
+            fill("# T\n## A\n- q\n", &|_| "  more words here\n".into()),
+        ),
+        (
+            "printed distinct themes",
+            fill("About\n", &|i| {
+                format!("THEME {i}\nk, k\nWhat is it?\nFOOTER\n")
+            }),
+        ),
+        (
+            "printed page numbers",
+            fill("About\n", &|i| format!("SOIL\nk, k\nWhat?\n{i}\nFOOTER\n")),
+        ),
+    ]
+}
+
+#[test]
+fn hostile_files_are_refused_with_a_line_and_quickly() {
+    for (what, text) in hostile_files() {
+        assert!(text.len() <= MAX_BYTES, "{what}");
+        let started = std::time::Instant::now();
+        let problems = parse_bytes(text.as_bytes(), None).unwrap_err();
+        let took = started.elapsed();
+        assert!(
+            problems.len() <= MAX_PROBLEMS + 1,
+            "{what}: {}",
+            problems.len()
+        );
+        assert!(
+            problems.iter().any(|p| p.message.contains("at most")
+                || p.message.contains("longer than")
+                || p.message.contains("more than")),
+            "{what}: {problems:?}"
+        );
+        // Generous for an unoptimised build on a busy machine: the quadratic parsing
+        // this guards against took from seconds to minutes on these files.
+        assert!(
+            took < std::time::Duration::from_secs(3),
+            "{what} took {took:?}"
+        );
+    }
+}
+
+#[test]
+fn control_characters_in_a_file_name_the_line_and_form_feeds_are_dropped() {
+    let e = parse_bytes(b"# Deck\n## A\n- a \x00 card\n", None).unwrap_err();
+    assert_eq!(e[0].line, 3, "{e:?}");
+    assert!(e[0].message.contains("control character"), "{e:?}");
+    let (_, deck) = parse_bytes(GARDEN.replace("## SOIL", "\x0c## SOIL").as_bytes(), None).unwrap();
+    assert_eq!(deck.card_count(), 2);
+}
+
+#[test]
+fn many_problems_are_capped() {
+    let mut md = String::from("# Deck\n## A\n");
+    for i in 0..500 {
+        md.push_str(&format!("stray line {i}\n"));
+    }
+    let e = parse_bytes(md.as_bytes(), Some(Format::Markdown)).unwrap_err();
+    assert_eq!(e.len(), MAX_PROBLEMS + 1);
+    assert!(e[MAX_PROBLEMS].message.contains("450 more"), "{e:?}");
 }

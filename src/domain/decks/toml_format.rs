@@ -17,7 +17,9 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{CardData, DeckData, LineError, ThemeData, err, line_of, tidy};
+use super::{
+    CardData, DeckData, LineError, LineIndex, MAX_CARDS, MAX_THEMES, ThemeData, err, line_of, tidy,
+};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,7 +30,7 @@ struct FileDeck {
     #[serde(default)]
     notes: String,
     steps: Option<Steps>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "at_most_themes")]
     themes: Vec<Spanned<FileTheme>>,
 }
 
@@ -49,8 +51,50 @@ struct FileTheme {
     #[serde(default)]
     keywords: Vec<String>,
     colour: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "at_most_cards")]
     cards: Vec<Spanned<FileCard>>,
+}
+
+/// A list of at most `N` items, refused as soon as the next one arrives, so a file of
+/// 30,000 themes stops at the 101st instead of being built in full first.
+fn at_most<'de, D, T, const N: usize>(d: D, what: &'static str) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct Bounded<T, const N: usize>(&'static str, std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>, const N: usize> serde::de::Visitor<'de> for Bounded<T, N> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(f, "a list of at most {N} {}", self.0)
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let mut out = Vec::new();
+            while let Some(item) = seq.next_element()? {
+                if out.len() == N {
+                    return Err(serde::de::Error::custom(format!(
+                        "a deck can have at most {N} {}; this file has more",
+                        self.0
+                    )));
+                }
+                out.push(item);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_seq(Bounded::<T, N>(what, std::marker::PhantomData))
+}
+
+fn at_most_themes<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<Spanned<FileTheme>>, D::Error> {
+    at_most::<_, _, MAX_THEMES>(d, "themes")
+}
+
+fn at_most_cards<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<Spanned<FileCard>>, D::Error> {
+    at_most::<_, _, MAX_CARDS>(d, "cards")
 }
 
 #[derive(Deserialize)]
@@ -74,7 +118,104 @@ pub struct ShippedDeck {
     pub card_keys: Vec<Vec<String>>,
 }
 
+/// Count `[[themes]]` and `[[themes.cards]]` headers before parsing: the TOML parser
+/// builds the whole document in memory first, so a file of 100,000 tables is refused
+/// here, at the first table past the limit, in one quick pass.
+fn check_table_counts(text: &str) -> Result<(), Vec<LineError>> {
+    let (mut themes, mut cards) = (0, 0);
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim_start();
+        if !t.starts_with("[[") {
+            continue;
+        }
+        let header: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+        if header.starts_with("[[themes]]") {
+            themes += 1;
+            if themes > MAX_THEMES {
+                return Err(vec![err(
+                    i + 1,
+                    format!("a deck can have at most {MAX_THEMES} themes; this is one more"),
+                )]);
+            }
+        } else if header.starts_with("[[themes.cards]]") {
+            cards += 1;
+            if cards > MAX_CARDS {
+                return Err(vec![err(
+                    i + 1,
+                    format!("a deck can have at most {MAX_CARDS} cards; this is one more"),
+                )]);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Most keys, tables and lists one deck file may hold. The largest deck allowed
+/// (100 themes, 2,000 cards with keys and prompts) needs about 12,000; a file of many
+/// tiny inline tables, which the parser would hold in memory at about 100 bytes each,
+/// is refused before parsing.
+const MAX_ENTRIES: usize = 40_000;
+
+/// Count `=`, `{`, `[` and `,` outside strings and comments: an upper bound on the
+/// entries the parser would build. Returns the line where the limit is passed.
+fn too_many_entries(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let (mut i, mut line, mut entries) = (0, 1, 0);
+    while i < b.len() {
+        match b[i] {
+            b'\n' => line += 1,
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            q @ (b'"' | b'\'') => {
+                let multi = b[i..].starts_with(if q == b'"' { b"\"\"\"" } else { b"'''" });
+                let step = if multi { 3 } else { 1 };
+                i += step;
+                while i < b.len() {
+                    if b[i] == b'\\' && q == b'"' {
+                        i += 2;
+                        continue;
+                    }
+                    if b[i] == b'\n' {
+                        if !multi {
+                            break;
+                        }
+                        line += 1;
+                    }
+                    if b[i] == q && (!multi || b[i..].starts_with(&[q, q, q])) {
+                        i += step;
+                        break;
+                    }
+                    i += 1;
+                }
+                continue;
+            }
+            b'=' | b'{' | b'[' | b',' => {
+                entries += 1;
+                if entries > MAX_ENTRIES {
+                    return Some(line);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 fn read(text: &str) -> Result<FileDeck, Vec<LineError>> {
+    check_table_counts(text)?;
+    if let Some(line) = too_many_entries(text) {
+        return Err(vec![err(
+            line,
+            format!(
+                "the file holds more than {MAX_ENTRIES} entries, far more than any deck needs (at most {MAX_THEMES} themes and {MAX_CARDS} cards)"
+            ),
+        )]);
+    }
     toml::from_str::<FileDeck>(text).map_err(|e| {
         let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
         vec![err(line, e.message().trim().to_string())]
@@ -82,17 +223,15 @@ fn read(text: &str) -> Result<FileDeck, Vec<LineError>> {
 }
 
 fn convert(text: &str, f: &FileDeck) -> Result<DeckData, Vec<LineError>> {
+    let lines = LineIndex::new(text);
     let mut problems = Vec::new();
     let title = tidy(f.title.get_ref());
     if title.is_empty() {
-        problems.push(err(
-            line_of(text, f.title.span().start),
-            "the title is empty",
-        ));
+        problems.push(err(lines.line(f.title.span().start), "the title is empty"));
     }
     let mut themes = Vec::new();
     for t in &f.themes {
-        let t_line = line_of(text, t.span().start);
+        let t_line = lines.line(t.span().start);
         let ft = t.get_ref();
         let name = tidy(&ft.name);
         if name.is_empty() {
@@ -109,10 +248,7 @@ fn convert(text: &str, f: &FileDeck) -> Result<DeckData, Vec<LineError>> {
             let fc = c.get_ref();
             let card_text = tidy(&fc.text);
             if card_text.is_empty() {
-                problems.push(err(
-                    line_of(text, c.span().start),
-                    "this card's text is empty",
-                ));
+                problems.push(err(lines.line(c.span().start), "this card's text is empty"));
             }
             cards.push(CardData {
                 text: card_text,
@@ -171,6 +307,7 @@ pub fn parse_shipped(text: &str) -> Result<ShippedDeck, Vec<LineError>> {
         ));
         return Err(problems);
     };
+    let lines = LineIndex::new(text);
     let mut theme_keys = Vec::new();
     let mut card_keys = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -179,7 +316,7 @@ pub fn parse_shipped(text: &str) -> Result<ShippedDeck, Vec<LineError>> {
         let tk = ft.key.clone().unwrap_or_default();
         if tk.is_empty() || !seen.insert(format!("theme:{tk}")) {
             problems.push(err(
-                line_of(text, t.span().start),
+                lines.line(t.span().start),
                 "each theme needs its own key = \"…\"",
             ));
         }
@@ -189,7 +326,7 @@ pub fn parse_shipped(text: &str) -> Result<ShippedDeck, Vec<LineError>> {
             let ck = c.get_ref().key.clone().unwrap_or_default();
             if ck.is_empty() || !seen.insert(format!("card:{ck}")) {
                 problems.push(err(
-                    line_of(text, c.span().start),
+                    lines.line(c.span().start),
                     "each card needs its own key = \"…\"",
                 ));
             }
