@@ -53,7 +53,10 @@ pub fn build_router(state: AppState) -> Router {
                 AppError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
             },
         ))
-        .layer(axum::middleware::from_fn(ops::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::security_headers,
+        ))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(
             TraceLayer::new_for_http()

@@ -244,7 +244,36 @@ pub async fn session_layer(
             set_cookie(FLASH_COOKIE, "", secure, Some(0)),
         );
     }
+    if secure {
+        mark_cookies_secure(h);
+    }
     Ok(resp)
+}
+
+/// Over HTTPS every cookie we send is `Secure`, whichever code made it (a handler
+/// setting a flash message does not know how people reach us; this layer does).
+fn mark_cookies_secure(h: &mut HeaderMap) {
+    let all: Vec<HeaderValue> = h.get_all(header::SET_COOKIE).iter().cloned().collect();
+    if all.iter().all(|v| has_secure(v.as_bytes())) {
+        return;
+    }
+    h.remove(header::SET_COOKIE);
+    for v in all {
+        let v = if has_secure(v.as_bytes()) {
+            v
+        } else {
+            let mut s = v.as_bytes().to_vec();
+            s.extend_from_slice(b"; Secure");
+            HeaderValue::from_bytes(&s).unwrap_or(v)
+        };
+        h.append(header::SET_COOKIE, v);
+    }
+}
+
+fn has_secure(cookie: &[u8]) -> bool {
+    String::from_utf8_lossy(cookie)
+        .split(';')
+        .any(|attr| attr.trim().eq_ignore_ascii_case("secure"))
 }
 
 fn sets_cookie(h: &HeaderMap, name: &str) -> bool {

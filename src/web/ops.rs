@@ -67,10 +67,22 @@ pub async fn not_found() -> AppError {
     AppError::NotFound
 }
 
+/// How long browsers are told to use only HTTPS for us (a year), when people reach us
+/// over HTTPS.
+pub const HSTS: &str = "max-age=31536000";
+
 /// Headers every response carries.
-pub async fn security_headers(req: Request, next: Next) -> Response {
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
+    if state.secure_cookies() {
+        // Only then: sent over plain HTTP it would mean nothing, and a laptop serving
+        // a room over local wifi has no certificate.
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS),
+        );
+    }
     let set = |h: &mut axum::http::HeaderMap, k: &'static str, v: &'static str| {
         h.insert(k, HeaderValue::from_static(v));
     };

@@ -693,6 +693,31 @@ async fn cookies_have_safe_flags(app: TestApp) {
             "{cookie}"
         );
     }
+    // Every cookie, whichever page set it: the flash message after signing out too.
+    let out = c.post("/logout", &[]).await;
+    let flash = out
+        .set_cookies()
+        .into_iter()
+        .find(|s| s.starts_with("tandem_flash="))
+        .expect("a flash message");
+    assert!(
+        flash.contains("Secure") && flash.contains("HttpOnly"),
+        "{flash}"
+    );
+    for cookie in out.set_cookies() {
+        assert_eq!(cookie.matches("Secure").count(), 1, "{cookie}");
+    }
+    // HTTPS sites tell browsers to keep to HTTPS; plain-HTTP ones (a laptop on the
+    // room's wifi) do not.
+    let page = c.get("/login").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(
+        page.headers.get("strict-transport-security").unwrap(),
+        "max-age=31536000"
+    );
+    let plain = app.client().get("/login").await;
+    assert_eq!(plain.status, StatusCode::OK);
+    assert!(plain.headers.get("strict-transport-security").is_none());
 }
 
 async fn expired_sessions_are_refused(app: TestApp) {

@@ -9,5 +9,6 @@ mod cards;
 mod members;
 mod ops;
 mod partnerships;
+mod security;
 mod stock;
 mod talk;
