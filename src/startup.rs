@@ -116,6 +116,7 @@ pub async fn setup_link_if_needed(
 
 /// Run `tandem serve` until Ctrl-C or SIGTERM, letting requests in flight finish.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    crate::work::return_large_blocks_to_the_system();
     let db = open_database(&settings).await?;
     let listener = TcpListener::bind(settings.listen)
         .await

@@ -172,11 +172,13 @@ async fn login(
     }
     let user = state.db.user_by_email(&email).await?;
     let password = f.password.clone();
-    let hash = user
-        .as_ref()
-        .map(|u| u.password_hash.clone())
-        .unwrap_or_else(|| security::dummy_hash().to_string());
-    let Ok(ok) = work::password(move || security::verify_password(&password, &hash)).await else {
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    let check = move || {
+        // The dummy hash is made (once) here too, off the async threads.
+        let hash = hash.as_deref().unwrap_or_else(|| security::dummy_hash());
+        security::verify_password(&password, hash)
+    };
+    let Ok(ok) = work::password(check).await else {
         state.db.forget_attempt(&attempt).await?;
         errors.add(
             "email",
