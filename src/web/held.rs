@@ -31,18 +31,19 @@ const MAX_PER_WINDOW: i64 = 20;
 
 /// The route patterns whose forms are worth holding (declared with
 /// [`Routes::post_keeping`](super::Routes::post_keeping)).
+/// Shared, as every request carries it (cloning is a reference count).
 #[derive(Debug, Clone, Default)]
-pub struct KeepsTyping(Vec<Vec<&'static str>>);
+pub struct KeepsTyping(std::sync::Arc<Vec<Vec<&'static str>>>);
 
 impl KeepsTyping {
     /// From patterns such as `/p/{slug}/actions/{action}/edit`.
     pub fn new(patterns: Vec<&'static str>) -> Self {
-        KeepsTyping(
+        KeepsTyping(std::sync::Arc::new(
             patterns
                 .into_iter()
                 .map(|p| p.split('/').collect())
                 .collect(),
-        )
+        ))
     }
 
     /// Does `path` match one of the patterns (a `{…}` segment matches any one segment)?
