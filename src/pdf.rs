@@ -92,8 +92,8 @@ pub fn wrap(font: &[u8], text: &str, size: f32, max: f32) -> Vec<String> {
 }
 
 fn colour(hex: &str) -> rgb::Color {
-    let c = |i: usize| u8::from_str_radix(hex.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0);
-    rgb::Color::new(c(1), c(3), c(5))
+    let (r, g, b) = crate::domain::colour::parse(hex);
+    rgb::Color::new(r, g, b)
 }
 
 fn fill(surface: &mut Surface, c: rgb::Color) {
@@ -141,14 +141,9 @@ fn draw_card(surface: &mut Surface, f: &Fonts, deck_title: &str, card: &PdfCard,
     surface.set_stroke(None);
     fill(surface, colour(&card.colour));
     rect(surface, x0, y0, CARD_W, band_h);
-    let light_text = crate::web::cards::on_colour(&card.colour) == "on-dark";
     fill(
         surface,
-        if light_text {
-            rgb::Color::new(255, 255, 255)
-        } else {
-            rgb::Color::new(11, 12, 12)
-        },
+        colour(crate::domain::colour::text_on(&card.colour).hex()),
     );
     let theme_lines = wrap(BOLD, &card.theme, 15.0, inner);
     text(

@@ -1,5 +1,6 @@
 //! Plain types and rules with no I/O: who may do what, what valid input looks like.
 
+pub mod colour;
 pub mod decks;
 pub mod instruments;
 pub mod model;

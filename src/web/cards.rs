@@ -36,25 +36,9 @@ pub async fn visible_deck(state: &AppState, m: &Member, id: Id) -> Result<DeckRo
     }
 }
 
-/// Text on a theme colour: white on dark colours, near-black on light ones.
+/// The style-sheet class for text on a theme colour (the one rule in `domain::colour`).
 pub fn on_colour(hex: &str) -> &'static str {
-    let channel = |i: usize| {
-        u8::from_str_radix(hex.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0) as f64 / 255.0
-    };
-    let lin = |c: f64| {
-        if c <= 0.04045 {
-            c / 12.92
-        } else {
-            ((c + 0.055) / 1.055).powf(2.4)
-        }
-    };
-    let l = 0.2126 * lin(channel(1)) + 0.7152 * lin(channel(3)) + 0.0722 * lin(channel(5));
-    // Contrast with white is (1.05)/(l+0.05); with near-black about (l+0.05)/0.055.
-    if 1.05 / (l + 0.05) >= (l + 0.05) / 0.055 {
-        "on-dark"
-    } else {
-        "on-light"
-    }
+    crate::domain::colour::text_on(hex).css_class()
 }
 
 /// A theme as pages show it.

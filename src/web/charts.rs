@@ -49,20 +49,10 @@ fn fit(s: &str, max: usize) -> String {
     }
 }
 
-/// Black or white text, whichever reads better on `fill`.
+/// White or near-black text, whichever reads better on `fill` (the one rule in
+/// `domain::colour`).
 pub fn text_on(fill: &str) -> &'static str {
-    let hex = fill.trim_start_matches('#');
-    let c = |i: usize| u8::from_str_radix(hex.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0);
-    let lin = |v: u8| {
-        let v = v as f64 / 255.0;
-        if v <= 0.03928 {
-            v / 12.92
-        } else {
-            ((v + 0.055) / 1.055).powf(2.4)
-        }
-    };
-    let l = 0.2126 * lin(c(0)) + 0.7152 * lin(c(2)) + 0.0722 * lin(c(4));
-    if l > 0.33 { "#000000" } else { "#ffffff" }
+    crate::domain::colour::text_on(fill).hex()
 }
 
 fn open(out: &mut String, id: &str, width: i64, height: i64, title: &str, desc: &str) {
@@ -427,6 +417,6 @@ mod tests {
     #[test]
     fn text_colour_follows_the_fill() {
         assert_eq!(text_on("#2166ac"), "#ffffff");
-        assert_eq!(text_on("#d9d9d9"), "#000000");
+        assert_eq!(text_on("#d9d9d9"), "#0b0c0c");
     }
 }
