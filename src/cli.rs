@@ -170,13 +170,9 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             };
             match db.create_user(&new, now()).await? {
                 CreateUser::Created(u) => {
-                    let link = crate::web::admin::make_reset_link(
-                        db.as_ref(),
-                        &public_url(&settings),
-                        u.id,
-                    )
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    let link =
+                        crate::db::make_reset_link(db.as_ref(), &public_url(&settings), u.id)
+                            .await?;
                     println!(
                         "Administrator {email} created. Send them this one-time link to choose a password:\n{link}"
                     );
@@ -195,9 +191,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             };
             let link =
-                crate::web::admin::make_reset_link(db.as_ref(), &public_url(&settings), u.id)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                crate::db::make_reset_link(db.as_ref(), &public_url(&settings), u.id).await?;
             println!(
                 "One-time password link for {} (valid 24 hours):\n{link}",
                 u.email

@@ -322,6 +322,25 @@ pub async fn connect(url: &str) -> anyhow::Result<Arc<dyn Database>> {
     Ok(Arc::new(cached::CachedDb::new(engine)))
 }
 
+/// How long a password-reset link works.
+pub const RESET_LINK_HOURS: i64 = 24;
+
+/// Make a one-time password-reset link for `user_id` (only its hash is stored), for the
+/// site administrator's page and the command line alike.
+pub async fn make_reset_link(db: &dyn Database, public_url: &str, user_id: Id) -> DbResult<String> {
+    let token = crate::security::new_token();
+    let t = crate::domain::now();
+    db.create_token(
+        &crate::security::token_hash(&token),
+        TokenKind::PasswordReset,
+        Some(user_id),
+        t,
+        t + RESET_LINK_HOURS * 3600,
+    )
+    .await?;
+    Ok(format!("{public_url}/reset/{token}"))
+}
+
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }

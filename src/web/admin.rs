@@ -10,13 +10,11 @@ use super::auth::{check_new_account, hash};
 use super::extract::{NoFields, SafeForm, SiteAdmin};
 use super::{AppState, Errors, PageCtx, Routes, date, redirect_with_flash, render, render_status};
 use crate::db::CreateUser;
-use crate::domain::model::{Id, NewUser, TokenKind, User};
+use crate::domain::model::{Id, NewUser, User};
 use crate::domain::now;
 use crate::error::AppError;
-use crate::security;
 
-/// How long a password-reset link works.
-pub const RESET_LINK_HOURS: i64 = 24;
+use crate::db::RESET_LINK_HOURS;
 
 pub fn routes(r: Routes) -> Routes {
     r.get("/admin/users", users_page)
@@ -186,26 +184,6 @@ struct ResetLinkPage {
     hours: i64,
 }
 
-/// Make a one-time password-reset link for `user_id` (also used by the CLI).
-pub async fn make_reset_link(
-    state_db: &dyn crate::db::Database,
-    public_url: &str,
-    user_id: Id,
-) -> Result<String, AppError> {
-    let token = security::new_token();
-    let t = now();
-    state_db
-        .create_token(
-            &security::token_hash(&token),
-            TokenKind::PasswordReset,
-            Some(user_id),
-            t,
-            t + RESET_LINK_HOURS * 3600,
-        )
-        .await?;
-    Ok(format!("{public_url}/reset/{token}"))
-}
-
 async fn reset_link(
     State(state): State<AppState>,
     admin: SiteAdmin,
@@ -213,7 +191,7 @@ async fn reset_link(
     SafeForm(_): SafeForm<NoFields>,
 ) -> Result<Response, AppError> {
     let u = target(&state, id).await?;
-    let link = make_reset_link(state.db.as_ref(), &state.public_url, u.id).await?;
+    let link = crate::db::make_reset_link(state.db.as_ref(), &state.public_url, u.id).await?;
     tracing::info!(
         user_id = u.id,
         by = admin.user.id,

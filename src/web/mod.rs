@@ -13,6 +13,7 @@ pub mod coverage;
 pub mod deck_io;
 pub mod decks;
 pub mod directory;
+pub mod errors;
 pub mod extract;
 pub mod guard;
 pub mod held;
