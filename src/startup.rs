@@ -21,7 +21,7 @@ use crate::domain::model::TokenKind;
 use crate::domain::now;
 use crate::error::AppError;
 use crate::security;
-use crate::web::{self, AppState, extract, ops};
+use crate::web::{self, AppState, ops};
 
 /// How long a first-run set-up link works.
 pub const SETUP_LINK_HOURS: i64 = 24;
@@ -34,7 +34,7 @@ pub fn build_router(state: AppState) -> Router {
         .fallback(ops::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            extract::session_layer,
+            web::session::session_layer,
         ))
         .layer(axum::Extension(routes.keeps_typing));
     let request_id = axum::http::HeaderName::from_static("x-request-id");

@@ -53,43 +53,6 @@ async fn own_action(state: &AppState, m: &Member, id: Id) -> Result<ActionRow, A
         .ok_or(AppError::NotFound)
 }
 
-/// Who can own an action: ("u:ID" or "o:ID", label), people first then organisations.
-/// `current` keeps a former member selectable on an action they already own.
-pub async fn owner_choices(
-    state: &AppState,
-    m: &Member,
-    current: Option<&ActionRow>,
-) -> Result<Vec<(String, String)>, AppError> {
-    let d = state
-        .directory
-        .get(state.db.as_ref(), &m.partnership)
-        .await?;
-    let mut people: Vec<(String, String)> = d
-        .members
-        .iter()
-        .map(|p| {
-            (
-                format!("u:{}", p.user_id),
-                format!("{} ({})", p.display_name, p.organisation_name),
-            )
-        })
-        .collect();
-    people.sort_by_key(|p| p.1.to_lowercase());
-    if let Some(a) = current
-        && let Some(uid) = a.owner_user_id
-        && !a.owner_is_member
-    {
-        people.push((format!("u:{uid}"), a.owner_label()));
-    }
-    let orgs = d.organisations.iter().map(|o| {
-        (
-            format!("o:{}", o.id),
-            format!("{} (the organisation)", o.name),
-        )
-    });
-    Ok(people.into_iter().chain(orgs).collect())
-}
-
 fn owner_key(a: &ActionRow) -> String {
     match (a.owner_user_id, a.owner_org_id) {
         (Some(u), _) => format!("u:{u}"),
@@ -379,7 +342,11 @@ async fn form_page(
             source,
             errors,
             f,
-            owners: owner_choices(state, m, action).await?,
+            owners: state
+                .directory
+                .get(state.db.as_ref(), &m.partnership)
+                .await?
+                .owner_choices(action),
         },
     )
 }
@@ -421,7 +388,11 @@ async fn check(
     if detail.chars().count() > 10_000 {
         errors.add("detail", "Detail must be 10,000 characters or fewer");
     }
-    let choices = owner_choices(state, m, current).await?;
+    let choices = state
+        .directory
+        .get(state.db.as_ref(), &m.partnership)
+        .await?
+        .owner_choices(current);
     let owner = f.owner.trim();
     let (mut owner_user_id, mut owner_org_id) = (None, None);
     if !owner.is_empty() {

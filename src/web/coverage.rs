@@ -100,7 +100,7 @@ async fn decks(state: &AppState, m: &Member) -> Result<Vec<CoverDeck>, AppError>
                     .collect();
                 CoverTheme {
                     discussed: cards.iter().filter(|c| c.last.is_some()).count(),
-                    text_class: super::cards::on_colour(&t.colour),
+                    text_class: crate::domain::colour::text_on(&t.colour).css_class(),
                     name: t.name,
                     colour: t.colour,
                     cards,

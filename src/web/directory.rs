@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::db::{Database, DbResult};
 use crate::domain::model::{Id, Member, Organisation, Partnership};
+use crate::domain::talk::ActionRow;
 
 /// Partnerships kept at once; past this the cache starts afresh (a crude but safe bound).
 const MAX_ENTRIES: usize = 1024;
@@ -18,6 +19,38 @@ const MAX_ENTRIES: usize = 1024;
 pub struct Directory {
     pub organisations: Vec<Organisation>,
     pub members: Vec<Member>,
+}
+
+impl Directory {
+    /// Who can own an action: ("u:ID" or "o:ID", label), people first then
+    /// organisations. `current` keeps a former member selectable on an action they
+    /// already own.
+    pub fn owner_choices(&self, current: Option<&ActionRow>) -> Vec<(String, String)> {
+        let mut people: Vec<(String, String)> = self
+            .members
+            .iter()
+            .map(|p| {
+                (
+                    format!("u:{}", p.user_id),
+                    format!("{} ({})", p.display_name, p.organisation_name),
+                )
+            })
+            .collect();
+        people.sort_by_key(|p| p.1.to_lowercase());
+        if let Some(a) = current
+            && let Some(uid) = a.owner_user_id
+            && !a.owner_is_member
+        {
+            people.push((format!("u:{uid}"), a.owner_label()));
+        }
+        let orgs = self.organisations.iter().map(|o| {
+            (
+                format!("o:{}", o.id),
+                format!("{} (the organisation)", o.name),
+            )
+        });
+        people.into_iter().chain(orgs).collect()
+    }
 }
 
 /// See the module documentation.

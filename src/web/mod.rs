@@ -21,6 +21,7 @@ pub mod markdown;
 pub mod members;
 pub mod ops;
 pub mod partnerships;
+pub mod session;
 pub mod stock;
 pub mod summary;
 pub mod talk;

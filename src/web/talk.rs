@@ -1226,7 +1226,11 @@ async fn item_page_with(
             version: it.version,
         },
     };
-    let owners = super::actions::owner_choices(state, m, None).await?;
+    let owners = state
+        .directory
+        .get(state.db.as_ref(), &m.partnership)
+        .await?
+        .owner_choices(None);
     let status = errors.status();
     render_status(
         status,
