@@ -77,6 +77,7 @@ pub async fn file<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 /// 250 MB and it never shrank. Fixing the threshold at 1 MiB keeps such blocks
 /// (password hashing, request bodies, file parsing) out of the heap: the same burst
 /// peaks at about 60 MB and falls back to 20 MB. Called once at start-up.
+#[allow(unsafe_code)]
 pub fn return_large_blocks_to_the_system() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes a tuning value of the C allocator; it is called at

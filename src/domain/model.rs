@@ -7,16 +7,38 @@ use super::roles::Role;
 pub type Id = i64;
 
 /// A person with an account.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Clone, sqlx::FromRow)]
 pub struct User {
+    /// The account's number.
     pub id: Id,
     /// Always stored in lower case.
     pub email: String,
+    /// The name other people see.
     pub display_name: String,
+    /// The argon2id hash (PHC string). Never printed: see the `Debug` impl.
     pub password_hash: String,
+    /// A site administrator.
     pub is_admin: bool,
+    /// Turned off by an administrator: cannot sign in.
     pub disabled: bool,
+    /// When the account was made.
     pub created_at: Timestamp,
+}
+
+/// Everything but the password hash, so that a logged or printed `User` (an error's
+/// context, a test failure) never carries it.
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("display_name", &self.display_name)
+            .field("password_hash", &"(hidden)")
+            .field("is_admin", &self.is_admin)
+            .field("disabled", &self.disabled)
+            .field("created_at", &self.created_at)
+            .finish()
+    }
 }
 
 /// A signed-in browser.
@@ -247,4 +269,25 @@ pub struct SearchHit {
     pub deck_title: String,
     pub theme_name: String,
     pub theme_colour: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_printed_user_never_shows_the_password_hash() {
+        let u = User {
+            id: 1,
+            email: "ann@example.org".into(),
+            display_name: "Ann".into(),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+            is_admin: false,
+            disabled: false,
+            created_at: 0,
+        };
+        let shown = format!("{u:?} {u:#?}");
+        assert!(shown.contains("ann@example.org"), "{shown}");
+        assert!(!shown.contains("argon2"), "{shown}");
+    }
 }

@@ -178,7 +178,7 @@ async fn my_partnerships_lists_only_mine(app: TestApp) {
         .await;
     let mine = a.get("/partnerships").await;
     mine.assert_contains("Ayr Carers");
-    assert!(!mine.body.contains("Troon"));
+    mine.assert_lacks("Troon");
     mine.assert_contains("You are a lead from Ayr Carers Council");
 }
 

@@ -189,7 +189,7 @@ async fn results_stay_hidden_until_close_or_reveal_and_closed_rounds_keep_input(
     let results = format!("/p/{slug}/stock/{round}/results");
     let r = t.bea.get(&results).await;
     r.assert_contains("Results stay hidden until the round closes");
-    assert!(!r.body.contains("Where you differ most"));
+    r.assert_lacks("Where you differ most");
     // Exports are refused while hidden.
     let r = t.bea.get(&format!("{results}.csv")).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
@@ -253,7 +253,7 @@ async fn results_stay_hidden_until_close_or_reveal_and_closed_rounds_keep_input(
     let r = t.bea.get(&format!("/p/{slug}/stock/{round}/answer")).await;
     r.assert_contains("This round has closed");
     r.assert_contains("Agree");
-    assert!(!r.body.contains("Strongly disagree"));
+    r.assert_lacks("Strongly disagree");
 }
 
 async fn anonymous_results_never_show_small_groups_or_names(app: TestApp) {
@@ -272,7 +272,7 @@ async fn anonymous_results_never_show_small_groups_or_names(app: TestApp) {
     // Two people: nothing at all.
     let r = t.cal.get(&results).await;
     r.assert_contains("results appear once at least 3 people have answered");
-    assert!(!r.body.contains("Question by question"));
+    r.assert_lacks("Question by question");
     // Three people, but Health has one: everyone together only.
     send(
         &mut t.cal,
@@ -293,12 +293,12 @@ async fn anonymous_results_never_show_small_groups_or_names(app: TestApp) {
     for page in [results.clone(), format!("/p/{slug}/stock/{round}")] {
         let r = t.lead.get(&page).await;
         for name in ["Bea Brown", "Cal Clark"] {
-            assert!(!r.body.contains(name), "{name} shown on {page}");
+            r.assert_lacks(name);
         }
     }
     let csv = t.lead.get(&format!("{results}.csv")).await;
-    assert!(!csv.body.contains("Ayr Health"));
-    assert!(!csv.body.contains("Bea"));
+    csv.assert_lacks("Ayr Health");
+    csv.assert_lacks("Bea");
     // Leads cannot download who answered what in an anonymous round.
     let r = t
         .lead
@@ -325,7 +325,7 @@ async fn anonymous_results_never_show_small_groups_or_names(app: TestApp) {
     r.assert_contains("Ayr Health <span class=\"meta\">(3)</span>");
     r.assert_contains("Where you differ most");
     r.assert_contains("points apart");
-    assert!(!r.body.contains("Dee Dunn"));
+    r.assert_lacks("Dee Dunn");
 }
 
 async fn named_rounds_show_who_answered_and_leads_export_answers(app: TestApp) {
@@ -477,7 +477,7 @@ async fn paper_tallies_are_checked_counted_and_marked(app: TestApp) {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let page = t.cal.get(&format!("/p/{slug}/stock/{round}")).await;
     page.assert_contains("0 people answered");
-    assert!(!page.body.contains("plus 4 on paper"));
+    page.assert_lacks("plus 4 on paper");
 }
 
 async fn differences_lead_to_suggested_cards_and_a_conversation(app: TestApp) {
@@ -591,7 +591,7 @@ async fn trends_and_exports_follow_the_rounds(app: TestApp) {
                 "{}",
                 csv.body
             );
-            assert!(!csv.body.contains("Bea"), "aggregates only");
+            csv.assert_lacks("Bea");
             let (status, pdf) = t
                 .obs
                 .request_bytes(&format!("/p/{slug}/stock/{round}/results.pdf"))

@@ -245,7 +245,7 @@ async fn planning_builds_an_agenda_from_cards_and_items(app: TestApp) {
     // Observers read but cannot add.
     let page = t.obs.get(&format!("/p/{slug}/conversations/{conv}")).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(!page.body.contains("Add cards or items"));
+    page.assert_lacks("Add cards or items");
     let r = t
         .obs
         .post(
@@ -346,10 +346,11 @@ async fn views_stay_hidden_until_revealed_or_the_meeting_starts(app: TestApp) {
     // Each sees their own, not the other's.
     let bea_page = t.bea.get(&url).await;
     bea_page.assert_contains("Bea thinks referrals are slow");
-    assert!(!bea_page.body.contains("Cal thinks"));
+    bea_page.assert_lacks("Cal thinks");
     bea_page.assert_contains("1 other person has added their thoughts");
     let obs_page = t.obs.get(&url).await;
-    assert!(!obs_page.body.contains("Bea thinks") && !obs_page.body.contains("Cal thinks"));
+    obs_page.assert_lacks("Bea thinks");
+    obs_page.assert_lacks("Cal thinks");
     // Members cannot reveal; the lead can, anonymously.
     let r = t
         .bea
@@ -368,7 +369,8 @@ async fn views_stay_hidden_until_revealed_or_the_meeting_starts(app: TestApp) {
     let obs_page = t.obs.get(&url).await;
     obs_page.assert_contains("Bea thinks referrals are slow");
     obs_page.assert_contains("Cal thinks they are fine");
-    assert!(!obs_page.body.contains("Bea Brown") && !obs_page.body.contains("Cal Clark"));
+    obs_page.assert_lacks("Bea Brown");
+    obs_page.assert_lacks("Cal Clark");
     obs_page.assert_contains("Someone in the partnership");
     // Named: the names show.
     t.lead
@@ -378,7 +380,7 @@ async fn views_stay_hidden_until_revealed_or_the_meeting_starts(app: TestApp) {
         )
         .await;
     let obs_page = t.obs.get(&url).await;
-    assert!(!obs_page.body.contains("Bea thinks"), "hidden again");
+    obs_page.assert_lacks("Bea thinks");
     // Once held, views open.
     t.lead
         .post(
@@ -490,7 +492,8 @@ async fn two_people_saving_notes_never_overwrite_each_other(app: TestApp) {
         )
         .await;
     let page = t.obs.get(&url).await;
-    assert!(!page.body.contains("<script>alert") && !page.body.contains("onerror"));
+    page.assert_lacks("<script>alert");
+    page.assert_lacks("onerror");
     // Agenda times and conversation details are version-checked too.
     let r = t
         .bea
@@ -586,7 +589,7 @@ async fn actions_flow_onto_the_plan_and_my_actions(app: TestApp) {
     plan_page.assert_contains("3 actions");
     let overdue = t.obs.get(&format!("/p/{slug}/actions?overdue=yes")).await;
     overdue.assert_contains("Book the venue");
-    assert!(!overdue.body.contains("Write the leaflet"));
+    overdue.assert_lacks("Write the leaflet");
     let by_org = t
         .obs
         .get(&format!("/p/{slug}/actions?organisation={}", t.health))
@@ -594,10 +597,10 @@ async fn actions_flow_onto_the_plan_and_my_actions(app: TestApp) {
     // Health owns "Share the data" and its member Cal owns "Write the leaflet".
     by_org.assert_contains("Share the data");
     by_org.assert_contains("Write the leaflet");
-    assert!(!by_org.body.contains("Book the venue"));
+    by_org.assert_lacks("Book the venue");
     let mine = t.bea.get("/actions").await;
     mine.assert_contains("Book the venue");
-    assert!(!mine.body.contains("Write the leaflet"));
+    mine.assert_lacks("Write the leaflet");
 
     // Bea updates status with a note; the history keeps it.
     let action = app.db.talk().my_actions(t.bea_id).await.unwrap().remove(0);
@@ -617,7 +620,7 @@ async fn actions_flow_onto_the_plan_and_my_actions(app: TestApp) {
     assert_eq!(events.len(), 2);
     let done = t.obs.get(&format!("/p/{slug}/actions?status=done")).await;
     done.assert_contains("Book the venue");
-    assert!(!done.body.contains("Share the data"));
+    done.assert_lacks("Share the data");
     let r = t
         .obs
         .post(
@@ -779,7 +782,7 @@ async fn summary_and_exports_carry_the_whole_record(app: TestApp) {
     ] {
         s.assert_contains(needle);
     }
-    assert!(!s.body.contains("Draft: this conversation"));
+    s.assert_lacks("Draft: this conversation");
     let md = t.obs.get(&format!("{base}/summary.md")).await;
     assert!(md.body.starts_with("# Board summary\n"));
     assert!(md.body.contains("- **Ayr Health**: Cal Clark"));
@@ -1155,7 +1158,7 @@ async fn autosaved_drafts_come_back(app: TestApp) {
     page.assert_contains("We kept your unsaved draft");
     page.assert_contains("Half-typed thought");
     // Only Bea sees her draft.
-    assert!(!t.cal.get(&url).await.body.contains("Half-typed thought"));
+    t.cal.get(&url).await.assert_lacks("Half-typed thought");
     // Saving clears it.
     t.bea
         .post(
@@ -1165,7 +1168,7 @@ async fn autosaved_drafts_come_back(app: TestApp) {
         .await;
     assert!(app.db.talk().draft(t.bea_id, item).await.unwrap().is_none());
     let page = t.bea.get(&url).await;
-    assert!(!page.body.contains("We kept your unsaved draft"));
+    page.assert_lacks("We kept your unsaved draft");
 }
 
 both_engines!(coverage_marks_exactly_the_cards_on_held_agendas);

@@ -266,6 +266,24 @@ impl Resp {
             .map(|v| v.to_str().unwrap().to_string())
             .collect()
     }
+    /// The page is a real page (2xx), not an error page that would lack anything, and
+    /// it does not contain `needle`.
+    #[track_caller]
+    pub fn assert_lacks(&self, needle: &str) {
+        assert!(
+            self.status.is_success(),
+            "expected a page without {needle:?}, but got status {}:\n{}",
+            self.status,
+            self.body
+        );
+        assert!(
+            !self.body.contains(needle),
+            "expected no {needle:?} in the page (status {}):\n{}",
+            self.status,
+            self.body
+        );
+    }
+
     #[track_caller]
     pub fn assert_contains(&self, needle: &str) {
         assert!(
