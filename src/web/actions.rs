@@ -9,9 +9,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::conflict::{ConflictField, conflict};
+use super::conversations::{conv_url, item_url, own_conversation, own_item};
 use super::extract::{Member, NoFields, SafeForm, SignedIn};
-use super::talk::{conv_url, item_url, log, own_conversation, own_item, short};
 use super::{AppState, Errors, PageCtx, Routes, redirect_with_flash, render, render_status};
+use super::{activity::log, short};
 use crate::db::cards::Saved;
 use crate::domain::decks::tidy;
 use crate::domain::model::Id;

@@ -12,8 +12,8 @@ use serde::Deserialize;
 
 use super::conflict::{ConflictField, conflict};
 use super::extract::{Member, NoFields, SafeForm};
-use super::talk::{log, short};
 use super::{AppState, PageCtx, Routes, redirect_with_flash, render_status};
+use super::{activity::log, short};
 use crate::db::cards::Saved;
 use crate::db::stock::TickFields;
 use crate::domain::instruments::{ChecklistEntry, Instrument};

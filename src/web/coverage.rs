@@ -168,7 +168,7 @@ pub async fn suggestions(
 }
 
 #[derive(Template)]
-#[template(path = "talk/coverage.html")]
+#[template(path = "conversations/coverage.html")]
 struct CoveragePage {
     c: PageCtx,
     slug: String,
@@ -221,7 +221,7 @@ struct ActivityQuery {
 }
 
 #[derive(Template)]
-#[template(path = "talk/activity.html")]
+#[template(path = "conversations/activity.html")]
 struct ActivityPage {
     c: PageCtx,
     slug: String,

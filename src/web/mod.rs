@@ -3,12 +3,14 @@
 
 pub mod account;
 pub mod actions;
+pub mod activity;
 pub mod admin;
 pub mod auth;
 pub mod cards;
 pub mod charts;
 pub mod checklists;
 pub mod conflict;
+pub mod conversations;
 pub mod coverage;
 pub mod deck_io;
 pub mod decks;
@@ -23,8 +25,6 @@ pub mod ops;
 pub mod partnerships;
 pub mod session;
 pub mod stock;
-pub mod summary;
-pub mod talk;
 
 use std::sync::Arc;
 
@@ -146,8 +146,8 @@ pub fn app_routes() -> AppRoutes {
     let r = cards::routes(r);
     let r = decks::routes(r);
     let r = deck_io::routes(r);
-    let r = talk::routes(r);
-    let r = summary::routes(r);
+    let r = conversations::routes(r);
+    let r = conversations::summary::routes(r);
     let r = actions::routes(r);
     let r = coverage::routes(r);
     let r = held::routes(r);
@@ -337,6 +337,16 @@ pub fn date_time(ts: i64) -> String {
             format!("{} at {:02}:{:02}", date(ts), z.hour(), z.minute())
         }
         Err(_) => String::new(),
+    }
+}
+
+/// The first words of a long text, for the activity feed.
+pub fn short(s: &str) -> String {
+    if s.chars().count() <= 60 {
+        s.to_string()
+    } else {
+        let cut: String = s.chars().take(57).collect();
+        format!("{}…", cut.trim_end())
     }
 }
 

@@ -13,10 +13,11 @@ use serde::Deserialize;
 
 use super::actions::csv_safe;
 use super::charts::{self, Segment, Series};
+use super::conversations::conv_url;
+use super::conversations::summary::file_name;
 use super::extract::{Member, NoFields, SafeForm};
-use super::summary::file_name;
-use super::talk::{conv_url, log, short};
 use super::{AppState, Errors, PageCtx, Routes, redirect_with_flash, render, render_status};
+use super::{activity::log, short};
 use crate::db::Database;
 use crate::db::stock::{NewPaper, ShippedCard};
 use crate::domain::decks::tidy;

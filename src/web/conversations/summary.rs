@@ -10,13 +10,13 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::extract::Member;
-use super::talk::{open_views, own_conversation};
-use super::{AppState, PageCtx, Routes, render};
+use super::{open_views, own_conversation};
 use crate::domain::model::Id;
 use crate::domain::talk::*;
 use crate::error::AppError;
 use crate::pdf::Block;
+use crate::web::extract::Member;
+use crate::web::{AppState, PageCtx, Routes, render};
 
 pub fn routes(r: Routes) -> Routes {
     r.get("/p/{slug}/conversations/{conv}/summary", page)
@@ -65,7 +65,7 @@ pub async fn load(state: &AppState, m: &Member, id: Id) -> Result<Summary, AppEr
     let items: Vec<SummaryItem> = items
         .into_iter()
         .map(|item| SummaryItem {
-            notes_html: super::markdown::to_html(&item.notes),
+            notes_html: crate::web::markdown::to_html(&item.notes),
             agreed: item.agreed_lines(),
             differ: item.differ_lines(),
             actions: actions
@@ -107,7 +107,7 @@ fn action_line(a: &ActionRow) -> String {
 }
 
 #[derive(Template)]
-#[template(path = "talk/summary.html")]
+#[template(path = "conversations/summary.html")]
 struct SummaryPage {
     c: PageCtx,
     slug: String,

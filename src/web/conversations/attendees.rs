@@ -1,0 +1,123 @@
+//! Who is coming: members and named guests.
+
+use crate::domain::decks::tidy;
+use crate::domain::model::Id;
+use crate::domain::now;
+use crate::domain::roles::Action;
+use crate::domain::talk::*;
+use crate::error::AppError;
+use crate::web::extract::{Member, NoFields, SafeForm};
+use crate::web::{AppState, redirect_with_flash};
+use axum::extract::{Path, State};
+use axum::response::Response;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+use super::*;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct AttendeeForm {
+    /// A member's user id, or "all" for everyone.
+    member: String,
+    name: String,
+    organisation: String,
+}
+
+pub(super) async fn add_attendee(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, id)): Path<(String, Id)>,
+    SafeForm(f): SafeForm<AttendeeForm>,
+) -> Result<Response, AppError> {
+    m.require(Action::EditContent)?;
+    let conv = own_conversation(&state, &m, id).await?;
+    let url = format!("{}#people", conv_url(&m.partnership.slug, id));
+    let talk = state.db.talk();
+    let d = state
+        .directory
+        .get(state.db.as_ref(), &m.partnership)
+        .await?;
+    if !f.member.is_empty() {
+        let chosen: Vec<_> = if f.member == "all" {
+            d.members.iter().collect()
+        } else {
+            let uid: Id = f.member.parse().map_err(|_| AppError::NotFound)?;
+            let p = d
+                .members
+                .iter()
+                .find(|p| p.user_id == uid)
+                .ok_or(AppError::NotFound)?;
+            vec![p]
+        };
+        let mut added = 0;
+        for p in chosen {
+            if talk
+                .add_attendee(id, Some(p.user_id), &p.display_name, &p.organisation_name)
+                .await?
+            {
+                added += 1;
+            }
+        }
+        let message = match added {
+            0 => "They were already on the list.".to_string(),
+            1 => "Added to the list of people coming.".to_string(),
+            n => format!("{n} people added to the list."),
+        };
+        return Ok(redirect_with_flash(&url, &message));
+    }
+    let name = tidy(&f.name);
+    let organisation = tidy(&f.organisation);
+    if name.is_empty() || name.chars().count() > 200 || organisation.chars().count() > 200 {
+        return Ok(redirect_with_flash(
+            &url,
+            "To add a guest, enter their name (and their organisation if they have one), each up to 200 characters.",
+        ));
+    }
+    talk.add_attendee(id, None, &name, &organisation).await?;
+    log(
+        &state,
+        &m,
+        format!("added the guest {name} to “{}”", conv.title),
+        &url,
+    )
+    .await?;
+    Ok(redirect_with_flash(
+        &url,
+        &format!("{name} added as a guest."),
+    ))
+}
+
+pub(super) async fn remove_attendee(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, id, attendee)): Path<(String, Id, Id)>,
+    SafeForm(_): SafeForm<NoFields>,
+) -> Result<Response, AppError> {
+    m.require(Action::EditContent)?;
+    own_conversation(&state, &m, id).await?;
+    if !state.db.talk().remove_attendee(id, attendee).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(redirect_with_flash(
+        &format!("{}#people", conv_url(&m.partnership.slug, id)),
+        "Taken off the list.",
+    ))
+}
+
+/// Views grouped for exports: item id → (author if named, body).
+pub fn open_views(
+    conv: &Conversation,
+    views: Vec<PriorView>,
+) -> HashMap<Id, Vec<(Option<String>, String)>> {
+    let mut out: HashMap<Id, Vec<(Option<String>, String)>> = HashMap::new();
+    if !conv.views_open(now()) {
+        return out;
+    }
+    for v in views {
+        out.entry(v.item_id)
+            .or_default()
+            .push((conv.views_named.then_some(v.author), v.body));
+    }
+    out
+}

@@ -1,0 +1,216 @@
+//! The conversation page: agenda, status, views before the meeting, deleting.
+
+use crate::domain::model::Id;
+use crate::domain::now;
+use crate::domain::roles::{Action, can};
+use crate::domain::talk::*;
+use crate::error::AppError;
+use crate::web::extract::{Member, NoFields, SafeForm};
+use crate::web::{AppState, PageCtx, redirect_with_flash, render};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::*;
+
+/// An agenda item as the conversation page shows it.
+pub struct ItemView {
+    pub item: AgendaItem,
+    pub text_class: &'static str,
+    pub first: bool,
+    pub last: bool,
+    /// How many pre-meeting views it has.
+    pub view_count: usize,
+}
+
+pub(super) fn item_views(items: Vec<AgendaItem>, views: &[PriorView]) -> Vec<ItemView> {
+    let n = items.len();
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| ItemView {
+            text_class: crate::web::cards::on_colour(&item.colour),
+            first: i == 0,
+            last: i + 1 == n,
+            view_count: views.iter().filter(|v| v.item_id == item.id).count(),
+            item,
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "conversations/conversation.html")]
+pub(super) struct ConversationPage {
+    c: PageCtx,
+    slug: String,
+    conv: Conversation,
+    when: String,
+    place_is_link: bool,
+    items: Vec<ItemView>,
+    total: String,
+    attendees: Vec<Attendee>,
+    /// Members not yet on the list: (user id, "Name (Organisation)").
+    invitable: Vec<(Id, String)>,
+    actions: Vec<ActionRow>,
+    today: String,
+    views_open: bool,
+    can_edit: bool,
+    can_run: bool,
+    statuses: Vec<ConversationStatus>,
+}
+
+pub(super) async fn page(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, id)): Path<(String, Id)>,
+) -> Result<Response, AppError> {
+    let conv = own_conversation(&state, &m, id).await?;
+    let talk = state.db.talk();
+    let (items, attendees, actions, views) = tokio::try_join!(
+        talk.agenda(id),
+        talk.attendees(id),
+        talk.conversation_actions(id),
+        talk.views(id),
+    )?;
+    let d = state
+        .directory
+        .get(state.db.as_ref(), &m.partnership)
+        .await?;
+    let invitable = d
+        .members
+        .iter()
+        .filter(|p| !attendees.iter().any(|a| a.user_id == Some(p.user_id)))
+        .map(|p| {
+            (
+                p.user_id,
+                format!("{} ({})", p.display_name, p.organisation_name),
+            )
+        })
+        .collect();
+    let total: i64 = items.iter().map(|i| i.minutes).sum();
+    render(&ConversationPage {
+        c: m.page(&conv.title),
+        slug: m.partnership.slug.clone(),
+        when: conv.when(),
+        place_is_link: conv.place.starts_with("https://") || conv.place.starts_with("http://"),
+        views_open: conv.views_open(now()),
+        items: item_views(items, &views),
+        total: duration(total),
+        attendees,
+        invitable,
+        actions,
+        today: today(&conv.time_zone),
+        can_edit: can(m.role(), Action::EditContent),
+        can_run: can(m.role(), Action::RunConversation),
+        statuses: ConversationStatus::ALL.to_vec(),
+        conv,
+    })
+}
+
+#[derive(Deserialize)]
+pub(super) struct StatusForm {
+    status: String,
+}
+
+pub(super) async fn set_status(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, id)): Path<(String, Id)>,
+    SafeForm(f): SafeForm<StatusForm>,
+) -> Result<Response, AppError> {
+    m.require(Action::EditContent)?;
+    let conv = own_conversation(&state, &m, id).await?;
+    let status = ConversationStatus::parse(&f.status)
+        .ok_or_else(|| AppError::BadRequest("unknown status".into()))?;
+    state
+        .db
+        .talk()
+        .set_conversation_status(id, status, now())
+        .await?;
+    let url = conv_url(&m.partnership.slug, id);
+    log(
+        &state,
+        &m,
+        format!(
+            "marked “{}” as {}",
+            conv.title,
+            status.label().to_lowercase()
+        ),
+        &url,
+    )
+    .await?;
+    let message = match status {
+        ConversationStatus::Planned => "Marked as planned.",
+        ConversationStatus::Held => {
+            "Marked as held. Everyone's views before the meeting can now be read."
+        }
+        ConversationStatus::WrittenUp => "Written up. The summary is ready to share.",
+    };
+    Ok(redirect_with_flash(&url, message))
+}
+
+#[derive(Deserialize)]
+pub(super) struct ViewsForm {
+    /// "named" or "anonymous".
+    mode: String,
+    /// "yes" to reveal now, "no" to keep hidden.
+    #[serde(default)]
+    reveal: String,
+}
+
+pub(super) async fn set_views(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, id)): Path<(String, Id)>,
+    SafeForm(f): SafeForm<ViewsForm>,
+) -> Result<Response, AppError> {
+    m.require(Action::RunConversation)?;
+    let conv = own_conversation(&state, &m, id).await?;
+    let named = match f.mode.as_str() {
+        "named" => true,
+        "anonymous" => false,
+        _ => return Err(AppError::BadRequest("unknown views mode".into())),
+    };
+    let reveal = f.reveal == "yes";
+    state.db.talk().set_views(id, named, reveal, now()).await?;
+    let url = conv_url(&m.partnership.slug, id);
+    if reveal && !conv.views_revealed {
+        log(
+            &state,
+            &m,
+            format!("revealed the views for “{}”", conv.title),
+            &url,
+        )
+        .await?;
+    }
+    let message = match (reveal, named) {
+        (true, _) => "Views revealed: everyone in the partnership can now read them.",
+        (false, true) => "Saved. Views will show people's names.",
+        (false, false) => "Saved. Views will be shown without names.",
+    };
+    Ok(redirect_with_flash(&url, message))
+}
+
+pub(super) async fn delete(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, id)): Path<(String, Id)>,
+    SafeForm(_): SafeForm<NoFields>,
+) -> Result<Response, AppError> {
+    m.require(Action::RunConversation)?;
+    let conv = own_conversation(&state, &m, id).await?;
+    state.db.talk().delete_conversation(id).await?;
+    let url = format!("/p/{}/conversations", m.partnership.slug);
+    log(
+        &state,
+        &m,
+        format!("deleted the conversation “{}”", conv.title),
+        "",
+    )
+    .await?;
+    Ok(redirect_with_flash(
+        &url,
+        "Conversation deleted. Its actions stay on the action plan.",
+    ))
+}
