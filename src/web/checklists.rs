@@ -89,7 +89,7 @@ pub async fn principles(state: &AppState, partnership_id: Id) -> Result<Vec<Prin
 }
 
 #[derive(Template)]
-#[template(path = "stock/checklists.html")]
+#[template(path = "checklists/checklists.html")]
 struct ChecklistPage {
     c: PageCtx,
     slug: String,

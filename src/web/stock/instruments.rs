@@ -1,0 +1,171 @@
+//! Instrument versions, parsed once and kept for the life of the process, and the printable copy of an instrument.
+
+use crate::db::Database;
+use crate::domain::instruments::{Instrument, Item, Section, parse as parse_instrument};
+use crate::domain::model::Id;
+use crate::domain::stock::*;
+use crate::domain::talk::{TIME_ZONES, today};
+use crate::error::AppError;
+use crate::web::AppState;
+use crate::web::extract::Member;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+// ---------------------------------------------------------------- instruments
+
+/// An instrument version's id with its parsed wording.
+pub type Current = (Id, Arc<Instrument>);
+
+/// Parsed instrument versions, by id (stored wording never changes, so they are kept
+/// for the life of the process), and the newest version of each.
+#[derive(Default)]
+pub struct InstrumentCache {
+    by_id: RwLock<HashMap<Id, Arc<Instrument>>>,
+    latest: RwLock<Option<Vec<Current>>>,
+    /// A round's counts, keyed by round id and tagged with the round's `changes`
+    /// when they were read: a results page costs one small query until something changes.
+    counts: RwLock<HashMap<Id, (i64, Arc<Counts>)>>,
+}
+
+/// Counts per group × item × answer, and the size of each group.
+pub type Counts = (Vec<Tally>, Vec<GroupSize>);
+
+/// Rounds whose counts are kept at once (the oldest are dropped beyond this).
+pub(super) const COUNTS_KEPT: usize = 512;
+
+impl InstrumentCache {
+    /// The instrument version with this id.
+    pub async fn get(&self, db: &dyn Database, id: Id) -> Result<Arc<Instrument>, AppError> {
+        if let Some(i) = self.by_id.read().ok().and_then(|m| m.get(&id).cloned()) {
+            return Ok(i);
+        }
+        let row = db.stock().instrument(id).await?.ok_or(AppError::NotFound)?;
+        let parsed = parse_instrument(&row.source).map_err(|e| {
+            AppError::Internal(anyhow::anyhow!(
+                "stored instrument {} v{} does not parse: line {}: {}",
+                row.key,
+                row.version,
+                e.first().map_or(0, |e| e.line),
+                e.first().map_or("", |e| e.message.as_str())
+            ))
+        })?;
+        let parsed = Arc::new(parsed);
+        if let Ok(mut m) = self.by_id.write() {
+            m.insert(id, parsed.clone());
+        }
+        Ok(parsed)
+    }
+
+    /// The newest version of every instrument: (version id, instrument).
+    pub async fn latest(&self, db: &dyn Database) -> Result<Vec<Current>, AppError> {
+        if let Some(l) = self.latest.read().ok().and_then(|l| l.clone()) {
+            return Ok(l);
+        }
+        let mut out = Vec::new();
+        for row in db.stock().latest_instruments().await? {
+            out.push((row.id, self.get(db, row.id).await?));
+        }
+        // Readiness, spectrum, health check: the order a partnership meets them.
+        let rank = |k: &str| match k {
+            "readiness" => 0,
+            "spectrum" => 1,
+            "health-check" => 2,
+            _ => 3,
+        };
+        out.sort_by_key(|(_, i)| (rank(&i.key), i.key.clone()));
+        if let Ok(mut l) = self.latest.write() {
+            *l = Some(out.clone());
+        }
+        Ok(out)
+    }
+
+    /// A round's counts, from memory if nothing changed since they were read.
+    pub async fn counts(&self, db: &dyn Database, r: &Round) -> Result<Arc<Counts>, AppError> {
+        if let Some((changes, c)) = self.counts.read().ok().and_then(|m| m.get(&r.id).cloned())
+            && changes == r.changes
+        {
+            return Ok(c);
+        }
+        let stock = db.stock();
+        let c = Arc::new(tokio::try_join!(
+            stock.tallies(r.id),
+            stock.group_sizes(r.id)
+        )?);
+        if let Ok(mut m) = self.counts.write() {
+            if m.len() >= COUNTS_KEPT {
+                m.clear();
+            }
+            m.insert(r.id, (r.changes, c.clone()));
+        }
+        Ok(c)
+    }
+
+    /// The newest version of the instrument `key`.
+    pub async fn latest_by_key(&self, db: &dyn Database, key: &str) -> Result<Current, AppError> {
+        self.latest(db)
+            .await?
+            .into_iter()
+            .find(|(_, i)| i.key == key)
+            .ok_or(AppError::NotFound)
+    }
+}
+
+pub(super) fn today_here() -> String {
+    today(TIME_ZONES[0])
+}
+
+pub fn round_url(slug: &str, id: Id) -> String {
+    format!("/p/{slug}/stock/{id}")
+}
+
+pub(super) async fn own_round(state: &AppState, m: &Member, id: Id) -> Result<Round, AppError> {
+    state
+        .db
+        .stock()
+        .round(id)
+        .await?
+        .filter(|r| r.partnership_id == m.partnership.id)
+        .ok_or(AppError::NotFound)
+}
+
+/// The round named in the address, with the instrument version it asks.
+pub(super) async fn own_round_with(
+    state: &AppState,
+    m: &Member,
+    id: Id,
+) -> Result<(Round, Arc<Instrument>), AppError> {
+    let r = own_round(state, m, id).await?;
+    let i = state
+        .instruments
+        .get(state.db.as_ref(), r.instrument_id)
+        .await?;
+    Ok((r, i))
+}
+
+/// The member's organisation name (kept with their answers).
+pub(super) async fn my_organisation(state: &AppState, m: &Member) -> Result<String, AppError> {
+    let d = state
+        .directory
+        .get(state.db.as_ref(), &m.partnership)
+        .await?;
+    Ok(d.organisations
+        .iter()
+        .find(|o| o.id == m.membership.organisation_id)
+        .map(|o| o.name.clone())
+        .unwrap_or_default())
+}
+
+/// Every (section, item) of an instrument, in order.
+pub(super) fn all_items(i: &Instrument) -> impl Iterator<Item = (&Section, &Item)> {
+    i.sections
+        .iter()
+        .flat_map(|s| s.items.iter().map(move |it| (s, it)))
+}
+
+/// An option's label, or the key if the scale no longer has it.
+pub(super) fn option_label(i: &Instrument, item: &Item, option: &str) -> String {
+    i.scale(&item.scale)
+        .and_then(|s| s.option(option))
+        .map(|o| o.label.clone())
+        .unwrap_or_else(|| option.to_string())
+}

@@ -1,0 +1,597 @@
+//! Results: counts, scores, spread and where people differ, with charts, CSV and PDF.
+
+use crate::db::stock::ShippedCard;
+use crate::domain::instruments::{Instrument, Item, Section};
+use crate::domain::model::Id;
+use crate::domain::roles::{Action, can};
+use crate::domain::stock::*;
+use crate::error::AppError;
+use crate::web::actions::csv_safe;
+use crate::web::charts::{self, Segment, Series};
+use crate::web::conversations::summary::file_name;
+use crate::web::extract::Member;
+use crate::web::short;
+use crate::web::{AppState, PageCtx, render};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::*;
+
+// ---------------------------------------------------------------- results
+
+pub struct DifferenceView {
+    pub d: Difference,
+    /// Cards to talk it through.
+    pub cards: Vec<ShippedCard>,
+    /// The action form's title, ready for a query string.
+    pub action_query: String,
+}
+
+/// A score for a table cell.
+pub fn score_text(v: impl Plain<Option<i64>>) -> String {
+    match v.plain() {
+        Some(v) => v.to_string(),
+        None => "no score".into(),
+    }
+}
+
+/// "4 March 2031", for templates.
+pub fn day(t: impl Plain<i64>) -> String {
+    crate::web::date(t.plain())
+}
+
+/// "4 March 2031 at 14:05", for templates.
+pub fn day_time(t: impl Plain<i64>) -> String {
+    crate::web::date_time(t.plain())
+}
+
+/// An action's status in words.
+pub fn status_label(s: &str) -> &'static str {
+    crate::domain::talk::ActionStatus::parse(s).map_or("", |s| s.label())
+}
+
+/// Up to `n` cards from the suggested themes, taking turns between themes.
+pub(super) fn cards_for(refs: &[String], shipped: &[ShippedCard], n: usize) -> Vec<ShippedCard> {
+    let per_theme: Vec<Vec<&ShippedCard>> = refs
+        .iter()
+        .filter_map(|r| r.split_once('/'))
+        .map(|(d, t)| {
+            shipped
+                .iter()
+                .filter(|c| c.deck_key == d && c.theme_key == t)
+                .collect()
+        })
+        .collect();
+    let mut out = Vec::new();
+    for round in 0..n {
+        for theme in &per_theme {
+            if out.len() < n
+                && let Some(c) = theme.get(round)
+            {
+                out.push((*c).clone());
+            }
+        }
+    }
+    out
+}
+
+/// Per item chart, drawn as SVG.
+pub struct ItemChart {
+    pub svg: String,
+}
+
+pub(super) const DIVERGING: [(i64, &str); 5] = [
+    (0, "#b2182b"),
+    (25, "#ef8a62"),
+    (50, "#d9d9d9"),
+    (75, "#67a9cf"),
+    (100, "#2166ac"),
+];
+pub(super) const SEQUENTIAL: [&str; 5] = ["#c6dbef", "#9ecae1", "#4292c6", "#08519c", "#08306b"];
+pub(super) const NO_SCORE: &str = "#595959";
+
+pub(super) fn option_colours(item: &ItemResult, scored: bool) -> Vec<&'static str> {
+    let mut seq = 0;
+    item.options
+        .iter()
+        .map(|(_, _, points)| match points {
+            None => NO_SCORE,
+            Some(p) if scored => DIVERGING
+                .iter()
+                .min_by_key(|(at, _)| (at - p).abs())
+                .map(|(_, c)| *c)
+                .unwrap_or(NO_SCORE),
+            Some(_) => {
+                let c = SEQUENTIAL[seq.min(SEQUENTIAL.len() - 1)];
+                seq += 1;
+                c
+            }
+        })
+        .collect()
+}
+
+pub(super) fn item_chart(id: &str, item: &ItemResult, scored: bool, groups: &[Group]) -> ItemChart {
+    let colours = option_colours(item, scored);
+    let rows: Vec<(String, Vec<Segment>)> = groups
+        .iter()
+        .enumerate()
+        .map(|(g, grp)| {
+            (
+                grp.name.clone(),
+                item.options
+                    .iter()
+                    .enumerate()
+                    .map(|(o, (_, label, _))| (item.percent(g, o), label.clone(), colours[o]))
+                    .collect(),
+            )
+        })
+        .collect();
+    let desc = groups
+        .iter()
+        .enumerate()
+        .map(|(g, grp)| format!("{}: mostly {}", grp.name, item.most_common(g)))
+        .collect::<Vec<_>>()
+        .join(". ");
+    ItemChart {
+        svg: charts::stacked(id, &format!("Answers to: {}", item.text), &desc, &rows),
+    }
+}
+
+/// For a section of two questions answered on a scale of positions (the spectrum's
+/// "now" and "wanted"): each group's average position on both.
+pub(super) fn position_chart(s: &SectionResult, groups: &[Group]) -> Option<String> {
+    let [a, b] = s.items.as_slice() else {
+        return None;
+    };
+    let ticks: Vec<(i64, String)> = a
+        .options
+        .iter()
+        .filter_map(|(_, label, p)| p.map(|p| (p, label.clone())))
+        .collect();
+    if ticks.len() < 2 {
+        return None;
+    }
+    let rows: Vec<(String, [Option<i64>; 2])> = groups
+        .iter()
+        .enumerate()
+        .map(|(g, grp)| (grp.name.clone(), [a.score_of(g), b.score_of(g)]))
+        .collect();
+    let desc = groups
+        .iter()
+        .enumerate()
+        .map(|(g, grp)| {
+            format!(
+                "{}: {} mostly {}; {} mostly {}",
+                grp.name,
+                short(&a.text),
+                a.most_common(g),
+                short(&b.text),
+                b.most_common(g)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(". ");
+    Some(charts::positions(
+        &format!("positions-{}", s.key),
+        &format!("{}: on average, by group", s.title),
+        &desc,
+        &ticks,
+        [a.text.as_str(), b.text.as_str()],
+        &rows,
+    ))
+}
+
+/// A sentence on the scores: highest and lowest principle.
+pub(super) fn score_summary(sections: &[SectionResult]) -> String {
+    let scored: Vec<(&str, i64)> = sections
+        .iter()
+        .filter_map(|s| {
+            s.scores
+                .first()
+                .copied()
+                .flatten()
+                .map(|v| (s.title.as_str(), v))
+        })
+        .collect();
+    let (Some(hi), Some(lo)) = (
+        scored.iter().max_by_key(|(_, v)| *v),
+        scored.iter().min_by_key(|(_, v)| *v),
+    ) else {
+        return "No scores yet.".into();
+    };
+    if scored.len() == 1 || hi.1 == lo.1 {
+        return format!("Everyone together scores {} out of 100.", hi.1);
+    }
+    format!(
+        "Highest: {} at {} out of 100. Lowest: {} at {}.",
+        hi.0, hi.1, lo.0, lo.1
+    )
+}
+
+#[derive(Template)]
+#[template(path = "stock/results.html")]
+pub(super) struct ResultsPage {
+    c: PageCtx,
+    slug: String,
+    r: Round,
+    phrase: String,
+    visible: bool,
+    res: Results,
+    score_chart: String,
+    score_summary: String,
+    scored: Vec<SectionResult>,
+    unscored: Vec<SectionResult>,
+    charts: HashMap<String, ItemChart>,
+    /// Per unscored two-question section (the spectrum): where each group is now and
+    /// wants to be, as a chart.
+    position_charts: HashMap<String, String>,
+    differences: Vec<DifferenceView>,
+    batches: Vec<PaperBatch>,
+    can_run: bool,
+    can_edit: bool,
+    raw_export: bool,
+}
+
+/// The results a member may see, or None while they are hidden.
+pub(super) async fn results_for(
+    state: &AppState,
+    r: &Round,
+) -> Result<(Arc<Instrument>, Results), AppError> {
+    let i = state
+        .instruments
+        .get(state.db.as_ref(), r.instrument_id)
+        .await?;
+    let counts = state.instruments.counts(state.db.as_ref(), r).await?;
+    let res = compute(&i, &counts.0, plan_groups(&counts.1, r.anonymous));
+    Ok((i, res))
+}
+
+pub(super) async fn results_page(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, id)): Path<(String, Id)>,
+) -> Result<Response, AppError> {
+    m.require(Action::View)?;
+    let r = own_round(&state, &m, id).await?;
+    let today = today_here();
+    let visible = r.results_visible(&today);
+    let (res, batches) = if visible {
+        let (_, res) = results_for(&state, &r).await?;
+        (res, state.db.stock().paper_batches(r.id).await?)
+    } else {
+        (
+            Results {
+                groups: vec![],
+                note: None,
+                sections: vec![],
+                differences: vec![],
+            },
+            vec![],
+        )
+    };
+    let scored: Vec<SectionResult> = res.sections.iter().filter(|s| s.scored).cloned().collect();
+    let unscored: Vec<SectionResult> = res.sections.iter().filter(|s| !s.scored).cloned().collect();
+    let series: Vec<Series> = res
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(g, grp)| Series {
+            name: grp.name.clone(),
+            values: scored.iter().map(|s| s.scores[g]).collect(),
+        })
+        .collect();
+    let summary = score_summary(&scored);
+    let score_chart = if scored.is_empty() || res.is_empty() {
+        String::new()
+    } else {
+        charts::score_bars(
+            "chart-scores",
+            &format!("Scores out of 100: {}", r.instrument_title),
+            &summary,
+            &scored.iter().map(|s| s.title.clone()).collect::<Vec<_>>(),
+            &series,
+        )
+    };
+    let mut chart_map = HashMap::new();
+    for s in &res.sections {
+        for (n, it) in s.items.iter().enumerate() {
+            chart_map.insert(
+                it.key.clone(),
+                item_chart(&format!("item-{}-{n}", s.key), it, s.scored, &res.groups),
+            );
+        }
+    }
+    let position_charts = unscored
+        .iter()
+        .filter_map(|s| position_chart(s, &res.groups).map(|c| (s.key.clone(), c)))
+        .collect();
+    let shipped = if res.differences.is_empty() {
+        vec![]
+    } else {
+        state.db.stock().shipped_cards().await?
+    };
+    let differences = res
+        .differences
+        .iter()
+        .take(6)
+        .map(|d| DifferenceView {
+            cards: cards_for(&d.suggest, &shipped, 3),
+            action_query: crate::web::urlencode(&format!("Talk through: {}", short(&d.title))),
+            d: d.clone(),
+        })
+        .collect();
+    render(&ResultsPage {
+        c: m.page(&format!("Results: {}", r.title)),
+        slug: m.partnership.slug.clone(),
+        phrase: r.state_phrase(&today),
+        visible,
+        score_chart,
+        score_summary: summary,
+        scored,
+        unscored,
+        charts: chart_map,
+        position_charts,
+        differences,
+        batches,
+        can_run: can(m.role(), Action::RunRound),
+        can_edit: can(m.role(), Action::EditContent),
+        raw_export: can(m.role(), Action::RunRound) && !r.anonymous,
+        res,
+        r,
+    })
+}
+
+/// The newest round of `instrument` whose results are visible, with everyone's score
+/// per section key.
+pub async fn latest_scores(
+    state: &AppState,
+    partnership_id: Id,
+    instrument: &str,
+) -> Result<Option<(Round, Vec<(String, Option<i64>)>)>, AppError> {
+    let today = today_here();
+    let Some(r) = state
+        .db
+        .stock()
+        .rounds(partnership_id)
+        .await?
+        .into_iter()
+        .find(|r| r.instrument_key == instrument && r.results_visible(&today))
+    else {
+        return Ok(None);
+    };
+    let (_, res) = results_for(state, &r).await?;
+    let scores = res
+        .sections
+        .iter()
+        .map(|s| (s.key.clone(), s.scores.first().copied().flatten()))
+        .collect();
+    Ok(Some((r, scores)))
+}
+
+/// Results must be visible to export them.
+pub(super) async fn visible_results(
+    state: &AppState,
+    m: &Member,
+    id: Id,
+) -> Result<(Round, Arc<Instrument>, Results), AppError> {
+    let r = own_round(state, m, id).await?;
+    if !r.results_visible(&today_here()) {
+        return Err(AppError::Forbidden);
+    }
+    let (i, res) = results_for(state, &r).await?;
+    Ok((r, i, res))
+}
+
+pub(super) fn csv_response(bytes: Vec<u8>, title: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, file_name(title, "csv")),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// Aggregates only: counts per answer and scores, per shown group.
+pub fn results_csv_bytes(res: &Results) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "Section",
+        "Item",
+        "Group",
+        "People in group",
+        "Answer",
+        "Count",
+        "Score (0-100)",
+    ])?;
+    for s in &res.sections {
+        for (g, grp) in res.groups.iter().enumerate() {
+            if s.scored {
+                w.write_record([
+                    csv_safe(&s.title),
+                    "(whole section)".into(),
+                    csv_safe(&grp.name),
+                    grp.people.to_string(),
+                    String::new(),
+                    String::new(),
+                    s.scores[g].map(|v| v.to_string()).unwrap_or_default(),
+                ])?;
+            }
+        }
+        for it in &s.items {
+            for (g, grp) in res.groups.iter().enumerate() {
+                for (o, (_, label, _)) in it.options.iter().enumerate() {
+                    w.write_record([
+                        csv_safe(&s.title),
+                        csv_safe(&it.text),
+                        csv_safe(&grp.name),
+                        grp.people.to_string(),
+                        csv_safe(label),
+                        it.counts[g][o].to_string(),
+                        String::new(),
+                    ])?;
+                }
+                if let Some(v) = it.scores[g] {
+                    w.write_record([
+                        csv_safe(&s.title),
+                        csv_safe(&it.text),
+                        csv_safe(&grp.name),
+                        grp.people.to_string(),
+                        "(score)".into(),
+                        it.answered(g).to_string(),
+                        v.to_string(),
+                    ])?;
+                }
+            }
+        }
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+pub(super) async fn results_csv(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, id)): Path<(String, Id)>,
+) -> Result<Response, AppError> {
+    m.require(Action::View)?;
+    let (r, _, res) = visible_results(&state, &m, id).await?;
+    let bytes = results_csv_bytes(&res).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(csv_response(bytes, &format!("{} results", r.title)))
+}
+
+/// Who answered what: leads only, named rounds only.
+/// Each person's answers, one row per answer, in the instrument's words.
+pub(super) fn answers_csv_bytes(i: &Instrument, rows: &[RawAnswer]) -> Result<Vec<u8>, csv::Error> {
+    let items: HashMap<&str, (&Section, &Item)> = all_items(i)
+        .map(|(s, it)| (it.key.as_str(), (s, it)))
+        .collect();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "Person",
+        "Organisation",
+        "Section",
+        "Item",
+        "Answer",
+        "Sent",
+    ])?;
+    for a in rows {
+        let Some((s, it)) = items.get(a.item_key.as_str()) else {
+            continue;
+        };
+        w.write_record([
+            csv_safe(&a.person),
+            csv_safe(&a.organisation),
+            csv_safe(&s.title),
+            csv_safe(&it.text),
+            csv_safe(&option_label(i, it, &a.option_key)),
+            crate::web::date_time(a.submitted_at),
+        ])?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+pub(super) async fn answers_csv(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, id)): Path<(String, Id)>,
+) -> Result<Response, AppError> {
+    m.require(Action::RunRound)?;
+    let (r, i, _) = visible_results(&state, &m, id).await?;
+    if r.anonymous {
+        return Err(AppError::Forbidden);
+    }
+    let rows = state.db.stock().raw_answers(r.id).await?;
+    let bytes = answers_csv_bytes(&i, &rows).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(csv_response(bytes, &format!("{} answers", r.title)))
+}
+
+pub(super) async fn results_pdf(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, id)): Path<(String, Id)>,
+) -> Result<Response, AppError> {
+    use crate::pdf::Block;
+    m.require(Action::View)?;
+    let (r, _, res) = visible_results(&state, &m, id).await?;
+    let today = today_here();
+    let mut b = vec![
+        Block::Title(r.title.clone()),
+        Block::Meta(format!(
+            "{} · {} · {} · {}",
+            r.instrument_title,
+            r.state_phrase(&today),
+            r.mode_label(),
+            r.answered_phrase()
+        )),
+    ];
+    if let Some(n) = &res.note {
+        b.push(Block::Para(n.clone()));
+    }
+    if !res.differences.is_empty() {
+        b.push(Block::Heading("Where you differ most".into()));
+        for d in res.differences.iter().take(6) {
+            b.push(Block::Label(d.title.clone()));
+            b.push(Block::Para(d.reason.clone()));
+        }
+    }
+    for s in &res.sections {
+        b.push(Block::Heading(s.title.clone()));
+        if s.scored {
+            let scores: Vec<String> = res
+                .groups
+                .iter()
+                .zip(&s.scores)
+                .map(|(g, v)| {
+                    format!(
+                        "{}: {}",
+                        g.name,
+                        v.map_or("no score".into(), |v| v.to_string())
+                    )
+                })
+                .collect();
+            b.push(Block::Meta(format!(
+                "Score out of 100 — {}",
+                scores.join(" · ")
+            )));
+        }
+        for it in &s.items {
+            b.push(Block::Label(it.text.clone()));
+            for (g, grp) in res.groups.iter().enumerate() {
+                let parts: Vec<String> = it
+                    .options
+                    .iter()
+                    .enumerate()
+                    .filter(|(o, _)| it.counts[g][*o] > 0)
+                    .map(|(o, (_, l, _))| format!("{l} {}", it.counts[g][o]))
+                    .collect();
+                let score = it.scores[g]
+                    .map(|v| format!(" (score {v})"))
+                    .unwrap_or_default();
+                b.push(Block::Bullet(format!(
+                    "{}: {}{score}",
+                    grp.name,
+                    if parts.is_empty() {
+                        "no answers".into()
+                    } else {
+                        parts.join(", ")
+                    }
+                )));
+            }
+        }
+    }
+    let title = r.title.clone();
+    let bytes = crate::work::file(move || crate::pdf::document_pdf(&title, &b)).await??;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, file_name(&r.title, "pdf")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
