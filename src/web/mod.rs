@@ -15,6 +15,7 @@ pub mod coverage;
 pub mod deck_io;
 pub mod decks;
 pub mod directory;
+pub mod download;
 pub mod errors;
 pub mod extract;
 pub mod guard;

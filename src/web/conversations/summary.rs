@@ -15,6 +15,7 @@ use crate::domain::model::Id;
 use crate::domain::talk::*;
 use crate::error::AppError;
 use crate::pdf::Block;
+use crate::web::download::file_name;
 use crate::web::extract::Member;
 use crate::web::{AppState, PageCtx, Routes, render};
 
@@ -191,30 +192,6 @@ pub fn to_markdown(s: &Summary) -> String {
         out.push('\n');
     }
     out
-}
-
-/// A download's Content-Disposition, named after `title`.
-pub fn file_name(title: &str, ext: &str) -> String {
-    let stem: String = title
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect::<String>()
-        .split('-')
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join("-");
-    let stem = if stem.is_empty() {
-        "conversation".to_string()
-    } else {
-        stem
-    };
-    format!("attachment; filename=\"{stem}.{ext}\"")
 }
 
 async fn markdown(

@@ -1,0 +1,56 @@
+//! Actions: the partnership's action plan (filters, sorting, overdue), one action with
+//! its history, adding and editing (version-checked), status and progress notes, a
+//! person's actions across partnerships, CSV, and a secret calendar feed of due dates.
+
+mod edit;
+mod mine;
+mod plan;
+mod show;
+
+use self::{edit::*, mine::*, plan::*, show::*};
+
+use crate::domain::model::Id;
+use crate::domain::talk::*;
+use crate::error::AppError;
+use crate::web::extract::Member;
+use crate::web::{AppState, Routes};
+
+pub fn routes(r: Routes) -> Routes {
+    r.get("/p/{slug}/actions", plan)
+        .get("/p/{slug}/actions.csv", csv_export)
+        .get("/p/{slug}/actions/new", new_page)
+        .post_keeping("/p/{slug}/actions", create)
+        .get("/p/{slug}/actions/{action}", show)
+        .get("/p/{slug}/actions/{action}/edit", edit_page)
+        .post_keeping("/p/{slug}/actions/{action}/edit", save)
+        .post_keeping("/p/{slug}/actions/{action}/status", status)
+        .get("/actions", mine)
+        .post("/actions/calendar", new_calendar)
+        .get("/calendar/{token}", calendar)
+}
+
+/// Actions per page of the plan.
+pub const PAGE_SIZE: i64 = 50;
+
+/// The partnership's idea of "today" (meetings default to UK time; so do due dates).
+fn today_here() -> String {
+    today(TIME_ZONES[0])
+}
+
+async fn own_action(state: &AppState, m: &Member, id: Id) -> Result<ActionRow, AppError> {
+    state
+        .db
+        .talk()
+        .action(id)
+        .await?
+        .filter(|a| a.partnership_id == m.partnership.id)
+        .ok_or(AppError::NotFound)
+}
+
+fn owner_key(a: &ActionRow) -> String {
+    match (a.owner_user_id, a.owner_org_id) {
+        (Some(u), _) => format!("u:{u}"),
+        (None, Some(o)) => format!("o:{o}"),
+        _ => String::new(),
+    }
+}
