@@ -7,10 +7,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::cards::{ThemeView, visible_deck};
-use super::conflict::ConflictField;
-use super::extract::{Member, NoFields, SafeForm};
-use super::{AppState, Errors, PageCtx, Routes, redirect_with_flash, render, render_status};
+use super::browse::{ThemeView, visible_deck};
+use crate::web::conflict::ConflictField;
+use crate::web::extract::{Member, NoFields, SafeForm};
+use crate::web::{AppState, Errors, PageCtx, Routes, redirect_with_flash, render, render_status};
 use crate::db::cards::{Move, Saved};
 use crate::domain::decks::{self, DeckData, PALETTE, split_keywords, tidy};
 use crate::domain::model::{CardRow, DeckRow, Id};
@@ -86,7 +86,7 @@ pub struct DeckForm {
 }
 
 #[derive(Template)]
-#[template(path = "cards/new_deck.html")]
+#[template(path = "decks/new_deck.html")]
 struct NewDeckPage {
     c: PageCtx,
     slug: String,
@@ -165,7 +165,7 @@ struct EditTheme {
 }
 
 #[derive(Template)]
-#[template(path = "cards/edit_deck.html")]
+#[template(path = "decks/edit_deck.html")]
 struct EditPage {
     c: PageCtx,
     slug: String,
@@ -620,7 +620,7 @@ fn conflict(
         .zip(names)
         .map(|((label, theirs, yours), name)| ConflictField::text(label, name, &theirs, &yours))
         .collect();
-    super::conflict::conflict(
+    crate::web::conflict::conflict(
         m,
         &action,
         &edit_url(m, deck.id),

@@ -8,9 +8,9 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::cards::{ThemeView, on_colour, visible_deck};
-use super::extract::{Member, SafeForm, SafeUpload};
-use super::{AppState, PageCtx, Routes, redirect_with_flash, render, render_status};
+use super::browse::{ThemeView, on_colour, visible_deck};
+use crate::web::extract::{Member, SafeForm, SafeUpload};
+use crate::web::{AppState, PageCtx, Routes, redirect_with_flash, render, render_status};
 use crate::domain::decks::{self, DeckData, Format, LineError};
 use crate::domain::model::{CardRow, DeckRow, Id, ThemeRow};
 use crate::domain::now;
@@ -27,7 +27,7 @@ pub fn routes(r: Routes) -> Routes {
 }
 
 #[derive(Template)]
-#[template(path = "cards/import.html")]
+#[template(path = "decks/import.html")]
 struct ImportPage {
     c: PageCtx,
     slug: String,
@@ -59,7 +59,7 @@ struct PreviewTheme {
 }
 
 #[derive(Template)]
-#[template(path = "cards/import_preview.html")]
+#[template(path = "decks/import_preview.html")]
 struct PreviewPage {
     c: PageCtx,
     slug: String,
@@ -246,7 +246,7 @@ async fn export(
 }
 
 #[derive(Template)]
-#[template(path = "cards/print.html")]
+#[template(path = "decks/print.html")]
 struct PrintPage {
     c: PageCtx,
     slug: String,

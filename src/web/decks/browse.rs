@@ -6,8 +6,8 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::extract::{Member, SafeForm};
-use super::{AppState, PageCtx, Routes, render};
+use crate::web::extract::{Member, SafeForm};
+use crate::web::{AppState, PageCtx, Routes, render};
 use crate::domain::model::{CardRow, DeckRow, Id, SearchHit, ThemeRow};
 use crate::domain::now;
 use crate::domain::roles::{Action, can};
@@ -89,7 +89,7 @@ struct DeckItem {
 }
 
 #[derive(Template)]
-#[template(path = "cards/index.html")]
+#[template(path = "decks/index.html")]
 struct IndexPage {
     c: PageCtx,
     slug: String,
@@ -122,7 +122,7 @@ async fn index(State(state): State<AppState>, m: Member) -> Result<Response, App
 }
 
 #[derive(Template)]
-#[template(path = "cards/deck.html")]
+#[template(path = "decks/deck.html")]
 struct DeckPage {
     c: PageCtx,
     slug: String,
@@ -161,7 +161,7 @@ async fn deck_page(
 }
 
 #[derive(Template)]
-#[template(path = "cards/theme.html")]
+#[template(path = "decks/theme.html")]
 struct ThemePage {
     c: PageCtx,
     slug: String,
@@ -196,7 +196,7 @@ async fn theme_page(
 }
 
 #[derive(Template)]
-#[template(path = "cards/card.html")]
+#[template(path = "decks/card.html")]
 struct CardPage {
     c: PageCtx,
     slug: String,
@@ -247,7 +247,7 @@ async fn card_page(
         drawn: q.drawn.is_some(),
         can_draw: can(m.role(), Action::EditContent),
         planned: if can(m.role(), Action::EditContent) {
-            super::coverage::planned_conversations(&state, &m).await?
+            crate::web::coverage::planned_conversations(&state, &m).await?
         } else {
             Vec::new()
         },
@@ -299,7 +299,7 @@ async fn draw(
             Redirect::to(&format!("/p/{}/cards/{card}?drawn=1", m.partnership.slug))
                 .into_response(),
         ),
-        None => Ok(super::redirect_with_flash(
+        None => Ok(crate::web::redirect_with_flash(
             &format!("/p/{}/decks/{}", m.partnership.slug, deck.id),
             "This deck has no cards to draw yet.",
         )),
@@ -316,7 +316,7 @@ pub fn search_words(q: &str) -> Vec<String> {
 }
 
 #[derive(Template)]
-#[template(path = "cards/search.html")]
+#[template(path = "decks/search.html")]
 struct SearchPage {
     c: PageCtx,
     slug: String,
