@@ -6,12 +6,12 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::web::extract::{Member, SafeForm};
-use crate::web::{AppState, PageCtx, Routes, render};
 use crate::domain::model::{CardRow, DeckRow, Id, SearchHit, ThemeRow};
 use crate::domain::now;
 use crate::domain::roles::{Action, can};
 use crate::error::AppError;
+use crate::web::extract::{Member, SafeForm};
+use crate::web::{AppState, PageCtx, Routes, render};
 
 pub fn routes(r: Routes) -> Routes {
     r.get("/p/{slug}/cards", index)

@@ -8,15 +8,15 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::browse::{ThemeView, visible_deck};
-use crate::web::conflict::ConflictField;
-use crate::web::extract::{Member, NoFields, SafeForm};
-use crate::web::{AppState, Errors, PageCtx, Routes, redirect_with_flash, render, render_status};
 use crate::db::cards::{Move, Saved};
 use crate::domain::decks::{self, DeckData, PALETTE, split_keywords, tidy};
 use crate::domain::model::{CardRow, DeckRow, Id};
 use crate::domain::now;
 use crate::domain::roles::Action;
 use crate::error::AppError;
+use crate::web::conflict::ConflictField;
+use crate::web::extract::{Member, NoFields, SafeForm};
+use crate::web::{AppState, Errors, PageCtx, Routes, redirect_with_flash, render, render_status};
 
 pub fn routes(r: Routes) -> Routes {
     r.get("/p/{slug}/decks/new", new_page)

@@ -9,13 +9,13 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::browse::{ThemeView, on_colour, visible_deck};
-use crate::web::extract::{Member, SafeForm, SafeUpload};
-use crate::web::{AppState, PageCtx, Routes, redirect_with_flash, render, render_status};
 use crate::domain::decks::{self, DeckData, Format, LineError};
 use crate::domain::model::{CardRow, DeckRow, Id, ThemeRow};
 use crate::domain::now;
 use crate::domain::roles::Action;
 use crate::error::AppError;
+use crate::web::extract::{Member, SafeForm, SafeUpload};
+use crate::web::{AppState, PageCtx, Routes, redirect_with_flash, render, render_status};
 
 pub fn routes(r: Routes) -> Routes {
     r.get("/p/{slug}/decks/import", import_page)

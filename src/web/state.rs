@@ -1,0 +1,41 @@
+//! What every handler can reach: the store, the settings, the public address and the
+//! caches.
+
+use std::sync::Arc;
+
+use crate::config::Settings;
+use crate::db::Database;
+use crate::web::{directory, stock};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Arc<dyn Database>,
+    pub settings: Arc<Settings>,
+    /// Base of links we hand out, without a trailing slash.
+    pub public_url: Arc<str>,
+    /// Organisations and members per partnership, checked against its version.
+    pub directory: Arc<directory::DirectoryCache>,
+    /// Instrument versions, parsed once.
+    pub instruments: Arc<stock::InstrumentCache>,
+}
+
+impl AppState {
+    /// State for a database and settings, with empty caches.
+    pub fn new(db: Arc<dyn Database>, settings: Settings, public_url: &str) -> Self {
+        AppState {
+            db,
+            settings: Arc::new(settings),
+            public_url: public_url.into(),
+            directory: Default::default(),
+            instruments: Default::default(),
+        }
+    }
+}
+
+impl AppState {
+    /// Cookies get `Secure` when people reach us over HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
