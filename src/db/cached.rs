@@ -239,7 +239,7 @@ cached_database! {
         complete_setup(token_hash: &str, admin: &NewUser, now: Timestamp) -> DbResult<Setup>;
         complete_reset(token_hash: &str, new_hash: &str, now: Timestamp) -> DbResult<Option<Id>>;
         create_partnership(new: &NewPartnership, creator: Id, now: Timestamp) -> DbResult<CreatePartnership>;
-        update_partnership(id: Id, name: &str, aim: &str, description: &str, now: Timestamp) -> DbResult<()>;
+        update_partnership(id: Id, name: &str, aim: &str, description: &str, time_zone: &str, now: Timestamp) -> DbResult<()>;
         add_organisation(partnership_id: Id, name: &str, kind: &str, now: Timestamp) -> DbResult<Option<Id>>;
         remove_organisation(partnership_id: Id, organisation_id: Id) -> DbResult<RemoveOrganisation>;
         update_member(partnership_id: Id, membership_id: Id, role: Role, organisation_id: Id) -> DbResult<MemberChange>;

@@ -33,6 +33,7 @@ pub(super) struct SessionMembershipRow {
     pub p_description: Option<String>,
     pub p_created_at: Option<i64>,
     pub p_version: Option<i64>,
+    pub p_time_zone: Option<String>,
     pub m_id: Option<Id>,
     pub m_organisation_id: Option<Id>,
     pub m_role: Option<String>,
@@ -55,6 +56,7 @@ impl SessionMembershipRow {
                         description: self.p_description.unwrap_or_default(),
                         created_at: self.p_created_at.unwrap_or_default(),
                         version: self.p_version.unwrap_or_default(),
+                        time_zone: self.p_time_zone.unwrap_or_default(),
                     },
                     Membership {
                         id: mid,
@@ -251,13 +253,13 @@ macro_rules! database_impl {
                 let row: Option<SessionMembershipRow> = sqlx::query_as(
                     "SELECT u.id, u.email, u.display_name, u.password_hash, u.is_admin, u.disabled, u.created_at,
                             s.user_id AS s_user_id, s.created_at AS s_created_at, s.last_seen_at AS s_last_seen_at,
-                            pm.p_id, pm.p_slug, pm.p_name, pm.p_aim, pm.p_description, pm.p_created_at, pm.p_version,
+                            pm.p_id, pm.p_slug, pm.p_name, pm.p_aim, pm.p_description, pm.p_created_at, pm.p_version, pm.p_time_zone,
                             pm.m_id, pm.m_organisation_id, pm.m_role, pm.m_joined_at
                      FROM sessions s
                      JOIN users u ON u.id = s.user_id
                      LEFT JOIN (
                         SELECT p.id AS p_id, p.slug AS p_slug, p.name AS p_name, p.aim AS p_aim,
-                               p.description AS p_description, p.created_at AS p_created_at, p.version AS p_version,
+                               p.description AS p_description, p.created_at AS p_created_at, p.version AS p_version, p.time_zone AS p_time_zone,
                                m.id AS m_id, m.user_id AS m_user_id, m.organisation_id AS m_organisation_id,
                                m.role AS m_role, m.joined_at AS m_joined_at
                         FROM partnerships p JOIN memberships m ON m.partnership_id = p.id
@@ -484,7 +486,7 @@ macro_rules! database_impl {
                 let r = sqlx::query_as::<_, Partnership>(
                     "INSERT INTO partnerships (slug, name, aim, description, created_by, created_at, updated_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $6)
-                     RETURNING id, slug, name, aim, description, created_at, version",
+                     RETURNING id, slug, name, aim, description, created_at, version, time_zone",
                 )
                 .bind(&new.slug)
                 .bind(&new.name)
@@ -523,7 +525,7 @@ macro_rules! database_impl {
 
             async fn membership(&self, slug: &str, user_id: Id) -> DbResult<Option<(Partnership, Membership)>> {
                 let row: Option<MembershipRow> = sqlx::query_as(
-                    "SELECT p.id, p.slug, p.name, p.aim, p.description, p.created_at, p.version,
+                    "SELECT p.id, p.slug, p.name, p.aim, p.description, p.created_at, p.version, p.time_zone,
                             m.id AS m_id, m.user_id AS m_user_id, m.organisation_id AS m_organisation_id,
                             m.role AS m_role, m.joined_at AS m_joined_at
                      FROM partnerships p JOIN memberships m ON m.partnership_id = p.id AND m.user_id = $2
@@ -565,11 +567,12 @@ macro_rules! database_impl {
                 .await
             }
 
-            async fn update_partnership(&self, id: Id, name: &str, aim: &str, description: &str, now: Timestamp) -> DbResult<()> {
-                sqlx::query("UPDATE partnerships SET name = $1, aim = $2, description = $3, updated_at = $4 WHERE id = $5")
+            async fn update_partnership(&self, id: Id, name: &str, aim: &str, description: &str, time_zone: &str, now: Timestamp) -> DbResult<()> {
+                sqlx::query("UPDATE partnerships SET name = $1, aim = $2, description = $3, time_zone = $4, updated_at = $5 WHERE id = $6")
                     .bind(name)
                     .bind(aim)
                     .bind(description)
+                    .bind(time_zone)
                     .bind(now)
                     .bind(id)
                     .execute(&self.w)

@@ -240,13 +240,14 @@ pub trait Database: cards::CardStore + Send + Sync + 'static {
     async fn partnership_id_by_slug(&self, slug: &str) -> DbResult<Option<Id>>;
     /// Partnerships the user belongs to.
     async fn my_partnerships(&self, user_id: Id) -> DbResult<Vec<MyPartnership>>;
-    /// Change name, aim and description.
+    /// Change name, aim, description and time zone.
     async fn update_partnership(
         &self,
         id: Id,
         name: &str,
         aim: &str,
         description: &str,
+        time_zone: &str,
         now: Timestamp,
     ) -> DbResult<()>;
 

@@ -86,6 +86,9 @@ pub struct Partnership {
     pub created_at: Timestamp,
     /// Bumped whenever its organisations or members change (see `db::common`).
     pub version: i64,
+    /// Its IANA time zone (one of `talk::TIME_ZONES`): "today" for overdue actions and
+    /// rounds, and the default for its meetings.
+    pub time_zone: String,
 }
 
 /// The kinds of organisation a partnership can include.

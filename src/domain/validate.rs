@@ -27,6 +27,16 @@ pub fn strip_controls(value: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// A time zone from the list Tandem offers (`talk::TIME_ZONES`).
+pub fn time_zone(value: &str) -> Result<String, String> {
+    let v = value.trim();
+    if super::talk::TIME_ZONES.contains(&v) {
+        Ok(v.to_string())
+    } else {
+        Err("Choose a time zone from the list".into())
+    }
+}
+
 fn length_between(value: &str, min: usize, max: usize, what: &str) -> Result<String, String> {
     let v = value.trim();
     let n = v.chars().count();

@@ -252,7 +252,7 @@ async fn activity(
         slug: m.partnership.slug.clone(),
         rows: rows
             .into_iter()
-            .map(|r| (super::date_time(r.at), r))
+            .map(|r| (super::date_time(r.at, &m.partnership.time_zone), r))
             .collect(),
         older,
     })

@@ -113,14 +113,19 @@ pub fn date(ts: i64) -> String {
     crate::domain::format_date(ts)
 }
 
-/// A timestamp with its time of day (UK time), e.g. "4 March 2026 at 14:05".
-pub fn date_time(ts: i64) -> String {
-    let zone = jiff::tz::TimeZone::get(crate::domain::talk::TIME_ZONES[0])
-        .unwrap_or(jiff::tz::TimeZone::UTC);
+/// A timestamp with its time of day in `zone` (a partnership's time zone), e.g.
+/// "4 March 2026 at 14:05". Date and time are both read in the zone.
+pub fn date_time(ts: i64, zone: &str) -> String {
+    let zone = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
     match jiff::Timestamp::from_second(ts) {
         Ok(t) => {
             let z = t.to_zoned(zone);
-            format!("{} at {:02}:{:02}", date(ts), z.hour(), z.minute())
+            format!(
+                "{} at {:02}:{:02}",
+                crate::domain::talk::format_day(&z.date().to_string()),
+                z.hour(),
+                z.minute()
+            )
         }
         Err(_) => String::new(),
     }

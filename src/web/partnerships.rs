@@ -192,7 +192,7 @@ async fn home(State(state): State<AppState>, m: Member) -> Result<Response, AppE
         .get(state.db.as_ref(), &m.partnership)
         .await?;
     let (orgs, members) = (&dir.organisations, &dir.members);
-    let latest = super::stock::latest_scores(&state, m.partnership.id, "health-check").await?;
+    let latest = super::stock::latest_scores(&state, &m.partnership, "health-check").await?;
     let principles = super::checklists::principles(&state, m.partnership.id)
         .await?
         .into_iter()
@@ -226,11 +226,13 @@ pub struct SettingsForm {
     name: String,
     aim: String,
     description: String,
+    time_zone: String,
 }
 
 #[derive(Template)]
 #[template(path = "partnerships/settings.html")]
 struct SettingsPage {
+    zones: &'static [&'static str],
     c: PageCtx,
     slug: String,
     errors: Errors,
@@ -243,8 +245,10 @@ async fn settings_page(m: Member) -> Result<Response, AppError> {
         name: m.partnership.name.clone(),
         aim: m.partnership.aim.clone(),
         description: m.partnership.description.clone(),
+        time_zone: m.partnership.time_zone.clone(),
     };
     render(&SettingsPage {
+        zones: crate::domain::talk::TIME_ZONES,
         c: m.page("Partnership details"),
         slug: m.partnership.slug.clone(),
         errors: Errors::default(),
@@ -262,10 +266,12 @@ async fn save_settings(
     let name = errors.check("name", validate::partnership_name(&f.name));
     let aim = errors.check("aim", validate::aim(&f.aim));
     let description = errors.check("description", validate::description(&f.description));
+    let time_zone = errors.check("time_zone", validate::time_zone(&f.time_zone));
     if !errors.is_empty() {
         return render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &SettingsPage {
+                zones: crate::domain::talk::TIME_ZONES,
                 c: m.page("Partnership details"),
                 slug: m.partnership.slug.clone(),
                 errors,
@@ -275,7 +281,14 @@ async fn save_settings(
     }
     state
         .db
-        .update_partnership(m.partnership.id, &name, &aim, &description, now())
+        .update_partnership(
+            m.partnership.id,
+            &name,
+            &aim,
+            &description,
+            &time_zone,
+            now(),
+        )
         .await?;
     Ok(redirect_with_flash(
         &format!("/p/{}", m.partnership.slug),

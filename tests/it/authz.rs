@@ -124,6 +124,7 @@ const MATRIX: &[(&str, &str, &str, Fields)] = &[
             ("name", "Renamed partnership"),
             ("aim", "A renamed aim for the test."),
             ("description", ""),
+            ("time_zone", "Europe/London"),
         ],
     ),
     ("GET", "/p/{slug}/people", "LNYYYN", &[]),

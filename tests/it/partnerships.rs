@@ -11,7 +11,68 @@ both_engines!(
     slug_must_be_unique_and_can_be_suggested,
     leads_edit_details_and_others_cannot,
     my_partnerships_lists_only_mine,
+    a_partnership_keeps_its_own_time_zone,
 );
+
+/// The time zone is the partnership's: its "today" for overdue actions and the zone
+/// its new meetings start in.
+async fn a_partnership_keeps_its_own_time_zone(app: TestApp) {
+    use tandem::domain::talk::today;
+    let ann = app.user("ann@example.org", "Ann", false).await;
+    let mut a = app.signed_in(ann).await;
+    let slug = app.partnership(&mut a, "Far Away", "far-away").await;
+    let settings = format!("/p/{slug}/settings");
+    let page = a.get(&settings).await;
+    page.assert_contains("<option value=\"Europe/London\" selected>");
+    let form = |zone: &'static str| {
+        [
+            ("name", "Far Away"),
+            ("aim", "Work together across the world."),
+            ("description", ""),
+            ("time_zone", zone),
+        ]
+    };
+    let r = a.post(&settings, &form("Mars/Olympus_Mons")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Choose a time zone from the list");
+    r.assert_contains("value=\"Far Away\"");
+    // An action due "today" in Los Angeles, the latest of the zones offered.
+    let due = today("America/Los_Angeles");
+    let r = a
+        .post(
+            &format!("/p/{slug}/actions"),
+            &[
+                ("title", "Call the carers' centre"),
+                ("owner", ""),
+                ("due", &due),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    for zone in ["Pacific/Auckland", "America/Los_Angeles"] {
+        let r = a.post(&settings, &form(zone)).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let pid = app.partnership_id(&slug, ann).await;
+        let (p, _) = app.db.membership(&slug, ann).await.unwrap().unwrap();
+        assert_eq!((p.id, p.time_zone.as_str()), (pid, zone));
+        a.get(&settings)
+            .await
+            .assert_contains(&format!("<option value=\"{zone}\" selected>"));
+        a.get(&format!("/p/{slug}/conversations/new"))
+            .await
+            .assert_contains(&format!("<option value=\"{zone}\" selected>"));
+        // Overdue exactly when the due day is before today in the partnership's zone
+        // (Auckland is a day ahead of Los Angeles for most of each day).
+        let plan = a.get(&format!("/p/{slug}/actions")).await;
+        plan.assert_contains("Call the carers&#39; centre");
+        assert_eq!(
+            plan.body.contains("tag-overdue"),
+            due < today(zone),
+            "{zone}: due {due}, today there {}",
+            today(zone)
+        );
+    }
+}
 
 async fn creator_becomes_lead_with_their_organisation(app: TestApp) {
     let ann = app.user("ann@example.org", "Ann Lee", false).await;
@@ -157,6 +218,7 @@ async fn leads_edit_details_and_others_cannot(app: TestApp) {
                 ("name", "Ayr Carers Partnership"),
                 ("aim", "A new and better aim."),
                 ("description", "More."),
+                ("time_zone", "Europe/London"),
             ],
         )
         .await;

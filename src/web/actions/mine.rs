@@ -1,6 +1,7 @@
 //! My actions across partnerships, and the private calendar feed.
 
 use crate::domain::now;
+use crate::domain::talk::TIME_ZONES;
 use crate::domain::talk::*;
 use crate::error::AppError;
 use crate::security;
@@ -37,7 +38,8 @@ pub(super) async fn mine_page(
     render(&MinePage {
         c: s.ctx.page("My actions"),
         rows,
-        today: today_here(),
+        // Across partnerships there is no one zone: UK time, as meetings default to.
+        today: today_here(TIME_ZONES[0]),
         has_calendar,
         new_feed,
     })

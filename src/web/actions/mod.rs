@@ -32,9 +32,9 @@ pub fn routes(r: Routes) -> Routes {
 /// Actions per page of the plan.
 pub const PAGE_SIZE: i64 = 50;
 
-/// The partnership's idea of "today" (meetings default to UK time; so do due dates).
-fn today_here() -> String {
-    today(TIME_ZONES[0])
+/// "Today" in the partnership's time zone (due dates are days there).
+fn today_here(zone: &str) -> String {
+    today(zone)
 }
 
 async fn own_action(state: &AppState, m: &Member, id: Id) -> Result<ActionRow, AppError> {

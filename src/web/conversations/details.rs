@@ -95,7 +95,7 @@ pub(super) async fn new_page(
 ) -> Result<Response, AppError> {
     m.require(Action::EditContent)?;
     let f = DetailsForm {
-        time_zone: TIME_ZONES[0].into(),
+        time_zone: m.partnership.time_zone.clone(),
         facilitator: m.user.id.to_string(),
         ..Default::default()
     };
@@ -119,7 +119,7 @@ pub(super) async fn check_details(
         f.time_zone.trim().to_string()
     } else {
         errors.add("time_zone", "Choose a time zone from the list");
-        TIME_ZONES[0].to_string()
+        m.partnership.time_zone.clone()
     };
     let mut starts_at = None;
     let mut warning = None;

@@ -116,7 +116,7 @@ pub(super) async fn item_page_with(
         (None, Some(d)) if d.saved_at > it.updated_at || d.base_version == it.version => {
             draft_note = Some(format!(
                 "We kept your unsaved draft from {}. It is in the boxes below; press Save to keep it.",
-                crate::web::date_time(d.saved_at)
+                crate::web::date_time(d.saved_at, &m.partnership.time_zone)
             ));
             RecordForm {
                 notes: d.notes,
@@ -145,7 +145,7 @@ pub(super) async fn item_page_with(
             slug: m.partnership.slug.clone(),
             text_class: crate::web::decks::browse::on_colour(&it.colour),
             notes_html: crate::web::markdown::to_html(&it.notes),
-            saved_label: crate::web::date_time(it.updated_at),
+            saved_label: crate::web::date_time(it.updated_at, &m.partnership.time_zone),
             f,
             draft_note,
             errors,

@@ -63,10 +63,12 @@ impl AnswerPage {
             slug: m.partnership.slug.clone(),
             sections,
             problems: vec![],
-            sent_at: set.and_then(|s| s.submitted_at).map(crate::web::date_time),
+            sent_at: set
+                .and_then(|s| s.submitted_at)
+                .map(|t| crate::web::date_time(t, &m.partnership.time_zone)),
             draft_at: set
                 .filter(|s| s.submitted_at.is_none())
-                .map(|s| crate::web::date_time(s.updated_at)),
+                .map(|s| crate::web::date_time(s.updated_at, &m.partnership.time_zone)),
             instrument,
             r,
         }
@@ -134,7 +136,7 @@ pub(super) fn closed_page(
     entered: &HashMap<String, String>,
     not_saved: bool,
 ) -> Result<Response, AppError> {
-    let today = today_here();
+    let today = today_here(&m.partnership.time_zone);
     let lead = match r.state(&today) {
         RoundState::NotOpenYet => format!(
             "This round is not open yet: it opens on {}.",
@@ -182,7 +184,7 @@ pub(super) async fn answer_page(
         .as_ref()
         .map(|s| s.answers.iter().cloned().collect())
         .unwrap_or_default();
-    if r.state(&today_here()) != RoundState::Open {
+    if r.state(&today_here(&m.partnership.time_zone)) != RoundState::Open {
         return closed_page(&m, r, &i, &chosen, false);
     }
     let sections = question_sections(&i, &chosen, &HashMap::new());
@@ -204,7 +206,7 @@ pub(super) async fn answer_save(
             chosen.insert(it.key.clone(), v.clone());
         }
     }
-    if r.state(&today_here()) != RoundState::Open {
+    if r.state(&today_here(&m.partnership.time_zone)) != RoundState::Open {
         return closed_page(&m, r, &i, &chosen, true);
     }
     let mut errors: HashMap<String, String> = HashMap::new();

@@ -4,7 +4,7 @@ use crate::db::Database;
 use crate::domain::instruments::{Instrument, Item, Section, parse as parse_instrument};
 use crate::domain::model::Id;
 use crate::domain::stock::*;
-use crate::domain::talk::{TIME_ZONES, today};
+use crate::domain::talk::today;
 use crate::error::AppError;
 use crate::web::AppState;
 use crate::web::extract::Member;
@@ -110,8 +110,9 @@ impl InstrumentCache {
     }
 }
 
-pub(super) fn today_here() -> String {
-    today(TIME_ZONES[0])
+/// "Today" in the partnership's time zone: rounds open and close on its days.
+pub(super) fn today_here(zone: &str) -> String {
+    today(zone)
 }
 
 pub fn round_url(slug: &str, id: Id) -> String {

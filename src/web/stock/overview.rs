@@ -38,7 +38,7 @@ pub(super) struct IndexPage {
 
 pub(super) async fn index(State(state): State<AppState>, m: Member) -> Result<Response, AppError> {
     m.require(Action::View)?;
-    let today = today_here();
+    let today = today_here(&m.partnership.time_zone);
     let stock = state.db.stock();
     let (rounds, mine) = tokio::try_join!(
         stock.rounds(m.partnership.id),

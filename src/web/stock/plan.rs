@@ -3,7 +3,7 @@
 use crate::domain::model::Id;
 use crate::domain::now;
 use crate::domain::roles::Action;
-use crate::domain::talk::{CardSnapshot, ConversationFields, TIME_ZONES};
+use crate::domain::talk::{CardSnapshot, ConversationFields};
 use crate::error::AppError;
 use crate::web::conversations::conv_url;
 use crate::web::extract::{Member, SafeForm};
@@ -48,7 +48,7 @@ pub(super) async fn plan_conversation(
             m.partnership.id,
             &ConversationFields {
                 title: format!("Talking about: {}", short(&d.title)),
-                time_zone: TIME_ZONES[0].into(),
+                time_zone: m.partnership.time_zone.clone(),
                 purpose: format!(
                     "The round “{}” showed we see this differently. {}",
                     r.title, d.reason

@@ -2,7 +2,7 @@
 
 use crate::db::stock::ShippedCard;
 use crate::domain::instruments::{Instrument, Item, Section};
-use crate::domain::model::Id;
+use crate::domain::model::{Id, Partnership};
 use crate::domain::roles::{Action, can};
 use crate::domain::stock::*;
 use crate::error::AppError;
@@ -44,9 +44,9 @@ pub fn day(t: impl Plain<i64>) -> String {
     crate::web::date(t.plain())
 }
 
-/// "4 March 2031 at 14:05", for templates.
-pub fn day_time(t: impl Plain<i64>) -> String {
-    crate::web::date_time(t.plain())
+/// "4 March 2031 at 14:05" in `zone`, for templates.
+pub fn day_time(t: impl Plain<i64>, zone: &str) -> String {
+    crate::web::date_time(t.plain(), zone)
 }
 
 /// An action's status in words.
@@ -257,7 +257,7 @@ pub(super) async fn results_page(
 ) -> Result<Response, AppError> {
     m.require(Action::View)?;
     let r = own_round(&state, &m, id).await?;
-    let today = today_here();
+    let today = today_here(&m.partnership.time_zone);
     let visible = r.results_visible(&today);
     let (res, batches) = if visible {
         let (_, res) = results_for(&state, &r).await?;
@@ -349,10 +349,11 @@ pub(super) async fn results_page(
 /// per section key.
 pub async fn latest_scores(
     state: &AppState,
-    partnership_id: Id,
+    partnership: &Partnership,
     instrument: &str,
 ) -> Result<Option<(Round, Vec<(String, Option<i64>)>)>, AppError> {
-    let today = today_here();
+    let partnership_id = partnership.id;
+    let today = today_here(&partnership.time_zone);
     let Some(r) = state
         .db
         .stock()
@@ -379,7 +380,7 @@ pub(super) async fn visible_results(
     id: Id,
 ) -> Result<(Round, Arc<Instrument>, Results), AppError> {
     let r = own_round(state, m, id).await?;
-    if !r.results_visible(&today_here()) {
+    if !r.results_visible(&today_here(&m.partnership.time_zone)) {
         return Err(AppError::Forbidden);
     }
     let (i, res) = results_for(state, &r).await?;
@@ -466,7 +467,12 @@ pub(super) async fn results_csv(
 
 /// Who answered what: leads only, named rounds only.
 /// Each person's answers, one row per answer, in the instrument's words.
-pub(super) fn answers_csv_bytes(i: &Instrument, rows: &[RawAnswer]) -> Result<Vec<u8>, csv::Error> {
+/// Each person's answers as CSV; times are read in `zone`, the partnership's.
+pub(super) fn answers_csv_bytes(
+    i: &Instrument,
+    rows: &[RawAnswer],
+    zone: &str,
+) -> Result<Vec<u8>, csv::Error> {
     let items: HashMap<&str, (&Section, &Item)> = all_items(i)
         .map(|(s, it)| (it.key.as_str(), (s, it)))
         .collect();
@@ -489,7 +495,7 @@ pub(super) fn answers_csv_bytes(i: &Instrument, rows: &[RawAnswer]) -> Result<Ve
             csv_safe(&s.title),
             csv_safe(&it.text),
             csv_safe(&option_label(i, it, &a.option_key)),
-            crate::web::date_time(a.submitted_at),
+            crate::web::date_time(a.submitted_at, zone),
         ])?;
     }
     w.into_inner().map_err(|e| e.into_error().into())
@@ -506,7 +512,8 @@ pub(super) async fn answers_csv(
         return Err(AppError::Forbidden);
     }
     let rows = state.db.stock().raw_answers(r.id).await?;
-    let bytes = answers_csv_bytes(&i, &rows).map_err(|e| AppError::Internal(e.into()))?;
+    let bytes = answers_csv_bytes(&i, &rows, &m.partnership.time_zone)
+        .map_err(|e| AppError::Internal(e.into()))?;
     Ok(csv_response(bytes, &format!("{} answers", r.title)))
 }
 
@@ -518,7 +525,7 @@ pub(super) async fn results_pdf(
     use crate::pdf::Block;
     m.require(Action::View)?;
     let (r, _, res) = visible_results(&state, &m, id).await?;
-    let today = today_here();
+    let today = today_here(&m.partnership.time_zone);
     let mut b = vec![
         Block::Title(r.title.clone()),
         Block::Meta(format!(

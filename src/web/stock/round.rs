@@ -34,6 +34,8 @@ pub(super) struct RoundPage {
     can_run: bool,
     can_answer: bool,
     me: Id,
+    /// The partnership's time zone, for the times shown.
+    zone: String,
 }
 
 pub(super) async fn round_page(
@@ -43,7 +45,7 @@ pub(super) async fn round_page(
 ) -> Result<Response, AppError> {
     m.require(Action::View)?;
     let (r, instrument) = own_round_with(&state, &m, id).await?;
-    let today = today_here();
+    let today = today_here(&m.partnership.time_zone);
     let stock = state.db.stock();
     let names = if r.anonymous {
         vec![]
@@ -63,6 +65,7 @@ pub(super) async fn round_page(
         r,
         can_run: can(m.role(), Action::RunRound),
         can_answer: can(m.role(), Action::EditContent),
+        zone: m.partnership.time_zone.clone(),
         me: m.user.id,
     })
 }
