@@ -1100,6 +1100,7 @@ async fn only_a_real_ended_session_gets_its_own_form_held(app: TestApp) {
                 ("title", "Call the\u{0} carers' centre"),
                 ("owner", ""),
                 ("due", ""),
+                ("some_field", "kept too"),
             ],
         )
         .await;
@@ -1121,7 +1122,10 @@ async fn only_a_real_ended_session_gets_its_own_form_held(app: TestApp) {
     // character she could not see is gone.
     page.assert_contains("<th scope=\"row\">Title</th>");
     page.assert_contains("Call the carers&#39; centre");
-    page.assert_contains("<th scope=\"row\">owner</th>");
+    page.assert_contains("<th scope=\"row\">Owner</th>");
+    page.assert_contains("<th scope=\"row\">Due date</th>");
+    page.assert_contains("<th scope=\"row\">some field</th>");
+    page.assert_contains("kept too");
     let mut lead = app.signed_in(t.lead_id).await;
     assert_eq!(lead.get(&held_path).await.status, StatusCode::NOT_FOUND);
     // Bea's old session still cannot be used for anything else.
