@@ -14,14 +14,23 @@ pub type Timestamp = i64;
 
 /// The current time as a [`Timestamp`].
 pub fn now() -> Timestamp {
-    time::OffsetDateTime::now_utc().unix_timestamp()
+    jiff::Timestamp::now().as_second()
 }
 
 /// A timestamp as people read it, e.g. "4 March 2026".
 pub fn format_date(ts: Timestamp) -> String {
-    let Ok(t) = time::OffsetDateTime::from_unix_timestamp(ts) else {
-        return String::new();
-    };
-    let fmt = time::macros::format_description!("[day padding:none] [month repr:long] [year]");
-    t.format(&fmt).unwrap_or_default()
+    match jiff::Timestamp::from_second(ts) {
+        Ok(t) => talk::format_day(&t.to_zoned(jiff::tz::TimeZone::UTC).date().to_string()),
+        Err(_) => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_read_as_people_say_them() {
+        assert_eq!(super::format_date(0), "1 January 1970");
+        assert_eq!(super::format_date(1_772_668_740), "4 March 2026");
+        assert!(super::now() > 1_772_668_740);
+    }
 }
