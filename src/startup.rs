@@ -164,6 +164,10 @@ fn spawn_housekeeping(db: Arc<dyn Database>, settings: Settings) {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
             }
+            // Sign-in attempts count for 15 minutes; a day is plenty to keep them.
+            if let Err(e) = db.delete_old_attempts(t - 86_400).await {
+                tracing::warn!(error = %e, "could not remove old sign-in attempts");
+            }
             match db.talk().delete_expired_held(t).await {
                 Ok(n) if n > 0 => tracing::info!(removed = n, "expired held forms removed"),
                 Ok(_) => {}

@@ -219,6 +219,7 @@ cached_database! {
         clear_failures(key: &str) -> DbResult<()>;
         take_attempt(attempt: &str, limits: &[(String, i64)], now: Timestamp, since: Timestamp) -> DbResult<bool>;
         forget_attempt(attempt: &str) -> DbResult<()>;
+        delete_old_attempts(before: Timestamp) -> DbResult<u64>;
         membership(slug: &str, user_id: Id) -> DbResult<Option<(Partnership, Membership)>>;
         partnership_id_by_slug(slug: &str) -> DbResult<Option<Id>>;
         my_partnerships(user_id: Id) -> DbResult<Vec<MyPartnership>>;

@@ -412,10 +412,6 @@ macro_rules! database_impl {
                         .execute(&mut *tx)
                         .await?;
                 }
-                sqlx::query("DELETE FROM login_failures WHERE at < $1")
-                    .bind(now - 86_400)
-                    .execute(&mut *tx)
-                    .await?;
                 tx.commit().await
             }
 
@@ -461,16 +457,23 @@ macro_rules! database_impl {
                         .execute(&mut *tx)
                         .await?;
                 }
-                sqlx::query("DELETE FROM login_failures WHERE at < $1")
-                    .bind(now - 86_400)
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn delete_old_attempts(&self, before: Timestamp) -> DbResult<u64> {
+                let mut tx = self.w.begin().await?;
+                let n = sqlx::query("DELETE FROM login_failures WHERE at < $1")
+                    .bind(before)
                     .execute(&mut *tx)
-                    .await?;
+                    .await?
+                    .rows_affected();
                 sqlx::query("DELETE FROM sign_in_locks WHERE at < $1")
-                    .bind(now - 86_400)
+                    .bind(before)
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
-                Ok(true)
+                Ok(n)
             }
 
             async fn forget_attempt(&self, attempt: &str) -> DbResult<()> {

@@ -202,7 +202,7 @@ pub trait Database: cards::CardStore + Send + Sync + 'static {
     // --- sign-in throttling
     /// Failed sign-ins for `key` since `since`.
     async fn count_failures(&self, key: &str, since: Timestamp) -> DbResult<i64>;
-    /// Record a failed sign-in against each key (and forget very old failures).
+    /// Record a failed sign-in against each key.
     async fn record_failure(&self, keys: &[String], now: Timestamp) -> DbResult<()>;
     /// Forget failures for `key` (after a successful sign-in).
     async fn clear_failures(&self, key: &str) -> DbResult<()>;
@@ -210,7 +210,7 @@ pub trait Database: cards::CardStore + Send + Sync + 'static {
     /// `limit` attempts since `since`, all at once; otherwise take none. Atomic: each
     /// key's row in `sign_in_locks` is locked first (in key order), so parallel
     /// attempts for a key queue and at most `limit` are ever taken in a window.
-    /// Returns whether the attempt was taken. Old attempts (over a day) are removed.
+    /// Returns whether the attempt was taken.
     async fn take_attempt(
         &self,
         attempt: &str,
@@ -220,6 +220,9 @@ pub trait Database: cards::CardStore + Send + Sync + 'static {
     ) -> DbResult<bool>;
     /// Forget one recorded attempt (it was refused unchecked, or it succeeded).
     async fn forget_attempt(&self, attempt: &str) -> DbResult<()>;
+    /// Remove sign-in attempts (and their lock rows) older than `before`: housekeeping,
+    /// off the sign-in path. Returns how many attempts went.
+    async fn delete_old_attempts(&self, before: Timestamp) -> DbResult<u64>;
 
     // --- partnerships
     /// Create a partnership, its first organisation, and make `creator` its lead.

@@ -613,6 +613,14 @@ pub fn format_day(s: &str) -> String {
     }
 }
 
+impl super::model::Partnership {
+    /// "Today" in the partnership's time zone, as `YYYY-MM-DD`: the day that decides
+    /// overdue actions and rounds opening and closing.
+    pub fn today(&self) -> String {
+        today(&self.time_zone)
+    }
+}
+
 /// Today as YYYY-MM-DD in a time zone (for "overdue").
 pub fn today(tz: &str) -> String {
     zoned(super::now(), tz)

@@ -225,11 +225,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SafeForm<T> {
                 AppError::BadRequest(e.body_text())
             }
         })?;
-        let sent = form_urlencoded::parse(&bytes)
-            .find(|(k, _)| k == CSRF_FIELD)
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default();
-        if !security::constant_time_eq(&sent, &expected) {
+        if !security::constant_time_eq(&sent_csrf(&bytes), &expected) {
             return Err(AppError::Csrf);
         }
         let parsed = if has_controls(&bytes) {
@@ -241,6 +237,14 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SafeForm<T> {
             .map(SafeForm)
             .map_err(|e| AppError::BadRequest(format!("form did not match: {e}")))
     }
+}
+
+/// The CSRF token a urlencoded form carries (empty if none).
+pub fn sent_csrf(form: &[u8]) -> String {
+    form_urlencoded::parse(form)
+        .find(|(k, _)| k == CSRF_FIELD)
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
 }
 
 /// Does a urlencoded form carry a control character we do not keep?

@@ -112,11 +112,10 @@ pub async fn hold(
         .map_err(|_| AppError::TooLarge)?;
     let body = String::from_utf8(bytes.to_vec())
         .map_err(|_| AppError::BadRequest("form is not UTF-8".into()))?;
-    let sent_csrf = form_urlencoded::parse(body.as_bytes())
-        .find(|(k, _)| k == super::extract::CSRF_FIELD)
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
-    if !security::constant_time_eq(&sent_csrf, &security::csrf_for(&cookie_token)) {
+    if !security::constant_time_eq(
+        &super::extract::sent_csrf(body.as_bytes()),
+        &security::csrf_for(&cookie_token),
+    ) {
         return Err(AppError::LoginRequired("/partnerships".into()));
     }
     let body = super::extract::clean_form(&body);
@@ -230,22 +229,22 @@ async fn page(
         .into_owned()
         .filter(|(k, _)| k != super::extract::CSRF_FIELD)
         .collect();
-    // Everything that will be sent is shown: the typed text under its own name, and
-    // any other field (a version number, a choice) under its field name.
-    let (mut shown, other): (Vec<_>, Vec<_>) = fields
-        .iter()
-        .map(|(k, v)| match label(k) {
-            Some(l) => (true, (l.to_string(), v.clone())),
-            None => (false, (k.replace('_', " "), v.clone())),
-        })
-        .partition(|(typed, _)| *typed);
-    shown.extend(other);
+    // Everything that will be sent is shown: fields we know under their own names
+    // first, then any other field under its field name.
+    let (mut shown, mut other) = (Vec::new(), Vec::new());
+    for (k, v) in &fields {
+        match label(k) {
+            Some(l) => shown.push((l.to_string(), v.clone())),
+            None => other.push((k.replace('_', " "), v.clone())),
+        }
+    }
+    shown.append(&mut other);
     render(&HeldPage {
         c: s.ctx.page("Finish saving your work"),
         token,
         what: describe(&held.path),
         path: held.path,
-        shown: shown.into_iter().map(|(_, kv)| kv).collect(),
+        shown,
         fields,
     })
 }

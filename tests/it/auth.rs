@@ -340,6 +340,21 @@ async fn sign_in_is_rate_limited_per_account_and_address(app: TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+
+    // Housekeeping forgets attempts older than a day, and only those.
+    let old = vec!["address:192.0.2.77".to_string(); 3];
+    app.db
+        .record_failure(&old, now() - 2 * 86_400)
+        .await
+        .unwrap();
+    assert_eq!(app.db.delete_old_attempts(now() - 86_400).await.unwrap(), 3);
+    assert_eq!(
+        app.db
+            .count_failures("address:192.0.2.9", now() - 900)
+            .await
+            .unwrap(),
+        30
+    );
 }
 
 /// Forty guesses at once, then the right password: only five are ever checked, and the

@@ -30,7 +30,7 @@ struct FileDeck {
     #[serde(default)]
     notes: String,
     steps: Option<Steps>,
-    #[serde(default, deserialize_with = "at_most_themes")]
+    #[serde(default)]
     themes: Vec<Spanned<FileTheme>>,
 }
 
@@ -51,50 +51,8 @@ struct FileTheme {
     #[serde(default)]
     keywords: Vec<String>,
     colour: Option<String>,
-    #[serde(default, deserialize_with = "at_most_cards")]
+    #[serde(default)]
     cards: Vec<Spanned<FileCard>>,
-}
-
-/// A list of at most `N` items, refused as soon as the next one arrives, so a file of
-/// 30,000 themes stops at the 101st instead of being built in full first.
-fn at_most<'de, D, T, const N: usize>(d: D, what: &'static str) -> Result<Vec<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    struct Bounded<T, const N: usize>(&'static str, std::marker::PhantomData<T>);
-    impl<'de, T: Deserialize<'de>, const N: usize> serde::de::Visitor<'de> for Bounded<T, N> {
-        type Value = Vec<T>;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            write!(f, "a list of at most {N} {}", self.0)
-        }
-        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
-            let mut out = Vec::new();
-            while let Some(item) = seq.next_element()? {
-                if out.len() == N {
-                    return Err(serde::de::Error::custom(format!(
-                        "a deck can have at most {N} {}; this file has more",
-                        self.0
-                    )));
-                }
-                out.push(item);
-            }
-            Ok(out)
-        }
-    }
-    d.deserialize_seq(Bounded::<T, N>(what, std::marker::PhantomData))
-}
-
-fn at_most_themes<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<Vec<Spanned<FileTheme>>, D::Error> {
-    at_most::<_, _, MAX_THEMES>(d, "themes")
-}
-
-fn at_most_cards<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<Vec<Spanned<FileCard>>, D::Error> {
-    at_most::<_, _, MAX_CARDS>(d, "cards")
 }
 
 #[derive(Deserialize)]

@@ -1,7 +1,6 @@
 //! My actions across partnerships, and the private calendar feed.
 
 use crate::domain::now;
-use crate::domain::talk::TIME_ZONES;
 use crate::domain::talk::*;
 use crate::error::AppError;
 use crate::security;
@@ -11,8 +10,6 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-
-use super::*;
 
 // ---------------------------------------------------------------- my actions and calendar
 
@@ -39,7 +36,7 @@ pub(super) async fn mine_page(
         c: s.ctx.page("My actions"),
         rows,
         // Across partnerships there is no one zone: UK time, as meetings default to.
-        today: today_here(TIME_ZONES[0]),
+        today: today(TIME_ZONES[0]),
         has_calendar,
         new_feed,
     })

@@ -32,11 +32,6 @@ pub fn routes(r: Routes) -> Routes {
 /// Actions per page of the plan.
 pub const PAGE_SIZE: i64 = 50;
 
-/// "Today" in the partnership's time zone (due dates are days there).
-fn today_here(zone: &str) -> String {
-    today(zone)
-}
-
 async fn own_action(state: &AppState, m: &Member, id: Id) -> Result<ActionRow, AppError> {
     state
         .db

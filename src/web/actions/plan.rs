@@ -97,7 +97,7 @@ pub(super) async fn plan(
     m: Member,
     Query(q): Query<PlanQuery>,
 ) -> Result<Response, AppError> {
-    let today = today_here(&m.partnership.time_zone);
+    let today = m.partnership.today();
     let mut filter = q.filter(&today);
     // Unfiltered, the counts at the top already say how many match.
     filter.skip_count = filter.is_everything();
@@ -152,7 +152,7 @@ pub(super) async fn csv_export(
     m: Member,
     Query(q): Query<PlanQuery>,
 ) -> Result<Response, AppError> {
-    let today = today_here(&m.partnership.time_zone);
+    let today = m.partnership.today();
     let mut filter = q.filter(&today);
     filter.limit = 1_000_000;
     filter.offset = 0;

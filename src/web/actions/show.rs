@@ -46,7 +46,7 @@ pub(super) async fn show(
     render(&ShowPage {
         c: m.page(&short(&a.title)),
         slug: m.partnership.slug.clone(),
-        overdue: a.is_overdue(&today_here(&m.partnership.time_zone)),
+        overdue: a.is_overdue(&m.partnership.today()),
         events,
         statuses: ActionStatus::ALL.to_vec(),
         can_edit: can(m.role(), Action::EditContent),

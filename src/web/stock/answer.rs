@@ -136,7 +136,7 @@ pub(super) fn closed_page(
     entered: &HashMap<String, String>,
     not_saved: bool,
 ) -> Result<Response, AppError> {
-    let today = today_here(&m.partnership.time_zone);
+    let today = m.partnership.today();
     let lead = match r.state(&today) {
         RoundState::NotOpenYet => format!(
             "This round is not open yet: it opens on {}.",
@@ -184,7 +184,7 @@ pub(super) async fn answer_page(
         .as_ref()
         .map(|s| s.answers.iter().cloned().collect())
         .unwrap_or_default();
-    if r.state(&today_here(&m.partnership.time_zone)) != RoundState::Open {
+    if r.state(&m.partnership.today()) != RoundState::Open {
         return closed_page(&m, r, &i, &chosen, false);
     }
     let sections = question_sections(&i, &chosen, &HashMap::new());
@@ -206,7 +206,7 @@ pub(super) async fn answer_save(
             chosen.insert(it.key.clone(), v.clone());
         }
     }
-    if r.state(&today_here(&m.partnership.time_zone)) != RoundState::Open {
+    if r.state(&m.partnership.today()) != RoundState::Open {
         return closed_page(&m, r, &i, &chosen, true);
     }
     let mut errors: HashMap<String, String> = HashMap::new();

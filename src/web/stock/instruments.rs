@@ -4,7 +4,6 @@ use crate::db::Database;
 use crate::domain::instruments::{Instrument, Item, Section, parse as parse_instrument};
 use crate::domain::model::Id;
 use crate::domain::stock::*;
-use crate::domain::talk::today;
 use crate::error::AppError;
 use crate::web::AppState;
 use crate::web::extract::Member;
@@ -108,11 +107,6 @@ impl InstrumentCache {
             .find(|(_, i)| i.key == key)
             .ok_or(AppError::NotFound)
     }
-}
-
-/// "Today" in the partnership's time zone: rounds open and close on its days.
-pub(super) fn today_here(zone: &str) -> String {
-    today(zone)
 }
 
 pub fn round_url(slug: &str, id: Id) -> String {

@@ -86,7 +86,7 @@ pub(super) async fn new_page(
     Query(q): Query<NewQuery>,
 ) -> Result<Response, AppError> {
     m.require(Action::RunRound)?;
-    let today = today_here(&m.partnership.time_zone);
+    let today = m.partnership.today();
     let f = RoundForm {
         instrument: if q.instrument.is_empty() {
             "health-check".into()
@@ -107,7 +107,7 @@ pub(super) async fn create(
     SafeForm(f): SafeForm<RoundForm>,
 ) -> Result<Response, AppError> {
     m.require(Action::RunRound)?;
-    let today = today_here(&m.partnership.time_zone);
+    let today = m.partnership.today();
     let mut errors = Errors::default();
     let latest = state.instruments.latest(state.db.as_ref()).await?;
     let instrument = latest.iter().find(|(_, i)| i.key == f.instrument);

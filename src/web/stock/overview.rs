@@ -13,8 +13,6 @@ use axum::response::Response;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::*;
-
 // ---------------------------------------------------------------- overview
 
 pub(super) struct RoundLine {
@@ -38,7 +36,7 @@ pub(super) struct IndexPage {
 
 pub(super) async fn index(State(state): State<AppState>, m: Member) -> Result<Response, AppError> {
     m.require(Action::View)?;
-    let today = today_here(&m.partnership.time_zone);
+    let today = m.partnership.today();
     let stock = state.db.stock();
     let (rounds, mine) = tokio::try_join!(
         stock.rounds(m.partnership.id),

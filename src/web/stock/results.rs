@@ -257,7 +257,7 @@ pub(super) async fn results_page(
 ) -> Result<Response, AppError> {
     m.require(Action::View)?;
     let r = own_round(&state, &m, id).await?;
-    let today = today_here(&m.partnership.time_zone);
+    let today = m.partnership.today();
     let visible = r.results_visible(&today);
     let (res, batches) = if visible {
         let (_, res) = results_for(&state, &r).await?;
@@ -353,7 +353,7 @@ pub async fn latest_scores(
     instrument: &str,
 ) -> Result<Option<(Round, Vec<(String, Option<i64>)>)>, AppError> {
     let partnership_id = partnership.id;
-    let today = today_here(&partnership.time_zone);
+    let today = partnership.today();
     let Some(r) = state
         .db
         .stock()
@@ -380,7 +380,7 @@ pub(super) async fn visible_results(
     id: Id,
 ) -> Result<(Round, Arc<Instrument>, Results), AppError> {
     let r = own_round(state, m, id).await?;
-    if !r.results_visible(&today_here(&m.partnership.time_zone)) {
+    if !r.results_visible(&m.partnership.today()) {
         return Err(AppError::Forbidden);
     }
     let (i, res) = results_for(state, &r).await?;
@@ -525,7 +525,7 @@ pub(super) async fn results_pdf(
     use crate::pdf::Block;
     m.require(Action::View)?;
     let (r, _, res) = visible_results(&state, &m, id).await?;
-    let today = today_here(&m.partnership.time_zone);
+    let today = m.partnership.today();
     let mut b = vec![
         Block::Title(r.title.clone()),
         Block::Meta(format!(

@@ -45,7 +45,7 @@ pub(super) async fn round_page(
 ) -> Result<Response, AppError> {
     m.require(Action::View)?;
     let (r, instrument) = own_round_with(&state, &m, id).await?;
-    let today = today_here(&m.partnership.time_zone);
+    let today = m.partnership.today();
     let stock = state.db.stock();
     let names = if r.anonymous {
         vec![]

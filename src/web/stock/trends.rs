@@ -33,7 +33,7 @@ pub(super) async fn trends(
     Path((_, key)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     m.require(Action::View)?;
-    let today = today_here(&m.partnership.time_zone);
+    let today = m.partnership.today();
     let (_, latest) = state
         .instruments
         .latest_by_key(state.db.as_ref(), &key)
