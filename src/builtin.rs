@@ -5,7 +5,7 @@
 use anyhow::bail;
 use rust_embed::RustEmbed;
 
-use crate::db::Database;
+use crate::db::Store;
 use crate::domain::decks::{ShippedDeck, parse_shipped};
 use crate::domain::instruments::{Instrument, parse as parse_instrument};
 use crate::domain::now;
@@ -74,11 +74,10 @@ fn instrument_files() -> anyhow::Result<Vec<(String, String, Instrument)>> {
 /// Store each shipped instrument's wording (a new version becomes a new row; rounds
 /// keep the version they were opened with). A file whose wording changed while its
 /// `version` stayed the same is refused, so answers never silently change meaning.
-pub async fn sync_instruments(db: &dyn Database) -> anyhow::Result<()> {
+pub async fn sync_instruments(db: &Store) -> anyhow::Result<()> {
     let mut problems = Vec::new();
     for (name, text, i) in instrument_files()? {
         let row = db
-            .stock()
             .ensure_instrument(&i.key, i.version, &i.title, &text, now())
             .await?;
         if row.source != text {
@@ -128,7 +127,7 @@ pub fn shipped_decks() -> anyhow::Result<Vec<ShippedDeck>> {
 }
 
 /// Bring the shipped decks into the database.
-pub async fn sync_decks(db: &dyn Database) -> anyhow::Result<()> {
+pub async fn sync_decks(db: &Store) -> anyhow::Result<()> {
     for d in shipped_decks()? {
         if db.sync_builtin_deck(&d, now()).await? {
             tracing::info!(

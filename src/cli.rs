@@ -170,9 +170,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             };
             match db.create_user(&new, now()).await? {
                 CreateUser::Created(u) => {
-                    let link =
-                        crate::db::make_reset_link(db.as_ref(), &public_url(&settings), u.id)
-                            .await?;
+                    let link = db.make_reset_link(&public_url(&settings), u.id).await?;
                     println!(
                         "Administrator {email} created. Send them this one-time link to choose a password:\n{link}"
                     );
@@ -190,8 +188,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                 eprintln!("tandem: no account has the email {email}");
                 return Ok(ExitCode::from(1));
             };
-            let link =
-                crate::db::make_reset_link(db.as_ref(), &public_url(&settings), u.id).await?;
+            let link = db.make_reset_link(&public_url(&settings), u.id).await?;
             println!(
                 "One-time password link for {} (valid 24 hours):\n{link}",
                 u.email
@@ -296,7 +293,7 @@ async fn deck_command(cmd: DeckCommand, settings: &Settings) -> anyhow::Result<E
                 eprintln!("tandem: there is no deck {deck_id}");
                 return Ok(ExitCode::from(1));
             };
-            let data = crate::db::cards::deck_data(db.as_ref(), &deck).await?;
+            let data = crate::db::decks::deck_data(db.as_ref(), &deck).await?;
             match format.as_str() {
                 "toml" => print!("{}", decks::to_toml(&data)),
                 "markdown" | "md" => print!("{}", decks::to_markdown(&data)),

@@ -16,7 +16,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::config::Settings;
-use crate::db::{self, Database};
+use crate::db::Store;
 use crate::domain::model::TokenKind;
 use crate::domain::now;
 use crate::error::AppError;
@@ -81,9 +81,9 @@ pub fn build_router(state: AppState) -> Router {
 }
 
 /// Open the database, apply migrations and bring in the shipped card decks.
-pub async fn open_database(settings: &Settings) -> anyhow::Result<Arc<dyn Database>> {
+pub async fn open_database(settings: &Settings) -> anyhow::Result<Arc<Store>> {
     let url = settings.effective_database_url();
-    let db = db::connect(&url).await?;
+    let db = Arc::new(Store::connect(&url).await?);
     db.migrate()
         .await
         .context("could not apply database migrations")?;
@@ -94,10 +94,7 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<Arc<dyn Databa
 }
 
 /// If no site administrator exists yet, make a set-up link and return it.
-pub async fn setup_link_if_needed(
-    db: &dyn Database,
-    public_url: &str,
-) -> anyhow::Result<Option<String>> {
+pub async fn setup_link_if_needed(db: &Store, public_url: &str) -> anyhow::Result<Option<String>> {
     if db.count_admins().await? > 0 {
         return Ok(None);
     }
@@ -143,7 +140,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn spawn_housekeeping(db: Arc<dyn Database>, settings: Settings) {
+fn spawn_housekeeping(db: Arc<Store>, settings: Settings) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {
@@ -168,7 +165,7 @@ fn spawn_housekeeping(db: Arc<dyn Database>, settings: Settings) {
             if let Err(e) = db.delete_old_attempts(t - 86_400).await {
                 tracing::warn!(error = %e, "could not remove old sign-in attempts");
             }
-            match db.talk().delete_expired_held(t).await {
+            match db.delete_expired_held(t).await {
                 Ok(n) if n > 0 => tracing::info!(removed = n, "expired held forms removed"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "could not remove expired held forms"),

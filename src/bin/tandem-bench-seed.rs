@@ -18,7 +18,7 @@
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use tandem::db::{AcceptInvite, CreatePartnership, CreateUser, Database, Engine, Joiner};
+use tandem::db::{AcceptInvite, CreatePartnership, CreateUser, Engine, Joiner, Store};
 use tandem::domain::model::{NewInvite, NewPartnership, NewUser};
 use tandem::domain::now;
 use tandem::domain::roles::Role;
@@ -38,7 +38,7 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or(0);
     let partnerships: usize = args[2].parse().context("PARTNERSHIPS")?;
     let members: usize = args[3].parse().context("MEMBERS_EACH")?;
-    let db = tandem::db::connect(&args[1]).await?;
+    let db = Arc::new(Store::connect(&args[1]).await?);
     db.migrate().await?;
     // One hash for everyone: seeding 20,000 argon2 hashes would take minutes.
     let hash = security::hash_password("bench password that nobody uses")?;
@@ -106,11 +106,11 @@ async fn main() -> anyhow::Result<()> {
     } else {
         println!("bench-0 {token}");
     }
-    let _keep: Arc<dyn Database> = db;
+    let _keep: Arc<Store> = db;
     Ok(())
 }
 
-async fn user(db: &dyn Database, email: String, name: String, hash: &str) -> anyhow::Result<i64> {
+async fn user(db: &Store, email: String, name: String, hash: &str) -> anyhow::Result<i64> {
     let new = NewUser {
         email,
         display_name: name,
@@ -123,7 +123,7 @@ async fn user(db: &dyn Database, email: String, name: String, hash: &str) -> any
     }
 }
 
-async fn seed_one(db: &dyn Database, hash: &str, p: usize, members: usize) -> anyhow::Result<()> {
+async fn seed_one(db: &Store, hash: &str, p: usize, members: usize) -> anyhow::Result<()> {
     let lead = user(
         db,
         format!("lead{p}@bench.test"),
@@ -230,7 +230,7 @@ const WORDS: &[&str] = &[
     "transport",
 ];
 
-async fn seed_deck(db: &dyn Database, p: usize, cards: usize) -> anyhow::Result<()> {
+async fn seed_deck(db: &Store, p: usize, cards: usize) -> anyhow::Result<()> {
     use tandem::domain::decks::{CardData, DeckData, ThemeData};
     let mut seed = p as u64 * 7919 + 1;
     let mut next = || {
@@ -278,7 +278,7 @@ async fn seed_deck(db: &dyn Database, p: usize, cards: usize) -> anyhow::Result<
 
 /// Conversations and actions for partnership 0.
 async fn seed_talk(
-    db: &dyn Database,
+    db: &Store,
     lead: i64,
     conversations: usize,
     actions: usize,
@@ -298,7 +298,7 @@ async fn seed_talk(
         .context("openers deck")?;
     let cards = db.deck_cards(deck.id).await?;
     let themes = db.themes(deck.id).await?;
-    let talk = db.talk();
+    let talk = db;
     let t0 = now() - 400 * 86400;
     for i in 0..conversations {
         let id = talk
@@ -383,7 +383,7 @@ async fn seed_talk(
     Ok(())
 }
 
-async fn seed_stock(db: &dyn Database, hash: &str, lead: i64, n: usize) -> anyhow::Result<()> {
+async fn seed_stock(db: &Store, hash: &str, lead: i64, n: usize) -> anyhow::Result<()> {
     use tandem::domain::stock::RoundFields;
     tandem::builtin::sync_instruments(db).await?;
     let started = std::time::Instant::now();
@@ -397,7 +397,7 @@ async fn seed_stock(db: &dyn Database, hash: &str, lead: i64, n: usize) -> anyho
         .into_iter()
         .map(|o| o.name)
         .collect();
-    let stock = db.stock();
+    let stock = db;
     let hc = stock
         .latest_instruments()
         .await?

@@ -1,350 +1,336 @@
-//! Storage: one `Database` trait, the only door to the data, with a SQLite and a
-//! PostgreSQL implementation chosen at start-up from the URL.
+//! Storage: one [`Store`], the only door to the data, on SQLite or PostgreSQL
+//! (chosen at start-up from the URL).
 //!
-//! Both implementations share their SQL (see `common.rs`): the queries use `$N`
-//! placeholders and portable types (BIGINT ids and Unix-second timestamps, TEXT,
-//! BOOLEAN), and the same method bodies are compiled once against each concrete sqlx
-//! driver. Engine-specific parts (connection set-up, migrations, backup) live in
-//! `sqlite.rs` and `postgres.rs`.
-
-pub mod cached;
-pub mod cards;
-mod common;
-pub mod postgres;
-pub mod sqlite;
-pub mod stock;
-pub mod talk;
+//! Each file holds the store functions of one area, as ordinary `async fn`s in an
+//! `impl Store` block: `accounts`, `sessions` (and sign-in throttling),
+//! `partnerships`, `people` (organisations, members, invitations), `decks`,
+//! `conversations`, `actions`, `held` (forms kept across a sign-in), `activity`,
+//! `stock` (instruments, rounds, answers, paper) and `checklists`.
+//!
+//! Both engines run the same SQL: `$N` placeholders and portable types (BIGINT ids and
+//! Unix-second timestamps, TEXT, BOOLEAN, `RETURNING`, `ON CONFLICT`). A function's
+//! body is written once inside [`reader!`], [`writer!`] or [`access_writer!`], which
+//! compile it against each engine's connection pool; where the engines need different
+//! SQL (only full-text search today) the function matches on the engine around that
+//! one statement. Engine set-up (connections, migrations, backup, listening for other
+//! nodes) lives in `sqlite.rs` and `postgres.rs`.
+//!
+//! The session cache (see `cache.rs`) cannot be left stale by a forgotten step: see
+//! [`access_writer!`] for how every write to the tables behind it invalidates it.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::bail;
-use async_trait::async_trait;
+use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
-use crate::domain::Timestamp;
-use crate::domain::model::*;
-use crate::domain::roles::Role;
+/// Run `$body` with `$r` bound to a pool of read connections, once per engine (the
+/// body is compiled against each engine's driver). `return` and `?` in the body
+/// leave the body with its result.
+macro_rules! reader {
+    ($store:expr, |$r:ident| $body:expr) => {
+        match &$store.pools {
+            $crate::db::Pools::Sqlite { r: $r, .. } => async { $body }.await,
+            $crate::db::Pools::Postgres($r) => async { $body }.await,
+        }
+    };
+}
 
-/// Which engine a [`Database`] runs on.
+/// Like [`reader!`], with `$w` bound to the pool that writes (SQLite's one writer
+/// connection; PostgreSQL's pool). For writes that do not change who may see what.
+///
+/// On SQLite the writer connection's update hook counts every change to the tables
+/// behind the session cache, so if such a write slips through here after all, the
+/// cache is invalidated anyway once the body has finished (a unit test also checks
+/// that every such statement sits in an [`access_writer!`] function).
+macro_rules! writer {
+    ($store:expr, |$w:ident| $body:expr) => {{
+        let store: &$crate::db::Store = $store;
+        let before = store.access_writes();
+        let result = match &store.pools {
+            $crate::db::Pools::Sqlite { w: $w, .. } => async { $body }.await,
+            $crate::db::Pools::Postgres($w) => async { $body }.await,
+        };
+        store.after_write(before, false);
+        result
+    }};
+}
+
+/// Like [`writer!`], for the store functions that change who may see what: accounts,
+/// sessions, partnerships and memberships (the session cache's tables). Once the body
+/// has finished (committed or not) every cached session answer on this node is
+/// stale. Other PostgreSQL nodes hear of the change from the database itself: a
+/// trigger on each of those tables sends `NOTIFY tandem_changes` when the
+/// transaction commits (migration 0009), whoever made the change.
+macro_rules! access_writer {
+    ($store:expr, |$w:ident| $body:expr) => {{
+        let store: &$crate::db::Store = $store;
+        let before = store.access_writes();
+        let result = match &store.pools {
+            $crate::db::Pools::Sqlite { w: $w, .. } => async { $body }.await,
+            $crate::db::Pools::Postgres($w) => async { $body }.await,
+        };
+        store.after_write(before, true);
+        result
+    }};
+}
+
+/// Run `$body` with `$c` bound to the engine's connection inside a [`Conn`]: for the
+/// few statements several transactions share (see `partnerships::lock_partnership`).
+macro_rules! on_conn {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::Conn::Sqlite($c) => $body,
+            $crate::db::Conn::Postgres($c) => $body,
+        }
+    };
+}
+
+pub mod accounts;
+pub mod actions;
+pub mod activity;
+mod cache;
+pub mod checklists;
+pub mod conversations;
+pub mod decks;
+pub mod held;
+pub mod partnerships;
+pub mod people;
+mod postgres;
+pub mod sessions;
+mod sqlite;
+pub mod stock;
+
+pub use accounts::{CreateUser, RESET_LINK_HOURS, Setup};
+pub use cache::{ChangeSignal, MAX_AGE as SESSION_CACHE_MAX_AGE};
+pub use partnerships::CreatePartnership;
+pub use people::{AcceptInvite, Joiner, MemberChange, RemoveOrganisation};
+pub use sessions::SessionLookup;
+
+/// Which engine a [`Store`] runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
+    /// An embedded SQLite file: the zero-set-up default.
     Sqlite,
+    /// A PostgreSQL server, which several nodes may share.
     Postgres,
 }
 
 /// Storage errors are unexpected by definition: expected refusals are outcome enums.
 pub type DbResult<T> = Result<T, sqlx::Error>;
 
-/// A session, its user, and (for partnership pages) the user's membership.
-pub type SessionLookup = (Session, User, Option<(Partnership, Membership)>);
-
-/// Result of creating an account.
-#[derive(Debug)]
-pub enum CreateUser {
-    Created(User),
-    EmailTaken,
+/// The result of saving an edit made to a copy read at some version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Saved {
+    /// The edit was saved.
+    Saved,
+    /// Someone else saved first (or the record is gone): nothing was changed.
+    Stale,
 }
 
-/// Result of creating the first administrator through the set-up link.
-#[derive(Debug)]
-pub enum Setup {
-    Created(User),
-    /// The link was used, expired, or an administrator already exists.
-    LinkNotValid,
-    EmailTaken,
+/// Which way to move a theme, card or agenda item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    /// Towards the start.
+    Up,
+    /// Towards the end.
+    Down,
 }
 
-/// Result of creating a partnership.
-#[derive(Debug)]
-pub enum CreatePartnership {
-    Created(Partnership),
-    SlugTaken,
+/// The connection pools of one engine.
+pub(crate) enum Pools {
+    /// One writer connection (SQLite allows one writer at a time, and queueing
+    /// in-process avoids lock-upgrade failures) and a pool of read-only ones.
+    Sqlite { w: SqlitePool, r: SqlitePool },
+    /// One pool: PostgreSQL handles concurrent writers itself.
+    Postgres(PgPool),
 }
 
-/// Result of changing a partnership's membership.
-#[derive(Debug, PartialEq, Eq)]
-pub enum MemberChange {
-    Done,
-    /// The change would leave the partnership with no lead.
-    LastLead,
-    NotFound,
+/// A connection (usually a transaction's) of either engine, for shared statements.
+pub(crate) enum Conn<'a> {
+    Sqlite(&'a mut SqliteConnection),
+    Postgres(&'a mut PgConnection),
 }
 
-/// Result of removing an organisation.
-#[derive(Debug, PartialEq, Eq)]
-pub enum RemoveOrganisation {
-    Removed,
-    /// People or open invitations still belong to it.
-    InUse,
-    NotFound,
+impl<'a> From<&'a mut SqliteConnection> for Conn<'a> {
+    fn from(c: &'a mut SqliteConnection) -> Self {
+        Conn::Sqlite(c)
+    }
 }
 
-/// Who is accepting an invitation.
-#[derive(Debug, Clone)]
-pub enum Joiner {
-    Existing(Id),
-    New(NewUser),
+impl<'a> From<&'a mut PgConnection> for Conn<'a> {
+    fn from(c: &'a mut PgConnection) -> Self {
+        Conn::Postgres(c)
+    }
 }
 
-/// Result of accepting an invitation.
-#[derive(Debug)]
-pub enum AcceptInvite {
-    Joined {
-        user_id: Id,
-        slug: String,
-    },
-    AlreadyMember {
-        slug: String,
-    },
-    /// Used, revoked or expired (or never existed).
-    NotValid,
-    EmailTaken,
+impl<'a> From<&'a mut Transaction<'_, Sqlite>> for Conn<'a> {
+    fn from(tx: &'a mut Transaction<'_, Sqlite>) -> Self {
+        Conn::Sqlite(tx)
+    }
 }
 
-/// The one door to storage.
-#[async_trait]
-pub trait Database: cards::CardStore + Send + Sync + 'static {
+impl<'a> From<&'a mut Transaction<'_, Postgres>> for Conn<'a> {
+    fn from(tx: &'a mut Transaction<'_, Postgres>) -> Self {
+        Conn::Postgres(tx)
+    }
+}
+
+/// The one door to storage. Cheap to share behind an `Arc`; every method is safe to
+/// call from many requests at once.
+pub struct Store {
+    pub(crate) pools: Pools,
+    cache: cache::SessionCache,
+    /// SQLite only: changes to the session cache's tables, counted by the writer
+    /// connection's update hook.
+    access_writes: Arc<AtomicU64>,
+}
+
+impl Store {
+    /// Open the database named by `url`: `sqlite:…` or `postgres://…`. Does not
+    /// migrate (see [`Store::migrate`]).
+    pub async fn connect(url: &str) -> anyhow::Result<Store> {
+        let access_writes = Arc::new(AtomicU64::new(0));
+        let signal = Arc::new(ChangeSignal::default());
+        let pools = if url.starts_with("sqlite:") {
+            let (w, r) = sqlite::connect(url, access_writes.clone()).await?;
+            // One process owns a SQLite file and every write goes through it.
+            signal.set_live(true);
+            Pools::Sqlite { w, r }
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = postgres::connect(url).await?;
+            postgres::watch(pool.clone(), signal.clone());
+            Pools::Postgres(pool)
+        } else {
+            let scheme = url.split(':').next().unwrap_or_default();
+            bail!(
+                "the database URL must start with sqlite: or postgres:// (it starts with {scheme:?}). \
+                 Set TANDEM_DATABASE_URL,
+                     or leave it empty to use the SQLite file in the data folder"
+            )
+        };
+        Ok(Store {
+            pools,
+            cache: cache::SessionCache::new(signal),
+            access_writes,
+        })
+    }
+
     /// Which engine this is.
-    fn engine(&self) -> Engine;
-    /// Conversations, actions and the activity feed.
-    fn talk(&self) -> &dyn talk::TalkStore;
-    /// Instrument versions, rounds, answers, paper tallies and checklists.
-    fn stock(&self) -> &dyn stock::StockStore;
+    pub fn engine(&self) -> Engine {
+        match self.pools {
+            Pools::Sqlite { .. } => Engine::Sqlite,
+            Pools::Postgres(_) => Engine::Postgres,
+        }
+    }
+
     /// Apply any migrations not yet applied.
-    async fn migrate(&self) -> anyhow::Result<()>;
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match &self.pools {
+            Pools::Sqlite { w, .. } => sqlx::migrate!("migrations/sqlite").run(w).await?,
+            // sqlx takes an advisory lock, so nodes starting together migrate once.
+            Pools::Postgres(p) => sqlx::migrate!("migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
     /// Is the database reachable?
-    async fn ping(&self) -> DbResult<()>;
-    /// Tell other nodes that something changed (PostgreSQL: `NOTIFY`; SQLite: nothing,
-    /// as one process owns the file).
-    async fn announce_change(&self) -> DbResult<()>;
-    /// Start hearing about changes other nodes make, reporting them to `signal`.
-    fn watch_changes(&self, signal: std::sync::Arc<cached::ChangeSignal>);
+    pub async fn ping(&self) -> DbResult<()> {
+        reader!(self, |r| sqlx::query("SELECT 1")
+            .execute(r)
+            .await
+            .map(|_| ()))
+    }
+
     /// Write a consistent copy to `path` (SQLite only; PostgreSQL uses `pg_dump`).
-    async fn backup(&self, path: &std::path::Path) -> anyhow::Result<()>;
+    pub async fn backup(&self, path: &std::path::Path) -> anyhow::Result<()> {
+        match &self.pools {
+            Pools::Sqlite { w, .. } => sqlite::backup(w, path).await,
+            Pools::Postgres(_) => postgres::backup(),
+        }
+    }
 
-    // --- accounts
-    /// How many enabled site administrators exist.
-    async fn count_admins(&self) -> DbResult<i64>;
-    /// Create an account; the email must be new.
-    async fn create_user(&self, new: &NewUser, now: Timestamp) -> DbResult<CreateUser>;
-    /// Look an account up by id.
-    async fn user_by_id(&self, id: Id) -> DbResult<Option<User>>;
-    /// Look an account up by (lower-case) email.
-    async fn user_by_email(&self, email: &str) -> DbResult<Option<User>>;
-    /// Every account, for the site administrator.
-    async fn list_users(&self) -> DbResult<Vec<User>>;
-    /// Change the name other people see.
-    async fn set_display_name(&self, user_id: Id, name: &str) -> DbResult<()>;
-    /// Replace the password hash and end every session except `keep_session`.
-    async fn set_password(
-        &self,
-        user_id: Id,
-        hash: &str,
-        keep_session: Option<&str>,
-    ) -> DbResult<()>;
-    /// Disable (ending every session) or enable an account.
-    async fn set_disabled(&self, user_id: Id, disabled: bool) -> DbResult<()>;
+    /// How many changes the SQLite writer has made to the session cache's tables.
+    pub(crate) fn access_writes(&self) -> u64 {
+        self.access_writes.load(Ordering::SeqCst)
+    }
 
-    // --- sessions
-    /// Record a new session for a signed-in browser.
-    async fn create_session(&self, token_hash: &str, user_id: Id, now: Timestamp) -> DbResult<()>;
-    /// The session and its (enabled) user, if the session exists.
-    async fn session_user(&self, token_hash: &str) -> DbResult<Option<(Session, User)>>;
-    /// Like [`Database::session_user`], and in the same query the user's membership of the
-    /// partnership with `slug` (`None` when it is missing or they are not a member).
-    async fn session_user_membership(
-        &self,
-        token_hash: &str,
-        slug: &str,
-    ) -> DbResult<Option<SessionLookup>>;
-    /// Note that the session was just used.
-    async fn touch_session(&self, token_hash: &str, now: Timestamp) -> DbResult<()>;
-    /// End one session.
-    async fn delete_session(&self, token_hash: &str) -> DbResult<()>;
-    /// Remove sessions that can no longer be used.
-    async fn delete_expired_sessions(
-        &self,
-        idle_before: Timestamp,
-        created_before: Timestamp,
-    ) -> DbResult<u64>;
-
-    // --- one-time links
-    /// Store a new one-time link (only its hash).
-    async fn create_token(
-        &self,
-        token_hash: &str,
-        kind: TokenKind,
-        user_id: Option<Id>,
-        now: Timestamp,
-        expires_at: Timestamp,
-    ) -> DbResult<()>;
-    /// An unused, unexpired link of this kind.
-    async fn find_token(
-        &self,
-        token_hash: &str,
-        kind: TokenKind,
-        now: Timestamp,
-    ) -> DbResult<Option<OneTimeToken>>;
-    /// Use a set-up link to create the first administrator, atomically.
-    async fn complete_setup(
-        &self,
-        token_hash: &str,
-        admin: &NewUser,
-        now: Timestamp,
-    ) -> DbResult<Setup>;
-    /// Use a reset link to set a new password (ending the user's sessions). Returns the user.
-    async fn complete_reset(
-        &self,
-        token_hash: &str,
-        new_hash: &str,
-        now: Timestamp,
-    ) -> DbResult<Option<Id>>;
-
-    // --- sign-in throttling
-    /// Failed sign-ins for `key` since `since`.
-    async fn count_failures(&self, key: &str, since: Timestamp) -> DbResult<i64>;
-    /// Record a failed sign-in against each key.
-    async fn record_failure(&self, keys: &[String], now: Timestamp) -> DbResult<()>;
-    /// Forget failures for `key` (after a successful sign-in).
-    async fn clear_failures(&self, key: &str) -> DbResult<()>;
-    /// Take one attempt against every `(key, limit)` if each key has fewer than
-    /// `limit` attempts since `since`, all at once; otherwise take none. Atomic: each
-    /// key's row in `sign_in_locks` is locked first (in key order), so parallel
-    /// attempts for a key queue and at most `limit` are ever taken in a window.
-    /// Returns whether the attempt was taken.
-    async fn take_attempt(
-        &self,
-        attempt: &str,
-        limits: &[(String, i64)],
-        now: Timestamp,
-        since: Timestamp,
-    ) -> DbResult<bool>;
-    /// Forget one recorded attempt (it was refused unchecked, or it succeeded).
-    async fn forget_attempt(&self, attempt: &str) -> DbResult<()>;
-    /// Remove sign-in attempts (and their lock rows) older than `before`: housekeeping,
-    /// off the sign-in path. Returns how many attempts went.
-    async fn delete_old_attempts(&self, before: Timestamp) -> DbResult<u64>;
-
-    // --- partnerships
-    /// Create a partnership, its first organisation, and make `creator` its lead.
-    async fn create_partnership(
-        &self,
-        new: &NewPartnership,
-        creator: Id,
-        now: Timestamp,
-    ) -> DbResult<CreatePartnership>;
-    /// The partnership with this slug and the user's membership of it — `None` when
-    /// either is missing, so outsiders and missing partnerships look the same.
-    async fn membership(
-        &self,
-        slug: &str,
-        user_id: Id,
-    ) -> DbResult<Option<(Partnership, Membership)>>;
-    /// The id of the partnership with this slug (for the command line; no access check).
-    async fn partnership_id_by_slug(&self, slug: &str) -> DbResult<Option<Id>>;
-    /// Partnerships the user belongs to.
-    async fn my_partnerships(&self, user_id: Id) -> DbResult<Vec<MyPartnership>>;
-    /// Change name, aim, description and time zone.
-    async fn update_partnership(
-        &self,
-        id: Id,
-        name: &str,
-        aim: &str,
-        description: &str,
-        time_zone: &str,
-        now: Timestamp,
-    ) -> DbResult<()>;
-
-    // --- organisations
-    /// Organisations in a partnership, by name, with member counts.
-    async fn organisations(&self, partnership_id: Id) -> DbResult<Vec<Organisation>>;
-    /// Add an organisation; `None` when the name is already used in this partnership.
-    async fn add_organisation(
-        &self,
-        partnership_id: Id,
-        name: &str,
-        kind: &str,
-        now: Timestamp,
-    ) -> DbResult<Option<Id>>;
-    /// Remove an organisation nobody belongs to.
-    async fn remove_organisation(
-        &self,
-        partnership_id: Id,
-        organisation_id: Id,
-    ) -> DbResult<RemoveOrganisation>;
-
-    // --- members
-    /// Members of a partnership, by organisation then name.
-    async fn members(&self, partnership_id: Id) -> DbResult<Vec<Member>>;
-    /// Change a member's role and organisation, keeping at least one lead.
-    async fn update_member(
-        &self,
-        partnership_id: Id,
-        membership_id: Id,
-        role: Role,
-        organisation_id: Id,
-    ) -> DbResult<MemberChange>;
-    /// Remove a member (or let one leave), keeping at least one lead.
-    async fn remove_member(&self, partnership_id: Id, membership_id: Id) -> DbResult<MemberChange>;
-
-    // --- invitations
-    /// Store a new invitation.
-    async fn create_invite(&self, new: &NewInvite, now: Timestamp) -> DbResult<Id>;
-    /// Invitations not yet used, revoked or expired.
-    async fn open_invites(&self, partnership_id: Id, now: Timestamp) -> DbResult<Vec<Invite>>;
-    /// Revoke an open invitation. Returns whether one was revoked.
-    async fn revoke_invite(
-        &self,
-        partnership_id: Id,
-        invite_id: Id,
-        now: Timestamp,
-    ) -> DbResult<bool>;
-    /// The invitation behind a link, whatever its state.
-    async fn invite_by_token(&self, token_hash: &str) -> DbResult<Option<Invite>>;
-    /// Use an invitation: join an existing account or create one, atomically and once.
-    async fn accept_invite(
-        &self,
-        token_hash: &str,
-        joiner: &Joiner,
-        now: Timestamp,
-    ) -> DbResult<AcceptInvite>;
-}
-
-/// Open the database named by `url`: `sqlite:…` or `postgres://…`, behind the
-/// session cache of [`cached::CachedDb`].
-pub async fn connect(url: &str) -> anyhow::Result<Arc<dyn Database>> {
-    let engine: Arc<dyn Database> = if url.starts_with("sqlite:") {
-        Arc::new(sqlite::SqliteDb::connect(url).await?)
-    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Arc::new(postgres::PostgresDb::connect(url).await?)
-    } else {
-        let scheme = url.split(':').next().unwrap_or_default();
-        bail!(
-            "the database URL must start with sqlite: or postgres:// (it starts with {scheme:?}). \
-             Set TANDEM_DATABASE_URL, or leave it empty to use the SQLite file in the data folder"
-        )
-    };
-    Ok(Arc::new(cached::CachedDb::new(engine)))
-}
-
-/// How long a password-reset link works.
-pub const RESET_LINK_HOURS: i64 = 24;
-
-/// Make a one-time password-reset link for `user_id` (only its hash is stored), for the
-/// site administrator's page and the command line alike.
-pub async fn make_reset_link(db: &dyn Database, public_url: &str, user_id: Id) -> DbResult<String> {
-    let token = crate::security::new_token();
-    let t = crate::domain::now();
-    db.create_token(
-        &crate::security::token_hash(&token),
-        TokenKind::PasswordReset,
-        Some(user_id),
-        t,
-        t + RESET_LINK_HOURS * 3600,
-    )
-    .await?;
-    Ok(format!("{public_url}/reset/{token}"))
+    /// After a write: invalidate the session cache if the write was declared to change
+    /// who may see what, or if SQLite's update hook saw it do so since `before`.
+    pub(crate) fn after_write(&self, before: u64, declared: bool) {
+        if declared || self.access_writes() != before {
+            self.cache.changed();
+        }
+    }
 }
 
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    /// The store's source, file by file, for the checks below.
+    const SOURCES: &[(&str, &str)] = &[
+        ("accounts.rs", include_str!("accounts.rs")),
+        ("actions.rs", include_str!("actions.rs")),
+        ("activity.rs", include_str!("activity.rs")),
+        ("checklists.rs", include_str!("checklists.rs")),
+        ("conversations.rs", include_str!("conversations.rs")),
+        ("decks.rs", include_str!("decks.rs")),
+        ("held.rs", include_str!("held.rs")),
+        ("partnerships.rs", include_str!("partnerships.rs")),
+        ("people.rs", include_str!("people.rs")),
+        ("sessions.rs", include_str!("sessions.rs")),
+        ("stock.rs", include_str!("stock.rs")),
+    ];
+
+    /// Does this function's SQL change a table the session cache reads? Touching a
+    /// session's last use is the exception: the cache updates its copy itself.
+    fn changes_access(body: &str) -> bool {
+        let flat = body.split_whitespace().collect::<Vec<_>>().join(" ");
+        let writes = ["INSERT INTO ", "UPDATE ", "DELETE FROM "];
+        let tables = ["users", "sessions", "partnerships", "memberships"];
+        writes.iter().any(|w| {
+            tables.iter().any(|t| {
+                flat.match_indices(&format!("{w}{t}")).any(|(i, m)| {
+                    let rest = &flat[i + m.len()..];
+                    let whole_word = !rest.starts_with(|c: char| c.is_alphanumeric() || c == '_');
+                    whole_word && !rest.starts_with(" SET last_seen_at")
+                })
+            })
+        }) || flat.contains("lock_partnership(")
+    }
+
+    #[test]
+    fn every_write_to_the_session_tables_invalidates_the_cache() {
+        let mut checked = 0;
+        for (file, src) in SOURCES {
+            for f in src.split("\n    pub async fn ").skip(1) {
+                let name = f.split('(').next().unwrap_or_default();
+                let body = f.split("\n    }\n").next().unwrap_or_default();
+                if changes_access(body) {
+                    checked += 1;
+                    assert!(
+                        body.contains("access_writer!(self"),
+                        "{file}: {name} changes who may see what, so it must use access_writer!"
+                    );
+                }
+            }
+        }
+        // The check must have something to check.
+        assert!(checked >= 15, "only {checked} functions found");
+    }
+
+    #[test]
+    fn the_check_sees_writes() {
+        assert!(super::tests::changes_access(
+            "sqlx::query(\"DELETE FROM sessions WHERE x\")"
+        ));
+        assert!(changes_access("\"UPDATE\n  memberships SET role = $1\""));
+        assert!(changes_access("lock_partnership(&mut tx, id)"));
+        assert!(!changes_access("\"UPDATE sessions SET last_seen_at = $1\""));
+        assert!(!changes_access("\"INSERT INTO users_extra (a)\""));
+        assert!(!changes_access("\"SELECT * FROM users\""));
+    }
 }

@@ -1,96 +1,56 @@
 //! PostgreSQL: for larger hosts. Several `tandem serve` nodes may share one database;
 //! nothing that matters lives only in a node's memory.
 
-use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use sqlx::PgPool;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 
-use super::cards::{Move, Saved};
-use super::common::*;
-use super::*;
-use crate::domain::decks::{DeckData, PALETTE, ShippedDeck};
-use crate::domain::talk::*;
+use super::{ChangeSignal, DbResult};
 
-type DB = sqlx::Postgres;
+/// The channel the session-cache triggers notify (migration 0009).
+const CHANNEL: &str = "tandem_changes";
 
-/// The PostgreSQL implementation of [`Database`].
-pub struct PostgresDb {
-    w: PgPool,
-    /// The same pool: PostgreSQL handles concurrent writers itself.
-    r: PgPool,
-}
-
-impl PostgresDb {
-    /// Connect to the database named by a `postgres://` URL.
-    pub async fn connect(url: &str) -> anyhow::Result<PostgresDb> {
-        let opts =
-            PgConnectOptions::from_str(url).context("could not understand the PostgreSQL URL")?;
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_with(opts)
-            .await
-            .with_context(|| {
-                format!(
-                    "could not connect to PostgreSQL at {}",
-                    crate::config::hide_password(url)
-                )
-            })?;
-        Ok(PostgresDb {
-            w: pool.clone(),
-            r: pool,
+/// Connect to the database named by a `postgres://` URL.
+pub(super) async fn connect(url: &str) -> anyhow::Result<PgPool> {
+    let opts =
+        PgConnectOptions::from_str(url).context("could not understand the PostgreSQL URL")?;
+    PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(opts)
+        .await
+        .with_context(|| {
+            format!(
+                "could not connect to PostgreSQL at {}",
+                crate::config::hide_password(url)
+            )
         })
-    }
-
-    async fn announce(&self) -> DbResult<()> {
-        sqlx::query("SELECT pg_notify('tandem_changes', '')")
-            .execute(&self.w)
-            .await
-            .map(|_| ())
-    }
-
-    /// Listen for other nodes' changes. While not connected, the cache is off.
-    fn watch(&self, signal: std::sync::Arc<super::cached::ChangeSignal>) {
-        let pool = self.w.clone();
-        tokio::spawn(async move {
-            loop {
-                match listen(&pool, &signal).await {
-                    Ok(()) => {}
-                    Err(e) => {
-                        tracing::warn!(error = %e, "change listener lost; session cache off until it reconnects")
-                    }
-                }
-                signal.set_live(false);
-                if pool.is_closed() {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
-        });
-    }
-
-    async fn run_migrations(&self) -> anyhow::Result<()> {
-        // sqlx takes an advisory lock, so nodes starting together migrate once.
-        sqlx::migrate!("migrations/postgres").run(&self.w).await?;
-        Ok(())
-    }
-
-    async fn backup_to(&self, _path: &Path) -> anyhow::Result<()> {
-        anyhow::bail!(
-            "Tandem does not copy PostgreSQL databases itself. Use PostgreSQL's own tool, for example:\n  \
-             pg_dump --format=custom --file=tandem.dump \"$TANDEM_DATABASE_URL\"\n\
-             and restore with pg_restore --dbname=… tandem.dump"
-        )
-    }
 }
 
-async fn listen(pool: &PgPool, signal: &super::cached::ChangeSignal) -> DbResult<()> {
-    let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
-    listener.listen("tandem_changes").await?;
+/// Listen for changes to the session cache's tables, made by any node (this one
+/// included). While not connected, the cache is off.
+pub(super) fn watch(pool: PgPool, signal: Arc<ChangeSignal>) {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = listen(&pool, &signal).await {
+                tracing::warn!(error = %e, "change listener lost; session cache off until it reconnects");
+            }
+            signal.set_live(false);
+            if pool.is_closed() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
+}
+
+async fn listen(pool: &PgPool, signal: &ChangeSignal) -> DbResult<()> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen(CHANNEL).await?;
     signal.set_live(true);
     loop {
         match listener.try_recv().await? {
@@ -101,32 +61,37 @@ async fn listen(pool: &PgPool, signal: &super::cached::ChangeSignal) -> DbResult
     }
 }
 
-impl PostgresDb {
-    /// Full-text search: $1 the match expression, $2 the partnership, $3 the limit.
-    /// Starts from the decks the partnership can see (their ids, then their cards by
-    /// index) and tests only those cards against the query, rather than letting the GIN
-    /// index fetch every match across all partnerships.
-    const SEARCH_SQL: &'static str = "SELECT c.id AS card_id, c.text, d.id AS deck_id, d.title AS deck_title, t.name AS theme_name, t.colour AS theme_colour
-         FROM cards c
-         JOIN decks d ON d.id = c.deck_id
-         JOIN themes t ON t.id = c.theme_id
-         WHERE c.deck_id = ANY(ARRAY(SELECT id FROM decks WHERE partnership_id IS NULL OR partnership_id = $2 OR published))
-           AND NOT c.retired
-           AND (c.search || ''::tsvector) @@ to_tsquery('english', $1)
-         ORDER BY ts_rank(c.search, to_tsquery('english', $1)) DESC, c.id
-         LIMIT $3";
-
-    /// Plain lower-case words (see `CardStore::search_cards`) as a match expression.
-    fn search_expr(words: &[String], _partnership_id: Id) -> String {
-        words
-            .iter()
-            .map(|w| format!("{w}:*"))
-            .collect::<Vec<_>>()
-            .join(" & ")
-    }
+/// Tandem does not copy PostgreSQL databases itself.
+pub(super) fn backup() -> anyhow::Result<()> {
+    anyhow::bail!(
+        "Tandem does not copy PostgreSQL databases itself. Use PostgreSQL's own tool,
+             for example:\n  \
+         pg_dump --format=custom --file=tandem.dump \"$TANDEM_DATABASE_URL\"\n\
+         and restore with pg_restore --dbname=… tandem.dump"
+    )
 }
 
-super::cards::cards_impl!(PostgresDb);
-super::talk::talk_impl!(PostgresDb);
-super::stock::stock_impl!(PostgresDb);
-database_impl!(PostgresDb, Engine::Postgres);
+/// Full-text search: $1 the match expression, $2 the partnership, $3 the limit.
+/// Starts from the decks the partnership can see (their ids, then their cards by
+/// index) and tests only those cards against the query, rather than letting the GIN
+/// index fetch every match across all partnerships.
+pub(super) const SEARCH_SQL: &str = "SELECT c.id AS card_id, c.text, d.id AS deck_id,
+        d.title AS deck_title, t.name AS theme_name, t.colour AS theme_colour
+     FROM cards c
+     JOIN decks d ON d.id = c.deck_id
+     JOIN themes t ON t.id = c.theme_id
+     WHERE c.deck_id = ANY(ARRAY(
+             SELECT id FROM decks WHERE partnership_id IS NULL OR partnership_id = $2 OR published))
+       AND NOT c.retired
+       AND (c.search || ''::tsvector) @@ to_tsquery('english', $1)
+     ORDER BY ts_rank(c.search, to_tsquery('english', $1)) DESC, c.id
+     LIMIT $3";
+
+/// Plain lower-case words (see `Store::search_cards`) as a match expression.
+pub(super) fn search_expr(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| format!("{w}:*"))
+        .collect::<Vec<_>>()
+        .join(" & ")
+}

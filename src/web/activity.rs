@@ -9,7 +9,6 @@ use crate::web::extract::Member;
 pub async fn log(state: &AppState, m: &Member, what: String, link: &str) -> Result<(), AppError> {
     state
         .db
-        .talk()
         .record_activity(m.partnership.id, Some(m.user.id), &what, link, now())
         .await?;
     Ok(())

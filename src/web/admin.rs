@@ -191,7 +191,7 @@ async fn reset_link(
     SafeForm(_): SafeForm<NoFields>,
 ) -> Result<Response, AppError> {
     let u = target(&state, id).await?;
-    let link = crate::db::make_reset_link(state.db.as_ref(), &state.public_url, u.id).await?;
+    let link = state.db.make_reset_link(&state.public_url, u.id).await?;
     tracing::info!(
         user_id = u.id,
         by = admin.user.id,

@@ -14,8 +14,8 @@ use super::conflict::{ConflictField, conflict};
 use super::extract::{Member, NoFields, SafeForm};
 use super::{AppState, PageCtx, Routes, redirect_with_flash, render_status};
 use super::{activity::log, short};
-use crate::db::cards::Saved;
-use crate::db::stock::TickFields;
+use crate::db::Saved;
+use crate::db::checklists::TickFields;
 use crate::domain::instruments::{ChecklistEntry, Instrument};
 use crate::domain::model::Id;
 use crate::domain::now;
@@ -61,7 +61,7 @@ pub async fn principles(state: &AppState, partnership_id: Id) -> Result<Vec<Prin
         if !i.sections.iter().any(|s| !s.checklist.is_empty()) {
             continue;
         }
-        let ticks = state.db.stock().ticks(partnership_id, &i.key).await?;
+        let ticks = state.db.ticks(partnership_id, &i.key).await?;
         for s in i.sections.iter().filter(|s| !s.checklist.is_empty()) {
             out.push(Principle {
                 instrument_key: i.key.clone(),
@@ -220,7 +220,6 @@ async fn save(
     };
     let saved = state
         .db
-        .stock()
         .save_tick(
             m.partnership.id,
             &i.key,
@@ -246,7 +245,6 @@ async fn save(
         Saved::Stale => {
             let theirs = state
                 .db
-                .stock()
                 .ticks(m.partnership.id, &i.key)
                 .await?
                 .into_iter()
@@ -282,7 +280,6 @@ async fn make_action(
     let (i, section, e) = entry(&state, &instrument, &key).await?;
     let id = state
         .db
-        .talk()
         .create_action(
             m.partnership.id,
             &ActionFields {
@@ -300,7 +297,6 @@ async fn make_action(
         .await?;
     state
         .db
-        .stock()
         .set_tick_action(m.partnership.id, &i.key, &e.key, id, now())
         .await?;
     let url = format!("/p/{}/actions/{id}", m.partnership.slug);

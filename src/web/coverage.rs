@@ -80,7 +80,7 @@ fn discussed_map(rows: Vec<Discussed>) -> HashMap<Id, Last> {
 async fn decks(state: &AppState, m: &Member) -> Result<Vec<CoverDeck>, AppError> {
     let (decks, discussed) = tokio::try_join!(
         state.db.decks_for(m.partnership.id),
-        state.db.talk().discussed_cards(m.partnership.id)
+        state.db.discussed_cards(m.partnership.id)
     )?;
     let map = discussed_map(discussed);
     let mut out = Vec::new();
@@ -200,7 +200,6 @@ pub async fn planned_conversations(
 ) -> Result<Vec<(Id, String)>, AppError> {
     Ok(state
         .db
-        .talk()
         .planned_conversations(m.partnership.id)
         .await?
         .into_iter()
@@ -238,7 +237,6 @@ async fn activity(
 ) -> Result<Response, AppError> {
     let mut rows = state
         .db
-        .talk()
         .activity(m.partnership.id, q.before.max(0), ACTIVITY_PAGE + 1)
         .await?;
     let older = if rows.len() as i64 > ACTIVITY_PAGE {

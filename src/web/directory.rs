@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::db::{Database, DbResult};
+use crate::db::{DbResult, Store};
 use crate::domain::model::{Id, Member, Organisation, Partnership};
 use crate::domain::talk::ActionRow;
 
@@ -61,7 +61,7 @@ pub struct DirectoryCache {
 
 impl DirectoryCache {
     /// The current lists for `p` (as read with `p.version`).
-    pub async fn get(&self, db: &dyn Database, p: &Partnership) -> DbResult<Arc<Directory>> {
+    pub async fn get(&self, db: &Store, p: &Partnership) -> DbResult<Arc<Directory>> {
         if let Some((version, d)) = self.lock().get(&p.id)
             && *version == p.version
         {

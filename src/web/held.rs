@@ -122,7 +122,6 @@ pub async fn hold(
     let token = security::new_token();
     state
         .db
-        .talk()
         .hold_post(
             &security::token_hash(&token),
             Some(user_id),
@@ -212,7 +211,6 @@ async fn own_held(
 ) -> Result<crate::domain::talk::HeldPost, AppError> {
     state
         .db
-        .talk()
         .held_post(hash, now())
         .await?
         .filter(|h| h.user_id == Some(s.user.id))
@@ -257,6 +255,6 @@ async fn discard(
 ) -> Result<Response, AppError> {
     let hash = security::token_hash(&token);
     own_held(&state, &s, &hash).await?;
-    state.db.talk().delete_held_post(&hash).await?;
+    state.db.delete_held_post(&hash).await?;
     Ok(redirect_with_flash("/partnerships", "Discarded."))
 }

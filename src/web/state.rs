@@ -3,14 +3,16 @@
 
 use std::sync::Arc;
 
+use crate::db::Store;
+
 use crate::config::Settings;
-use crate::db::Database;
+
 use crate::web::{directory, stock};
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    pub db: Arc<dyn Database>,
+    pub db: Arc<Store>,
     pub settings: Arc<Settings>,
     /// Base of links we hand out, without a trailing slash.
     pub public_url: Arc<str>,
@@ -22,7 +24,7 @@ pub struct AppState {
 
 impl AppState {
     /// State for a database and settings, with empty caches.
-    pub fn new(db: Arc<dyn Database>, settings: Settings, public_url: &str) -> Self {
+    pub fn new(db: Arc<Store>, settings: Settings, public_url: &str) -> Self {
         AppState {
             db,
             settings: Arc::new(settings),

@@ -629,7 +629,7 @@ async fn side(app: &TestApp, lead: Id, slug: &str, target: Id) -> Side {
         .unwrap();
     let theme = app.db.themes(deck).await.unwrap()[1].id;
     let card = app.db.deck_cards(deck).await.unwrap()[0].id;
-    let talk = app.db.talk();
+    let talk = &*app.db;
     let conv = talk
         .create_conversation(
             p.id,
@@ -673,7 +673,7 @@ async fn side(app: &TestApp, lead: Id, slug: &str, target: Id) -> Side {
         )
         .await
         .unwrap();
-    let stock = app.db.stock();
+    let stock = &*app.db;
     let hc = stock
         .latest_instruments()
         .await
@@ -811,13 +811,11 @@ async fn world(app: &TestApp, n: usize) -> World {
 
     let calendar_token = security::new_token();
     app.db
-        .talk()
         .set_calendar_token(lead, &security::token_hash(&calendar_token), now())
         .await
         .unwrap();
     let held_token = security::new_token();
     app.db
-        .talk()
         .hold_post(
             &security::token_hash(&held_token),
             Some(lead),

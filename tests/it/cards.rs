@@ -325,11 +325,11 @@ async fn copying_a_shipped_deck_makes_our_own(app: TestApp) {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let copy: i64 = r.location().split('/').nth(4).unwrap().parse().unwrap();
     let original =
-        tandem::db::cards::deck_data(app.db.as_ref(), &app.db.deck(deck).await.unwrap().unwrap())
+        tandem::db::decks::deck_data(app.db.as_ref(), &app.db.deck(deck).await.unwrap().unwrap())
             .await
             .unwrap();
     let mine =
-        tandem::db::cards::deck_data(app.db.as_ref(), &app.db.deck(copy).await.unwrap().unwrap())
+        tandem::db::decks::deck_data(app.db.as_ref(), &app.db.deck(copy).await.unwrap().unwrap())
             .await
             .unwrap();
     assert_eq!(mine.themes, original.themes);

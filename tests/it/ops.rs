@@ -121,7 +121,7 @@ fn migration_sets_match_between_engines() {
 
 #[tokio::test]
 async fn unknown_database_scheme_is_a_clear_error() {
-    let err = tandem::db::connect("mysql://localhost/tandem")
+    let err = tandem::db::Store::connect("mysql://localhost/tandem")
         .await
         .err()
         .unwrap()
@@ -176,7 +176,7 @@ async fn sqlite_backup_is_a_consistent_copy() {
     app.user("ann@example.org", "Ann", true).await;
     let file = app.state.settings.data_dir.join("copy.db");
     app.db.backup(&file).await.unwrap();
-    let copy = tandem::db::connect(&format!("sqlite://{}", file.display()))
+    let copy = tandem::db::Store::connect(&format!("sqlite://{}", file.display()))
         .await
         .unwrap();
     let ann = copy
@@ -208,7 +208,7 @@ async fn postgres_backup_explains_pg_dump() {
 async fn postgres_nodes_hear_each_others_changes() {
     use tandem::security;
     let app = TestApp::spawn(tandem::db::Engine::Postgres).await;
-    let other_node = tandem::db::connect(&app.state.settings.database_url)
+    let other_node = tandem::db::Store::connect(&app.state.settings.database_url)
         .await
         .unwrap();
     let ann = app.user("ann@example.org", "Ann", false).await;
@@ -238,4 +238,30 @@ async fn postgres_nodes_hear_each_others_changes() {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     assert!(gone, "the other node kept a signed-out session");
+}
+
+/// The database itself announces changes to the tables behind the session cache: a
+/// membership removed outside Tandem (by hand in psql, say) stops working on a node
+/// within moments, not after the cache's 30-second backstop.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_cache_hears_changes_made_outside_tandem() {
+    let app = TestApp::spawn(tandem::db::Engine::Postgres).await;
+    let ann = app.user("ann@example.org", "Ann", false).await;
+    let mut c = app.signed_in(ann).await;
+    let slug = app.partnership(&mut c, "Ring", "ring").await;
+    // Warm the cache (the listener connects in the background).
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    for _ in 0..3 {
+        assert_eq!(c.get(&format!("/p/{slug}")).await.status, StatusCode::OK);
+    }
+    app.sql("DELETE FROM memberships").await;
+    let mut gone = false;
+    for _ in 0..100 {
+        if c.get(&format!("/p/{slug}")).await.status == StatusCode::NOT_FOUND {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(gone, "the node kept a membership removed in the database");
 }

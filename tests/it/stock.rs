@@ -469,7 +469,7 @@ async fn paper_tallies_are_checked_counted_and_marked(app: TestApp) {
     r.assert_contains("Includes answers from paper copies: 4 from Ayr Health");
     r.assert_contains("3 <span class=\"meta\">(75%)</span>");
     // Someone else's batch: only a lead may remove it.
-    let batch = app.db.stock().paper_batches(round).await.unwrap()[0].id;
+    let batch = app.db.paper_batches(round).await.unwrap()[0].id;
     let del = format!("/p/{slug}/stock/{round}/tally/{batch}/delete");
     let r = t.cal.post(&del, &[]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
@@ -546,10 +546,10 @@ async fn differences_lead_to_suggested_cards_and_a_conversation(app: TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let conv = id_after(r.location(), "/conversations/");
-    let agenda = app.db.talk().agenda(conv).await.unwrap();
+    let agenda = app.db.agenda(conv).await.unwrap();
     assert!(!agenda.is_empty() && agenda.len() <= 3);
     assert!(agenda.iter().all(|i| i.card_id.is_some()));
-    let c = app.db.talk().conversation(conv).await.unwrap().unwrap();
+    let c = app.db.conversation(conv).await.unwrap().unwrap();
     assert!(c.title.starts_with("Talking about:"));
     assert!(c.purpose.contains("points apart"));
     // Something nobody disagreed about cannot be planned from.
@@ -674,7 +674,7 @@ async fn checklists_tick_note_conflict_and_become_actions(app: TestApp) {
     assert_eq!(r.status, StatusCode::CONFLICT);
     r.assert_contains("Agreed at the May board");
     r.assert_contains("Not yet, I think");
-    let ticks = app.db.stock().ticks(t.pid, "health-check").await.unwrap();
+    let ticks = app.db.ticks(t.pid, "health-check").await.unwrap();
     assert!(ticks[0].done);
     assert_eq!(ticks[0].note, "Agreed at the May board");
     // An unticked statement becomes an action.
@@ -710,7 +710,7 @@ async fn changed_wording_needs_a_new_version(app: TestApp) {
     tandem::builtin::sync_instruments(app.db.as_ref())
         .await
         .unwrap();
-    let rows = app.db.stock().latest_instruments().await.unwrap();
+    let rows = app.db.latest_instruments().await.unwrap();
     assert_eq!(rows.len(), 3);
     // Pretend the stored wording differs from the file while the version is the same.
     app.sql("UPDATE instrument_versions SET source = 'key = \"health-check\"' WHERE key = 'health-check'")

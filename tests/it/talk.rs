@@ -114,7 +114,6 @@ async fn first_card(app: &TestApp, pid: Id) -> (Id, String) {
 /// Ids of a conversation's agenda items, in order.
 async fn items(app: &TestApp, conv: Id) -> Vec<Id> {
     app.db
-        .talk()
         .agenda(conv)
         .await
         .unwrap()
@@ -237,7 +236,7 @@ async fn planning_builds_an_agenda_from_cards_and_items(app: TestApp) {
             &[("name", "Gail Guest"), ("organisation", "Carers Centre")],
         )
         .await;
-    let attendees = app.db.talk().attendees(conv).await.unwrap();
+    let attendees = app.db.attendees(conv).await.unwrap();
     assert_eq!(attendees.len(), 5, "four members and one guest");
     let page = t.lead.get(&format!("/p/{slug}/conversations/{conv}")).await;
     page.assert_contains("Gail Guest</a>".trim_end_matches("</a>"));
@@ -297,7 +296,7 @@ async fn bad_dates_are_explained_and_past_dates_warned(app: TestApp) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     r.assert_contains("Hours go from 0 to 23");
     r.assert_contains("Choose a time zone from the list");
-    assert!(app.db.talk().conversations(t.pid).await.unwrap().is_empty());
+    assert!(app.db.conversations(t.pid).await.unwrap().is_empty());
     // The past is allowed, with a warning.
     let r = t
         .lead
@@ -394,7 +393,6 @@ async fn views_stay_hidden_until_revealed_or_the_meeting_starts(app: TestApp) {
     // A meeting whose start time has passed opens its views too.
     let past = app
         .db
-        .talk()
         .create_conversation(
             t.pid,
             &tandem::domain::talk::ConversationFields {
@@ -408,9 +406,9 @@ async fn views_stay_hidden_until_revealed_or_the_meeting_starts(app: TestApp) {
         )
         .await
         .unwrap();
-    let conv_row = app.db.talk().conversation(past).await.unwrap().unwrap();
+    let conv_row = app.db.conversation(past).await.unwrap().unwrap();
     assert!(conv_row.views_open(now()));
-    let future = app.db.talk().conversation(conv).await.unwrap().unwrap();
+    let future = app.db.conversation(conv).await.unwrap().unwrap();
     assert!(future.views_open(now()), "held");
 }
 
@@ -458,7 +456,7 @@ async fn two_people_saving_notes_never_overwrite_each_other(app: TestApp) {
     r.assert_contains(&esc("Cal's notes, typed at the same time"));
     r.assert_contains("name=\"version\" value=\"2\"");
     // Nothing was overwritten.
-    let saved = app.db.talk().agenda_item(item).await.unwrap().unwrap();
+    let saved = app.db.agenda_item(item).await.unwrap().unwrap();
     assert_eq!(saved.notes, "Bea's **notes**");
     assert_eq!(saved.version, 2);
     // Cal combines and saves deliberately with the newer version.
@@ -603,7 +601,7 @@ async fn actions_flow_onto_the_plan_and_my_actions(app: TestApp) {
     mine.assert_lacks("Write the leaflet");
 
     // Bea updates status with a note; the history keeps it.
-    let action = app.db.talk().my_actions(t.bea_id).await.unwrap().remove(0);
+    let action = app.db.my_actions(t.bea_id).await.unwrap().remove(0);
     let r = t
         .bea
         .post(
@@ -616,7 +614,7 @@ async fn actions_flow_onto_the_plan_and_my_actions(app: TestApp) {
     page.assert_contains("Booked the library hall");
     page.assert_contains("Status changed to done");
     page.assert_contains("Created");
-    let events = app.db.talk().action_events(action.id).await.unwrap();
+    let events = app.db.action_events(action.id).await.unwrap();
     assert_eq!(events.len(), 2);
     let done = t.obs.get(&format!("/p/{slug}/actions?status=done")).await;
     done.assert_contains("Book the venue");
@@ -631,7 +629,7 @@ async fn actions_flow_onto_the_plan_and_my_actions(app: TestApp) {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
     // Editing is version-checked.
-    let leaflet = app.db.talk().my_actions(t.cal_id).await.unwrap().remove(0);
+    let leaflet = app.db.my_actions(t.cal_id).await.unwrap().remove(0);
     let v = leaflet.version.to_string();
     let edit = |title: &'static str| {
         vec![
@@ -989,16 +987,7 @@ async fn an_expired_session_keeps_the_notes(app: TestApp) {
     let login = t.bea.get(&to).await;
     login.assert_contains("your work is safe");
     // Nothing saved yet.
-    assert_eq!(
-        app.db
-            .talk()
-            .agenda_item(item)
-            .await
-            .unwrap()
-            .unwrap()
-            .notes,
-        ""
-    );
+    assert_eq!(app.db.agenda_item(item).await.unwrap().unwrap().notes, "");
     // Sign in again (a fresh session), open the held form, finish saving.
     let mut bea = app.signed_in(t.bea_id).await;
     let held_path = to.trim_start_matches("/login?next=").replace("%2F", "/");
@@ -1025,7 +1014,7 @@ async fn an_expired_session_keeps_the_notes(app: TestApp) {
         .collect();
     let r = bea.post(&url, &f).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let saved = app.db.talk().agenda_item(item).await.unwrap().unwrap();
+    let saved = app.db.agenda_item(item).await.unwrap().unwrap();
     assert_eq!(saved.notes.trim_end(), long_notes.trim_end());
     assert_eq!(saved.agreed, "Keep going");
     // Someone else cannot read, save or discard a form held for Bea.
@@ -1043,7 +1032,7 @@ async fn only_a_real_ended_session_gets_its_own_form_held(app: TestApp) {
     let slug = t.slug.clone();
     let held_and_cleared = |app: &TestApp| {
         let db = app.db.clone();
-        async move { db.talk().delete_expired_held(i64::MAX).await.unwrap() }
+        async move { db.delete_expired_held(i64::MAX).await.unwrap() }
     };
     let members = app.db.members(t.pid).await.unwrap();
     let bea_membership = members.iter().find(|m| m.user_id == t.bea_id).unwrap().id;
@@ -1170,7 +1159,7 @@ async fn autosaved_drafts_come_back(app: TestApp) {
             &[("notes", "Finished thought"), ("version", "1")],
         )
         .await;
-    assert!(app.db.talk().draft(t.bea_id, item).await.unwrap().is_none());
+    assert!(app.db.draft(t.bea_id, item).await.unwrap().is_none());
     let page = t.bea.get(&url).await;
     page.assert_lacks("We kept your unsaved draft");
 }
@@ -1207,7 +1196,6 @@ async fn coverage_marks_exactly_the_cards_on_held_agendas(app: TestApp) {
         .await;
     let mut on_agenda: Vec<String> = app
         .db
-        .talk()
         .agenda(conv)
         .await
         .unwrap()

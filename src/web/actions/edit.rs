@@ -1,6 +1,6 @@
 //! A new action, and editing one (version-checked).
 
-use crate::db::cards::Saved;
+use crate::db::Saved;
 use crate::domain::decks::tidy;
 use crate::domain::model::Id;
 use crate::domain::now;
@@ -199,7 +199,6 @@ pub(super) async fn create(
     }
     let id = state
         .db
-        .talk()
         .create_action(m.partnership.id, &fields, &source, m.user.id, now())
         .await?;
     let url = format!("/p/{}/actions/{id}", m.partnership.slug);
@@ -256,7 +255,6 @@ pub(super) async fn save(
     let url = format!("/p/{}/actions/{id}", m.partnership.slug);
     match state
         .db
-        .talk()
         .update_action(id, f.version, &fields, m.user.id, now())
         .await?
     {

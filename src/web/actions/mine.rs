@@ -29,7 +29,7 @@ pub(super) async fn mine_page(
     s: &SignedIn,
     new_feed: Option<String>,
 ) -> Result<Response, AppError> {
-    let talk = state.db.talk();
+    let talk = &*state.db;
     let (rows, has_calendar) =
         tokio::try_join!(talk.my_actions(s.user.id), talk.has_calendar(s.user.id))?;
     render(&MinePage {
@@ -55,7 +55,6 @@ pub(super) async fn new_calendar(
     let token = security::new_token();
     state
         .db
-        .talk()
         .set_calendar_token(s.user.id, &security::token_hash(&token), now())
         .await?;
     let url = format!("{}/calendar/{token}", state.public_url);
@@ -70,7 +69,7 @@ pub(super) async fn calendar(
     if token.len() != 64 {
         return Err(AppError::NotFound);
     }
-    let talk = state.db.talk();
+    let talk = &*state.db;
     let user = talk
         .calendar_owner(&security::token_hash(&token))
         .await?

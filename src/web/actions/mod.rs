@@ -35,7 +35,6 @@ pub const PAGE_SIZE: i64 = 50;
 async fn own_action(state: &AppState, m: &Member, id: Id) -> Result<ActionRow, AppError> {
     state
         .db
-        .talk()
         .action(id)
         .await?
         .filter(|a| a.partnership_id == m.partnership.id)

@@ -101,7 +101,7 @@ pub(super) async fn plan(
     let mut filter = q.filter(&today);
     // Unfiltered, the counts at the top already say how many match.
     filter.skip_count = filter.is_everything();
-    let talk = state.db.talk();
+    let talk = &*state.db;
     let ((rows, matching), counts) = tokio::try_join!(
         talk.actions(m.partnership.id, &filter),
         talk.action_counts(m.partnership.id, &today)
@@ -156,7 +156,7 @@ pub(super) async fn csv_export(
     let mut filter = q.filter(&today);
     filter.limit = 1_000_000;
     filter.offset = 0;
-    let (rows, _) = state.db.talk().actions(m.partnership.id, &filter).await?;
+    let (rows, _) = state.db.actions(m.partnership.id, &filter).await?;
     let bytes =
         actions_csv(&rows, &today, &state.public_url).map_err(|e| AppError::Internal(e.into()))?;
     let name = format!(

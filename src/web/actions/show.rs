@@ -37,7 +37,7 @@ pub(super) async fn show(
     Path((_, id)): Path<(String, Id)>,
 ) -> Result<Response, AppError> {
     let a = own_action(&state, &m, id).await?;
-    let events = state.db.talk().action_events(id).await?;
+    let events = state.db.action_events(id).await?;
     let source_link = match (a.conversation_id, a.item_id) {
         (Some(c), Some(i)) => Some(item_url(&m.partnership.slug, c, i)),
         (Some(c), None) => Some(conv_url(&m.partnership.slug, c)),
@@ -89,7 +89,6 @@ pub(super) async fn status(
     }
     state
         .db
-        .talk()
         .update_action_status(id, new_status, note, m.user.id, now())
         .await?;
     let what = if new_status != a.status {

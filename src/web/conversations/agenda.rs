@@ -1,6 +1,6 @@
 //! The agenda: adding cards and items, drawing, reordering, editing and removing items.
 
-use crate::db::cards::{Move, Saved};
+use crate::db::{Move, Saved};
 use crate::domain::decks::tidy;
 use crate::domain::model::{DeckRow, Id, SearchHit};
 use crate::domain::now;
@@ -108,7 +108,6 @@ pub(super) async fn add_page_with(
     };
     let on_agenda: Vec<Id> = state
         .db
-        .talk()
         .agenda(conv.id)
         .await?
         .iter()
@@ -198,7 +197,7 @@ pub(super) async fn add_item(
             0
         }
     };
-    let talk = state.db.talk();
+    let talk = &*state.db;
     let url = conv_url(&m.partnership.slug, id);
     let what = match f.card {
         Some(card_id) => {
@@ -288,7 +287,7 @@ pub(super) async fn draw(
         ));
     };
     let snap = card_snapshot(&state, &m, card_id).await?;
-    state.db.talk().add_card_item(id, &snap, 0, now()).await?;
+    state.db.add_card_item(id, &snap, 0, now()).await?;
     log(
         &state,
         &m,
@@ -321,11 +320,7 @@ pub(super) async fn use_card(
     m.require(Action::EditContent)?;
     let conv = own_conversation(&state, &m, f.conversation).await?;
     let snap = card_snapshot(&state, &m, card).await?;
-    state
-        .db
-        .talk()
-        .add_card_item(conv.id, &snap, 0, now())
-        .await?;
+    state.db.add_card_item(conv.id, &snap, 0, now()).await?;
     let url = conv_url(&m.partnership.slug, conv.id);
     log(
         &state,
@@ -381,7 +376,6 @@ pub(super) async fn save_plan(
     }
     match state
         .db
-        .talk()
         .update_item_plan(item, f.version, &title, minutes, now())
         .await?
     {
@@ -422,7 +416,7 @@ pub(super) async fn move_item(
         "down" => Move::Down,
         _ => return Err(AppError::BadRequest("direction".into())),
     };
-    state.db.talk().move_item(item, direction).await?;
+    state.db.move_item(item, direction).await?;
     Ok(redirect_with_flash(
         &format!("{}#item-{item}", conv_url(&m.partnership.slug, id)),
         "Agenda order changed.",
@@ -438,7 +432,7 @@ pub(super) async fn delete_item(
     m.require(Action::EditContent)?;
     let conv = own_conversation(&state, &m, id).await?;
     let it = own_item(&state, &conv, item).await?;
-    state.db.talk().delete_item(item).await?;
+    state.db.delete_item(item).await?;
     let url = conv_url(&m.partnership.slug, id);
     log(
         &state,

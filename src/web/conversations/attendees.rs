@@ -33,7 +33,7 @@ pub(super) async fn add_attendee(
     m.require(Action::EditContent)?;
     let conv = own_conversation(&state, &m, id).await?;
     let url = format!("{}#people", conv_url(&m.partnership.slug, id));
-    let talk = state.db.talk();
+    let talk = &*state.db;
     let d = state
         .directory
         .get(state.db.as_ref(), &m.partnership)
@@ -96,7 +96,7 @@ pub(super) async fn remove_attendee(
 ) -> Result<Response, AppError> {
     m.require(Action::EditContent)?;
     own_conversation(&state, &m, id).await?;
-    if !state.db.talk().remove_attendee(id, attendee).await? {
+    if !state.db.remove_attendee(id, attendee).await? {
         return Err(AppError::NotFound);
     }
     Ok(redirect_with_flash(

@@ -1,6 +1,6 @@
 //! A conversation's details: plan a new one, edit it.
 
-use crate::db::cards::Saved;
+use crate::db::Saved;
 use crate::domain::decks::tidy;
 use crate::domain::model::Id;
 use crate::domain::now;
@@ -196,7 +196,6 @@ pub(super) async fn create(
     }
     let id = state
         .db
-        .talk()
         .create_conversation(m.partnership.id, &fields, m.user.id, now())
         .await?;
     let url = conv_url(&m.partnership.slug, id);
@@ -256,7 +255,6 @@ pub(super) async fn save_details(
     let url = conv_url(&m.partnership.slug, id);
     match state
         .db
-        .talk()
         .update_conversation(id, f.version, &fields, now())
         .await?
     {

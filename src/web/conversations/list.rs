@@ -26,7 +26,7 @@ pub(super) struct ListPage {
 }
 
 pub(super) async fn list(State(state): State<AppState>, m: Member) -> Result<Response, AppError> {
-    let all = state.db.talk().conversations(m.partnership.id).await?;
+    let all = state.db.conversations(m.partnership.id).await?;
     let now = now();
     let (mut upcoming, mut past) = (Vec::new(), Vec::new());
     for c in all {

@@ -83,7 +83,6 @@ pub async fn own_conversation(
 ) -> Result<Conversation, AppError> {
     state
         .db
-        .talk()
         .conversation(id)
         .await?
         .filter(|c| c.partnership_id == m.partnership.id)
@@ -98,7 +97,6 @@ pub async fn own_item(
 ) -> Result<AgendaItem, AppError> {
     state
         .db
-        .talk()
         .agenda_item(id)
         .await?
         .filter(|i| i.conversation_id == conv.id)

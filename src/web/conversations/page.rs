@@ -66,7 +66,7 @@ pub(super) async fn page(
     Path((_, id)): Path<(String, Id)>,
 ) -> Result<Response, AppError> {
     let conv = own_conversation(&state, &m, id).await?;
-    let talk = state.db.talk();
+    let talk = &*state.db;
     let (items, attendees, actions, views) = tokio::try_join!(
         talk.agenda(id),
         talk.attendees(id),
@@ -123,11 +123,7 @@ pub(super) async fn set_status(
     let conv = own_conversation(&state, &m, id).await?;
     let status = ConversationStatus::parse(&f.status)
         .ok_or_else(|| AppError::BadRequest("unknown status".into()))?;
-    state
-        .db
-        .talk()
-        .set_conversation_status(id, status, now())
-        .await?;
+    state.db.set_conversation_status(id, status, now()).await?;
     let url = conv_url(&m.partnership.slug, id);
     log(
         &state,
@@ -173,7 +169,7 @@ pub(super) async fn set_views(
         _ => return Err(AppError::BadRequest("unknown views mode".into())),
     };
     let reveal = f.reveal == "yes";
-    state.db.talk().set_views(id, named, reveal, now()).await?;
+    state.db.set_views(id, named, reveal, now()).await?;
     let url = conv_url(&m.partnership.slug, id);
     if reveal && !conv.views_revealed {
         log(
@@ -200,7 +196,7 @@ pub(super) async fn delete(
 ) -> Result<Response, AppError> {
     m.require(Action::RunConversation)?;
     let conv = own_conversation(&state, &m, id).await?;
-    state.db.talk().delete_conversation(id).await?;
+    state.db.delete_conversation(id).await?;
     let url = format!("/p/{}/conversations", m.partnership.slug);
     log(
         &state,

@@ -1,6 +1,6 @@
 //! One agenda item: views before the meeting and the record (notes, agreed, differ).
 
-use crate::db::cards::Saved;
+use crate::db::Saved;
 use crate::domain::model::Id;
 use crate::domain::now;
 use crate::domain::roles::{Action, can};
@@ -77,7 +77,7 @@ pub(super) async fn item_page_with(
     form: Option<RecordForm>,
     errors: Errors,
 ) -> Result<Response, AppError> {
-    let talk = state.db.talk();
+    let talk = &*state.db;
     let (agenda, views, actions, draft) = tokio::try_join!(
         talk.agenda(conv.id),
         talk.views(conv.id),
@@ -202,7 +202,6 @@ pub(super) async fn save_record(
     let url = item_url(&m.partnership.slug, id, item);
     match state
         .db
-        .talk()
         .save_record(
             item,
             f.version,
@@ -263,7 +262,6 @@ pub(super) async fn save_draft(
     }
     state
         .db
-        .talk()
         .save_draft(
             m.user.id,
             item,
@@ -304,7 +302,6 @@ pub(super) async fn save_view(
     }
     state
         .db
-        .talk()
         .save_view(item, m.user.id, f.body.trim(), now())
         .await?;
     let url = item_url(&m.partnership.slug, id, item);

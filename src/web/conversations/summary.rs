@@ -48,7 +48,7 @@ pub struct SummaryItem {
 
 pub async fn load(state: &AppState, m: &Member, id: Id) -> Result<Summary, AppError> {
     let conv = own_conversation(state, m, id).await?;
-    let talk = state.db.talk();
+    let talk = &*state.db;
     let (items, attendees, actions) = tokio::try_join!(
         talk.agenda(id),
         talk.attendees(id),
@@ -313,7 +313,7 @@ async fn json_export(
     Path((_, id)): Path<(String, Id)>,
 ) -> Result<Response, AppError> {
     let s = load(&state, &m, id).await?;
-    let views = open_views(&s.conv, state.db.talk().views(id).await?);
+    let views = open_views(&s.conv, state.db.views(id).await?);
     let action_json = |a: &ActionRow| {
         json!({
             "id": a.id,

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::browse::{ThemeView, visible_deck};
-use crate::db::cards::{Move, Saved};
+use crate::db::{Move, Saved};
 use crate::domain::decks::{self, DeckData, PALETTE, split_keywords, tidy};
 use crate::domain::model::{CardRow, DeckRow, Id};
 use crate::domain::now;
@@ -283,7 +283,7 @@ async fn copy(
 ) -> Result<Response, AppError> {
     m.require(Action::EditContent)?;
     let deck = visible_deck(&state, &m, id).await?;
-    let mut data = crate::db::cards::deck_data(state.db.as_ref(), &deck).await?;
+    let mut data = crate::db::decks::deck_data(state.db.as_ref(), &deck).await?;
     data.title = format!("{} (our copy)", data.title)
         .chars()
         .take(200)

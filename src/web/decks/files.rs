@@ -221,7 +221,7 @@ async fn export(
 ) -> Result<Response, AppError> {
     m.require(Action::View)?;
     let deck = visible_deck(&state, &m, id).await?;
-    let data = crate::db::cards::deck_data(state.db.as_ref(), &deck).await?;
+    let data = crate::db::decks::deck_data(state.db.as_ref(), &deck).await?;
     let (body, ext, mime) = match q.format.as_str() {
         "toml" => (
             decks::to_toml(&data),

@@ -179,7 +179,7 @@ pub(super) async fn answer_page(
 ) -> Result<Response, AppError> {
     m.require(Action::EditContent)?;
     let (r, i) = own_round_with(&state, &m, id).await?;
-    let set = state.db.stock().answer_set(r.id, m.user.id).await?;
+    let set = state.db.answer_set(r.id, m.user.id).await?;
     let chosen: HashMap<String, String> = set
         .as_ref()
         .map(|s| s.answers.iter().cloned().collect())
@@ -239,7 +239,7 @@ pub(super) async fn answer_save(
     // An answer that is not on the scale is refused even in a draft; missing answers
     // only stop sending.
     if !errors.is_empty() {
-        let set = state.db.stock().answer_set(r.id, m.user.id).await?;
+        let set = state.db.answer_set(r.id, m.user.id).await?;
         let sections = question_sections(&i, &chosen, &errors);
         let mut page = AnswerPage::new(&m, r, i, set.as_ref(), sections);
         page.problems = problems;
@@ -249,7 +249,6 @@ pub(super) async fn answer_save(
     let org = my_organisation(&state, &m).await?;
     state
         .db
-        .stock()
         .save_answers(r.id, m.user.id, &org, &answers, sending, now())
         .await?;
     let url = round_url(&m.partnership.slug, r.id);

@@ -1,6 +1,6 @@
 //! Instrument versions, parsed once and kept for the life of the process, and the printable copy of an instrument.
 
-use crate::db::Database;
+use crate::db::Store;
 use crate::domain::instruments::{Instrument, Item, Section, parse as parse_instrument};
 use crate::domain::model::Id;
 use crate::domain::stock::*;
@@ -34,11 +34,11 @@ pub(super) const COUNTS_KEPT: usize = 512;
 
 impl InstrumentCache {
     /// The instrument version with this id.
-    pub async fn get(&self, db: &dyn Database, id: Id) -> Result<Arc<Instrument>, AppError> {
+    pub async fn get(&self, db: &Store, id: Id) -> Result<Arc<Instrument>, AppError> {
         if let Some(i) = self.by_id.read().ok().and_then(|m| m.get(&id).cloned()) {
             return Ok(i);
         }
-        let row = db.stock().instrument(id).await?.ok_or(AppError::NotFound)?;
+        let row = db.instrument(id).await?.ok_or(AppError::NotFound)?;
         let parsed = parse_instrument(&row.source).map_err(|e| {
             AppError::Internal(anyhow::anyhow!(
                 "stored instrument {} v{} does not parse: line {}: {}",
@@ -56,12 +56,12 @@ impl InstrumentCache {
     }
 
     /// The newest version of every instrument: (version id, instrument).
-    pub async fn latest(&self, db: &dyn Database) -> Result<Vec<Current>, AppError> {
+    pub async fn latest(&self, db: &Store) -> Result<Vec<Current>, AppError> {
         if let Some(l) = self.latest.read().ok().and_then(|l| l.clone()) {
             return Ok(l);
         }
         let mut out = Vec::new();
-        for row in db.stock().latest_instruments().await? {
+        for row in db.latest_instruments().await? {
             out.push((row.id, self.get(db, row.id).await?));
         }
         // Readiness, spectrum, health check: the order a partnership meets them.
@@ -79,13 +79,13 @@ impl InstrumentCache {
     }
 
     /// A round's counts, from memory if nothing changed since they were read.
-    pub async fn counts(&self, db: &dyn Database, r: &Round) -> Result<Arc<Counts>, AppError> {
+    pub async fn counts(&self, db: &Store, r: &Round) -> Result<Arc<Counts>, AppError> {
         if let Some((changes, c)) = self.counts.read().ok().and_then(|m| m.get(&r.id).cloned())
             && changes == r.changes
         {
             return Ok(c);
         }
-        let stock = db.stock();
+        let stock = db;
         let c = Arc::new(tokio::try_join!(
             stock.tallies(r.id),
             stock.group_sizes(r.id)
@@ -100,7 +100,7 @@ impl InstrumentCache {
     }
 
     /// The newest version of the instrument `key`.
-    pub async fn latest_by_key(&self, db: &dyn Database, key: &str) -> Result<Current, AppError> {
+    pub async fn latest_by_key(&self, db: &Store, key: &str) -> Result<Current, AppError> {
         self.latest(db)
             .await?
             .into_iter()
@@ -116,7 +116,6 @@ pub fn round_url(slug: &str, id: Id) -> String {
 pub(super) async fn own_round(state: &AppState, m: &Member, id: Id) -> Result<Round, AppError> {
     state
         .db
-        .stock()
         .round(id)
         .await?
         .filter(|r| r.partnership_id == m.partnership.id)

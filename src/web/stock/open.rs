@@ -151,7 +151,6 @@ pub(super) async fn create(
     }
     let id = state
         .db
-        .stock()
         .create_round(
             m.partnership.id,
             &RoundFields {

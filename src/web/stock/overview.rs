@@ -37,7 +37,7 @@ pub(super) struct IndexPage {
 pub(super) async fn index(State(state): State<AppState>, m: Member) -> Result<Response, AppError> {
     m.require(Action::View)?;
     let today = m.partnership.today();
-    let stock = state.db.stock();
+    let stock = &*state.db;
     let (rounds, mine) = tokio::try_join!(
         stock.rounds(m.partnership.id),
         stock.my_answer_sets(m.partnership.id, m.user.id)

@@ -296,7 +296,6 @@ pub(super) async fn tally_save(
     }
     state
         .db
-        .stock()
         .add_paper(
             r.id,
             &NewPaper {
@@ -331,7 +330,7 @@ pub(super) async fn tally_delete(
 ) -> Result<Response, AppError> {
     m.require(Action::EditContent)?;
     let r = own_round(&state, &m, id).await?;
-    let stock = state.db.stock();
+    let stock = &*state.db;
     let b = stock
         .paper_batches(r.id)
         .await?

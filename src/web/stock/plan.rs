@@ -40,9 +40,9 @@ pub(super) async fn plan_conversation(
             d.section_key == f.section && d.item_key.as_deref().unwrap_or("") == f.item.as_str()
         })
         .ok_or(AppError::NotFound)?;
-    let shipped = state.db.stock().shipped_cards().await?;
+    let shipped = state.db.shipped_cards().await?;
     let cards = cards_for(&d.suggest, &shipped, 3);
-    let talk = state.db.talk();
+    let talk = &*state.db;
     let cid = talk
         .create_conversation(
             m.partnership.id,

@@ -261,7 +261,7 @@ pub(super) async fn results_page(
     let visible = r.results_visible(&today);
     let (res, batches) = if visible {
         let (_, res) = results_for(&state, &r).await?;
-        (res, state.db.stock().paper_batches(r.id).await?)
+        (res, state.db.paper_batches(r.id).await?)
     } else {
         (
             Results {
@@ -312,7 +312,7 @@ pub(super) async fn results_page(
     let shipped = if res.differences.is_empty() {
         vec![]
     } else {
-        state.db.stock().shipped_cards().await?
+        state.db.shipped_cards().await?
     };
     let differences = res
         .differences
@@ -356,7 +356,6 @@ pub async fn latest_scores(
     let today = partnership.today();
     let Some(r) = state
         .db
-        .stock()
         .rounds(partnership_id)
         .await?
         .into_iter()
@@ -511,7 +510,7 @@ pub(super) async fn answers_csv(
     if r.anonymous {
         return Err(AppError::Forbidden);
     }
-    let rows = state.db.stock().raw_answers(r.id).await?;
+    let rows = state.db.raw_answers(r.id).await?;
     let bytes = answers_csv_bytes(&i, &rows, &m.partnership.time_zone)
         .map_err(|e| AppError::Internal(e.into()))?;
     Ok(csv_response(bytes, &format!("{} answers", r.title)))

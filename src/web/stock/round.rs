@@ -46,7 +46,7 @@ pub(super) async fn round_page(
     m.require(Action::View)?;
     let (r, instrument) = own_round_with(&state, &m, id).await?;
     let today = m.partnership.today();
-    let stock = state.db.stock();
+    let stock = &*state.db;
     let names = if r.anonymous {
         vec![]
     } else {
@@ -78,7 +78,7 @@ pub(super) async fn close(
 ) -> Result<Response, AppError> {
     m.require(Action::RunRound)?;
     let r = own_round(&state, &m, id).await?;
-    state.db.stock().close_round(r.id, now()).await?;
+    state.db.close_round(r.id, now()).await?;
     let url = round_url(&m.partnership.slug, r.id);
     log(
         &state,
@@ -101,7 +101,7 @@ pub(super) async fn reveal(
 ) -> Result<Response, AppError> {
     m.require(Action::RunRound)?;
     let r = own_round(&state, &m, id).await?;
-    state.db.stock().reveal_round(r.id).await?;
+    state.db.reveal_round(r.id).await?;
     let url = format!("{}/results", round_url(&m.partnership.slug, r.id));
     log(
         &state,

@@ -40,7 +40,6 @@ pub(super) async fn trends(
         .await?;
     let mut rounds: Vec<Round> = state
         .db
-        .stock()
         .rounds(m.partnership.id)
         .await?
         .into_iter()

@@ -13,7 +13,7 @@ use http_body_util::BodyExt;
 use tower::ServiceExt;
 
 use tandem::config::Settings;
-use tandem::db::{CreateUser, Database, Engine};
+use tandem::db::{CreateUser, Engine, Store};
 use tandem::domain::model::{Id, NewUser};
 use tandem::domain::now;
 use tandem::security;
@@ -36,7 +36,7 @@ pub fn postgres_base_url() -> String {
 
 pub struct TestApp {
     pub engine: Engine,
-    pub db: Arc<dyn Database>,
+    pub db: Arc<Store>,
     pub state: AppState,
     pub router: Router,
     pub public_url: String,
