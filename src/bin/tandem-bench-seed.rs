@@ -283,7 +283,7 @@ async fn seed_talk(
     conversations: usize,
     actions: usize,
 ) -> anyhow::Result<()> {
-    use tandem::domain::talk::*;
+    use tandem::domain::{actions::*, conversations::*};
     let started = std::time::Instant::now();
     let pid = db
         .partnership_id_by_slug("bench-0")

@@ -3,8 +3,8 @@
 
 use super::*;
 use crate::domain::Timestamp;
+use crate::domain::actions::*;
 use crate::domain::model::*;
-use crate::domain::talk::*;
 
 pub(super) const ACTION_SELECT: &str = "SELECT a.id, a.partnership_id, a.title, a.detail,
                                             a.owner_user_id, a.owner_org_id,

@@ -3,7 +3,6 @@
 use super::*;
 use crate::domain::Timestamp;
 use crate::domain::model::*;
-use crate::domain::talk::*;
 
 impl Store {
     /// Add an entry to a partnership's activity feed.

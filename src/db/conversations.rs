@@ -4,8 +4,8 @@
 use super::decks::swap_with_neighbour;
 use super::*;
 use crate::domain::Timestamp;
+use crate::domain::conversations::*;
 use crate::domain::model::*;
-use crate::domain::talk::*;
 
 pub(super) const CONVERSATION_SELECT: &str = "SELECT c.id, c.partnership_id, c.title,
                                                   c.starts_at, c.time_zone, c.place,

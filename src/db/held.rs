@@ -4,7 +4,6 @@
 use super::*;
 use crate::domain::Timestamp;
 use crate::domain::model::*;
-use crate::domain::talk::*;
 
 impl Store {
     /// Keep a form that arrived after its session ended, to be sent again after signing in.

@@ -1,12 +1,14 @@
 //! Plain types and rules with no I/O: who may do what, what valid input looks like.
 
+pub mod actions;
 pub mod colour;
+pub mod conversations;
 pub mod decks;
 pub mod instruments;
 pub mod model;
 pub mod roles;
 pub mod stock;
-pub mod talk;
+pub mod time;
 pub mod validate;
 
 /// Seconds since the Unix epoch: how every timestamp is stored on both engines.
@@ -20,7 +22,7 @@ pub fn now() -> Timestamp {
 /// A timestamp as people read it, e.g. "4 March 2026".
 pub fn format_date(ts: Timestamp) -> String {
     match jiff::Timestamp::from_second(ts) {
-        Ok(t) => talk::format_day(&t.to_zoned(jiff::tz::TimeZone::UTC).date().to_string()),
+        Ok(t) => time::format_day(&t.to_zoned(jiff::tz::TimeZone::UTC).date().to_string()),
         Err(_) => String::new(),
     }
 }

@@ -86,7 +86,7 @@ pub struct Partnership {
     pub created_at: Timestamp,
     /// Bumped whenever its organisations or members change (see `db::common`).
     pub version: i64,
-    /// Its IANA time zone (one of `talk::TIME_ZONES`): "today" for overdue actions and
+    /// Its IANA time zone (one of `time::TIME_ZONES`): "today" for overdue actions and
     /// rounds, and the default for its meetings.
     pub time_zone: String,
 }
@@ -293,4 +293,23 @@ mod tests {
         assert!(shown.contains("ann@example.org"), "{shown}");
         assert!(!shown.contains("argon2"), "{shown}");
     }
+}
+
+/// An entry in a partnership's activity feed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ActivityRow {
+    pub id: Id,
+    pub user_name: Option<String>,
+    pub at: Timestamp,
+    pub what: String,
+    pub link: String,
+}
+
+/// A form kept after its session ended.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HeldPost {
+    pub user_id: Option<Id>,
+    pub path: String,
+    pub body: String,
+    pub expires_at: Timestamp,
 }

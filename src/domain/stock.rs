@@ -100,7 +100,7 @@ impl Round {
 
 /// A YYYY-MM-DD day in words ("14 March 2031"), or as given if it does not parse.
 pub fn day_words(day: &str) -> String {
-    super::talk::format_day(day)
+    super::time::format_day(day)
 }
 
 /// What a lead chooses when opening a round.

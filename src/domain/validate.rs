@@ -27,10 +27,10 @@ pub fn strip_controls(value: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// A time zone from the list Tandem offers (`talk::TIME_ZONES`).
+/// A time zone from the list Tandem offers (`time::TIME_ZONES`).
 pub fn time_zone(value: &str) -> Result<String, String> {
     let v = value.trim();
-    if super::talk::TIME_ZONES.contains(&v) {
+    if super::time::TIME_ZONES.contains(&v) {
         Ok(v.to_string())
     } else {
         Err("Choose a time zone from the list".into())

@@ -16,12 +16,12 @@ use super::{AppState, PageCtx, Routes, redirect_with_flash, render_status};
 use super::{activity::log, short};
 use crate::db::Saved;
 use crate::db::checklists::TickFields;
+use crate::domain::actions::{ActionFields, ActionSource};
 use crate::domain::instruments::{ChecklistEntry, Instrument};
 use crate::domain::model::Id;
 use crate::domain::now;
 use crate::domain::roles::{Action, can};
 use crate::domain::stock::Tick;
-use crate::domain::talk::{ActionFields, ActionSource};
 use crate::error::AppError;
 
 pub fn routes(r: Routes) -> Routes {

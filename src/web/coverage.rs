@@ -11,9 +11,9 @@ use serde::Deserialize;
 
 use super::extract::Member;
 use super::{AppState, PageCtx, Routes, render};
-use crate::domain::model::Id;
+use crate::domain::conversations::*;
+use crate::domain::model::{ActivityRow, Id};
 use crate::domain::roles::{Action, can};
-use crate::domain::talk::*;
 use crate::error::AppError;
 
 pub fn routes(r: Routes) -> Routes {

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::db::{DbResult, Store};
+use crate::domain::actions::ActionRow;
 use crate::domain::model::{Id, Member, Organisation, Partnership};
-use crate::domain::talk::ActionRow;
 
 /// Partnerships kept at once; past this the cache starts afresh (a crude but safe bound).
 const MAX_ENTRIES: usize = 1024;

@@ -208,7 +208,7 @@ async fn own_held(
     state: &AppState,
     s: &SignedIn,
     hash: &str,
-) -> Result<crate::domain::talk::HeldPost, AppError> {
+) -> Result<crate::domain::model::HeldPost, AppError> {
     state
         .db
         .held_post(hash, now())

@@ -122,7 +122,7 @@ pub fn date_time(ts: i64, zone: &str) -> String {
             let z = t.to_zoned(zone);
             format!(
                 "{} at {:02}:{:02}",
-                crate::domain::talk::format_day(&z.date().to_string()),
+                crate::domain::time::format_day(&z.date().to_string()),
                 z.hour(),
                 z.minute()
             )

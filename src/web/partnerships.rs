@@ -248,7 +248,7 @@ async fn settings_page(m: Member) -> Result<Response, AppError> {
         time_zone: m.partnership.time_zone.clone(),
     };
     render(&SettingsPage {
-        zones: crate::domain::talk::TIME_ZONES,
+        zones: crate::domain::time::TIME_ZONES,
         c: m.page("Partnership details"),
         slug: m.partnership.slug.clone(),
         errors: Errors::default(),
@@ -271,7 +271,7 @@ async fn save_settings(
         return render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &SettingsPage {
-                zones: crate::domain::talk::TIME_ZONES,
+                zones: crate::domain::time::TIME_ZONES,
                 c: m.page("Partnership details"),
                 slug: m.partnership.slug.clone(),
                 errors,

@@ -13,10 +13,11 @@
 use std::collections::BTreeSet;
 
 use axum::http::StatusCode;
+use tandem::domain::actions::{ActionFields, ActionSource};
+use tandem::domain::conversations::{CardSnapshot, ConversationFields};
 use tandem::domain::model::{Id, NewInvite, NewPartnership, TokenKind};
 use tandem::domain::now;
 use tandem::domain::roles::Role;
-use tandem::domain::talk::{ActionFields, ActionSource, CardSnapshot, ConversationFields};
 use tandem::security;
 
 use crate::both_engines;

@@ -5,10 +5,10 @@ mod helpers;
 
 mod auth;
 mod authz;
-mod cards;
-mod members;
+mod conversations;
+mod decks;
 mod ops;
 mod partnerships;
+mod people;
 mod security;
 mod stock;
-mod talk;

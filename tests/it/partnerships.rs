@@ -17,7 +17,7 @@ both_engines!(
 /// The time zone is the partnership's: its "today" for overdue actions and the zone
 /// its new meetings start in.
 async fn a_partnership_keeps_its_own_time_zone(app: TestApp) {
-    use tandem::domain::talk::today;
+    use tandem::domain::time::today;
     let ann = app.user("ann@example.org", "Ann", false).await;
     let mut a = app.signed_in(ann).await;
     let slug = app.partnership(&mut a, "Far Away", "far-away").await;

@@ -5,11 +5,11 @@
 use axum::http::StatusCode;
 use tandem::domain::instruments::{Instrument, parse};
 use tandem::domain::roles::Role;
-use tandem::domain::talk::today;
+use tandem::domain::time::today;
 
 use crate::both_engines;
+use crate::conversations::{Team, id_after, team};
 use crate::helpers::{Client, TestApp};
-use crate::talk::{Team, id_after, team};
 
 both_engines!(
     a_round_opens_collects_drafts_and_answers_and_refuses_bad_input,

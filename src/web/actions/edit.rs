@@ -5,7 +5,7 @@ use crate::domain::decks::tidy;
 use crate::domain::model::Id;
 use crate::domain::now;
 use crate::domain::roles::Action;
-use crate::domain::talk::*;
+use crate::domain::{actions::*, time::*};
 use crate::error::AppError;
 use crate::web::conflict::{ConflictField, conflict};
 use crate::web::conversations::{conv_url, item_url, own_conversation, own_item};

@@ -1,7 +1,7 @@
 //! My actions across partnerships, and the private calendar feed.
 
 use crate::domain::now;
-use crate::domain::talk::*;
+use crate::domain::{actions::*, time::*};
 use crate::error::AppError;
 use crate::security;
 use crate::web::extract::{NoFields, SafeForm, SignedIn};
@@ -29,9 +29,10 @@ pub(super) async fn mine_page(
     s: &SignedIn,
     new_feed: Option<String>,
 ) -> Result<Response, AppError> {
-    let talk = &*state.db;
-    let (rows, has_calendar) =
-        tokio::try_join!(talk.my_actions(s.user.id), talk.has_calendar(s.user.id))?;
+    let (rows, has_calendar) = tokio::try_join!(
+        state.db.my_actions(s.user.id),
+        state.db.has_calendar(s.user.id)
+    )?;
     render(&MinePage {
         c: s.ctx.page("My actions"),
         rows,
@@ -69,12 +70,12 @@ pub(super) async fn calendar(
     if token.len() != 64 {
         return Err(AppError::NotFound);
     }
-    let talk = &*state.db;
-    let user = talk
+    let user = state
+        .db
         .calendar_owner(&security::token_hash(&token))
         .await?
         .ok_or(AppError::NotFound)?;
-    let rows = talk.my_actions(user).await?;
+    let rows = state.db.my_actions(user).await?;
     let body = ics(&rows, &state.public_url, now());
     Ok((
         [
@@ -178,7 +179,7 @@ pub fn ics(rows: &[ActionRow], base: &str, now: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::super::*;
-    use crate::domain::talk::{ActionRow, ActionStatus};
+    use crate::domain::actions::{ActionRow, ActionStatus};
 
     fn row(title: &str, due: Option<&str>, status: ActionStatus) -> ActionRow {
         ActionRow {

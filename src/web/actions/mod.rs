@@ -9,8 +9,8 @@ mod show;
 
 use self::{edit::*, mine::*, plan::*, show::*};
 
+use crate::domain::actions::*;
 use crate::domain::model::Id;
-use crate::domain::talk::*;
 use crate::error::AppError;
 use crate::web::extract::Member;
 use crate::web::{AppState, Routes};

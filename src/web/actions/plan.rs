@@ -1,8 +1,8 @@
 //! The action plan: every action, filtered and sorted, and its CSV.
 
+use crate::domain::actions::*;
 use crate::domain::model::Id;
 use crate::domain::roles::{Action, can};
-use crate::domain::talk::*;
 use crate::error::AppError;
 use crate::web::download::csv_safe;
 use crate::web::extract::Member;
@@ -101,10 +101,9 @@ pub(super) async fn plan(
     let mut filter = q.filter(&today);
     // Unfiltered, the counts at the top already say how many match.
     filter.skip_count = filter.is_everything();
-    let talk = &*state.db;
     let ((rows, matching), counts) = tokio::try_join!(
-        talk.actions(m.partnership.id, &filter),
-        talk.action_counts(m.partnership.id, &today)
+        state.db.actions(m.partnership.id, &filter),
+        state.db.action_counts(m.partnership.id, &today)
     )?;
     let d = state
         .directory

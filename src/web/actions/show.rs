@@ -1,9 +1,9 @@
 //! One action: its history, status and progress notes.
 
+use crate::domain::actions::*;
 use crate::domain::model::Id;
 use crate::domain::now;
 use crate::domain::roles::{Action, can};
-use crate::domain::talk::*;
 use crate::error::AppError;
 use crate::web::conversations::{conv_url, item_url};
 use crate::web::extract::{Member, SafeForm};

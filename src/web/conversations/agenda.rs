@@ -1,11 +1,11 @@
 //! The agenda: adding cards and items, drawing, reordering, editing and removing items.
 
 use crate::db::{Move, Saved};
+use crate::domain::conversations::*;
 use crate::domain::decks::tidy;
 use crate::domain::model::{DeckRow, Id, SearchHit};
 use crate::domain::now;
 use crate::domain::roles::Action;
-use crate::domain::talk::*;
 use crate::error::AppError;
 use crate::web::conflict::{ConflictField, conflict};
 use crate::web::decks::browse::visible_deck;
@@ -197,13 +197,12 @@ pub(super) async fn add_item(
             0
         }
     };
-    let talk = &*state.db;
     let url = conv_url(&m.partnership.slug, id);
     let what = match f.card {
         Some(card_id) => {
             let snap = card_snapshot(&state, &m, card_id).await?;
             if errors.is_empty() {
-                talk.add_card_item(id, &snap, minutes, now()).await?;
+                state.db.add_card_item(id, &snap, minutes, now()).await?;
             }
             snap.text
         }
@@ -215,7 +214,7 @@ pub(super) async fn add_item(
                 errors.add("title", "An item's title must be 300 characters or fewer");
             }
             if errors.is_empty() {
-                talk.add_free_item(id, &title, minutes, now()).await?;
+                state.db.add_free_item(id, &title, minutes, now()).await?;
             }
             title
         }

@@ -1,10 +1,10 @@
 //! Who is coming: members and named guests.
 
+use crate::domain::conversations::*;
 use crate::domain::decks::tidy;
 use crate::domain::model::Id;
 use crate::domain::now;
 use crate::domain::roles::Action;
-use crate::domain::talk::*;
 use crate::error::AppError;
 use crate::web::extract::{Member, NoFields, SafeForm};
 use crate::web::{AppState, redirect_with_flash};
@@ -33,7 +33,6 @@ pub(super) async fn add_attendee(
     m.require(Action::EditContent)?;
     let conv = own_conversation(&state, &m, id).await?;
     let url = format!("{}#people", conv_url(&m.partnership.slug, id));
-    let talk = &*state.db;
     let d = state
         .directory
         .get(state.db.as_ref(), &m.partnership)
@@ -52,7 +51,8 @@ pub(super) async fn add_attendee(
         };
         let mut added = 0;
         for p in chosen {
-            if talk
+            if state
+                .db
                 .add_attendee(id, Some(p.user_id), &p.display_name, &p.organisation_name)
                 .await?
             {
@@ -74,7 +74,10 @@ pub(super) async fn add_attendee(
             "To add a guest, enter their name (and their organisation if they have one), each up to 200 characters.",
         ));
     }
-    talk.add_attendee(id, None, &name, &organisation).await?;
+    state
+        .db
+        .add_attendee(id, None, &name, &organisation)
+        .await?;
     log(
         &state,
         &m,

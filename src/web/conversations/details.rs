@@ -5,7 +5,7 @@ use crate::domain::decks::tidy;
 use crate::domain::model::Id;
 use crate::domain::now;
 use crate::domain::roles::Action;
-use crate::domain::talk::*;
+use crate::domain::{conversations::*, time::*};
 use crate::error::AppError;
 use crate::web::conflict::{ConflictField, conflict};
 use crate::web::extract::{Member, SafeForm};

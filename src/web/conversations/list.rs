@@ -1,8 +1,8 @@
 //! The list of a partnership's conversations.
 
+use crate::domain::conversations::*;
 use crate::domain::now;
 use crate::domain::roles::{Action, can};
-use crate::domain::talk::*;
 use crate::error::AppError;
 use crate::web::extract::Member;
 use crate::web::{AppState, PageCtx, render};

@@ -13,8 +13,8 @@ pub mod summary;
 use self::{agenda::*, attendees::*, details::*, list::*, page::*, record::*};
 pub use crate::web::activity::log;
 
+use crate::domain::conversations::*;
 use crate::domain::model::Id;
-use crate::domain::talk::*;
 use crate::error::AppError;
 use crate::web::extract::Member;
 use crate::web::{AppState, Errors, Routes};

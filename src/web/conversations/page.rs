@@ -3,7 +3,7 @@
 use crate::domain::model::Id;
 use crate::domain::now;
 use crate::domain::roles::{Action, can};
-use crate::domain::talk::*;
+use crate::domain::{actions::*, conversations::*, time::*};
 use crate::error::AppError;
 use crate::web::extract::{Member, NoFields, SafeForm};
 use crate::web::{AppState, PageCtx, redirect_with_flash, render};
@@ -66,12 +66,11 @@ pub(super) async fn page(
     Path((_, id)): Path<(String, Id)>,
 ) -> Result<Response, AppError> {
     let conv = own_conversation(&state, &m, id).await?;
-    let talk = &*state.db;
     let (items, attendees, actions, views) = tokio::try_join!(
-        talk.agenda(id),
-        talk.attendees(id),
-        talk.conversation_actions(id),
-        talk.views(id),
+        state.db.agenda(id),
+        state.db.attendees(id),
+        state.db.conversation_actions(id),
+        state.db.views(id),
     )?;
     let d = state
         .directory

@@ -4,7 +4,7 @@ use crate::db::Saved;
 use crate::domain::model::Id;
 use crate::domain::now;
 use crate::domain::roles::{Action, can};
-use crate::domain::talk::*;
+use crate::domain::{actions::*, conversations::*, time::*};
 use crate::error::AppError;
 use crate::web::conflict::{ConflictField, conflict};
 use crate::web::extract::{Member, SafeForm};
@@ -77,12 +77,11 @@ pub(super) async fn item_page_with(
     form: Option<RecordForm>,
     errors: Errors,
 ) -> Result<Response, AppError> {
-    let talk = &*state.db;
     let (agenda, views, actions, draft) = tokio::try_join!(
-        talk.agenda(conv.id),
-        talk.views(conv.id),
-        talk.conversation_actions(conv.id),
-        talk.draft(m.user.id, it.id),
+        state.db.agenda(conv.id),
+        state.db.views(conv.id),
+        state.db.conversation_actions(conv.id),
+        state.db.draft(m.user.id, it.id),
     )?;
     let pos = agenda.iter().position(|i| i.id == it.id).unwrap_or(0);
     let previous = pos.checked_sub(1).and_then(|p| agenda.get(p)).map(|i| i.id);

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::{open_views, own_conversation};
 use crate::domain::model::Id;
-use crate::domain::talk::*;
+use crate::domain::{actions::*, conversations::*, time::*};
 use crate::error::AppError;
 use crate::pdf::Block;
 use crate::web::download::file_name;
@@ -48,11 +48,10 @@ pub struct SummaryItem {
 
 pub async fn load(state: &AppState, m: &Member, id: Id) -> Result<Summary, AppError> {
     let conv = own_conversation(state, m, id).await?;
-    let talk = &*state.db;
     let (items, attendees, actions) = tokio::try_join!(
-        talk.agenda(id),
-        talk.attendees(id),
-        talk.conversation_actions(id)
+        state.db.agenda(id),
+        state.db.attendees(id),
+        state.db.conversation_actions(id)
     )?;
     let mut by_org: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for a in &attendees {

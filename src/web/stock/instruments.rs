@@ -85,11 +85,8 @@ impl InstrumentCache {
         {
             return Ok(c);
         }
-        let stock = db;
-        let c = Arc::new(tokio::try_join!(
-            stock.tallies(r.id),
-            stock.group_sizes(r.id)
-        )?);
+
+        let c = Arc::new(tokio::try_join!(db.tallies(r.id), db.group_sizes(r.id))?);
         if let Ok(mut m) = self.counts.write() {
             if m.len() >= COUNTS_KEPT {
                 m.clear();

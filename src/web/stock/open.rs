@@ -5,7 +5,7 @@ use crate::domain::instruments::Instrument;
 use crate::domain::now;
 use crate::domain::roles::Action;
 use crate::domain::stock::*;
-use crate::domain::talk::parse_day;
+use crate::domain::time::parse_day;
 use crate::error::AppError;
 use crate::web::extract::{Member, SafeForm};
 use crate::web::{AppState, Errors, PageCtx, redirect_with_flash, render_status};

@@ -37,10 +37,9 @@ pub(super) struct IndexPage {
 pub(super) async fn index(State(state): State<AppState>, m: Member) -> Result<Response, AppError> {
     m.require(Action::View)?;
     let today = m.partnership.today();
-    let stock = &*state.db;
     let (rounds, mine) = tokio::try_join!(
-        stock.rounds(m.partnership.id),
-        stock.my_answer_sets(m.partnership.id, m.user.id)
+        state.db.rounds(m.partnership.id),
+        state.db.my_answer_sets(m.partnership.id, m.user.id)
     )?;
     let mine: HashMap<Id, Option<i64>> = mine.into_iter().collect();
     let lines: Vec<RoundLine> = rounds

@@ -330,8 +330,8 @@ pub(super) async fn tally_delete(
 ) -> Result<Response, AppError> {
     m.require(Action::EditContent)?;
     let r = own_round(&state, &m, id).await?;
-    let stock = &*state.db;
-    let b = stock
+    let b = state
+        .db
         .paper_batches(r.id)
         .await?
         .into_iter()
@@ -341,7 +341,7 @@ pub(super) async fn tally_delete(
     if b.entered_by != Some(m.user.id) {
         m.require(Action::RunRound)?;
     }
-    stock.delete_paper(r.id, b.id).await?;
+    state.db.delete_paper(r.id, b.id).await?;
     let url = round_url(&m.partnership.slug, r.id);
     log(
         &state,

@@ -1,9 +1,9 @@
 //! From results to a conversation about where people differ.
 
+use crate::domain::conversations::{CardSnapshot, ConversationFields};
 use crate::domain::model::Id;
 use crate::domain::now;
 use crate::domain::roles::Action;
-use crate::domain::talk::{CardSnapshot, ConversationFields};
 use crate::error::AppError;
 use crate::web::conversations::conv_url;
 use crate::web::extract::{Member, SafeForm};
@@ -42,8 +42,8 @@ pub(super) async fn plan_conversation(
         .ok_or(AppError::NotFound)?;
     let shipped = state.db.shipped_cards().await?;
     let cards = cards_for(&d.suggest, &shipped, 3);
-    let talk = &*state.db;
-    let cid = talk
+    let cid = state
+        .db
         .create_conversation(
             m.partnership.id,
             &ConversationFields {
@@ -71,7 +71,7 @@ pub(super) async fn plan_conversation(
             theme_name: c.theme_name.clone(),
             colour: c.colour.clone(),
         };
-        talk.add_card_item(cid, &snap, 15, now()).await?;
+        state.db.add_card_item(cid, &snap, 15, now()).await?;
     }
     let url = conv_url(&m.partnership.slug, cid);
     log(

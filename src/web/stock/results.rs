@@ -51,7 +51,7 @@ pub fn day_time(t: impl Plain<i64>, zone: &str) -> String {
 
 /// An action's status in words.
 pub fn status_label(s: &str) -> &'static str {
-    crate::domain::talk::ActionStatus::parse(s).map_or("", |s| s.label())
+    crate::domain::actions::ActionStatus::parse(s).map_or("", |s| s.label())
 }
 
 /// Up to `n` cards from the suggested themes, taking turns between themes.

@@ -46,11 +46,10 @@ pub(super) async fn round_page(
     m.require(Action::View)?;
     let (r, instrument) = own_round_with(&state, &m, id).await?;
     let today = m.partnership.today();
-    let stock = &*state.db;
     let names = if r.anonymous {
         vec![]
     } else {
-        stock.answered_names(r.id).await?
+        state.db.answered_names(r.id).await?
     };
     render(&RoundPage {
         c: m.page(&r.title),
@@ -58,8 +57,8 @@ pub(super) async fn round_page(
         state: r.state(&today),
         phrase: r.state_phrase(&today),
         visible: r.results_visible(&today),
-        mine: stock.answer_set(r.id, m.user.id).await?,
-        batches: stock.paper_batches(r.id).await?,
+        mine: state.db.answer_set(r.id, m.user.id).await?,
+        batches: state.db.paper_batches(r.id).await?,
         names,
         instrument,
         r,

@@ -395,7 +395,7 @@ async fn views_stay_hidden_until_revealed_or_the_meeting_starts(app: TestApp) {
         .db
         .create_conversation(
             t.pid,
-            &tandem::domain::talk::ConversationFields {
+            &tandem::domain::conversations::ConversationFields {
                 title: "Started".into(),
                 starts_at: Some(now() - 60),
                 time_zone: "Europe/London".into(),

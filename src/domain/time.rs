@@ -1,0 +1,242 @@
+//! Dates and times as people type and read them, in a partnership's time zone:
+//! the zones offered, parsing a typed day or time, meeting starts, and durations.
+
+use jiff::civil::{Date, Time};
+use jiff::tz::TimeZone;
+
+use super::Timestamp;
+
+/// Time zones offered for meetings (any IANA name is accepted if typed in a URL).
+pub const TIME_ZONES: &[&str] = &[
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Europe/Madrid",
+    "Europe/Warsaw",
+    "Europe/Athens",
+    "UTC",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Toronto",
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+];
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// Is this a time zone we know?
+pub fn valid_time_zone(name: &str) -> bool {
+    TimeZone::get(name).is_ok()
+}
+
+/// Read a day typed as YYYY-MM-DD (what `<input type="date">` sends), in plain words
+/// when it is wrong.
+pub fn parse_day(s: &str) -> Result<Date, String> {
+    let s = s.trim();
+    let parts: Vec<&str> = s.split('-').collect();
+    let nums: Option<Vec<i64>> = if parts.len() == 3 {
+        parts.iter().map(|p| p.parse::<i64>().ok()).collect()
+    } else {
+        None
+    };
+    let Some(n) = nums else {
+        return Err("Enter the date as year-month-day, for example 2026-03-14".into());
+    };
+    let (y, m, d) = (n[0], n[1], n[2]);
+    if !(1900..=2200).contains(&y) {
+        return Err("Enter a year between 1900 and 2200".into());
+    }
+    if !(1..=12).contains(&m) {
+        return Err("The month must be between 1 and 12".into());
+    }
+    Date::new(y as i16, m as i8, d as i8).map_err(|_| {
+        let month = MONTHS[(m - 1) as usize];
+        if (1..=31).contains(&d) {
+            format!("There is no {d} {month} in {y}. Check the day.")
+        } else {
+            "The day must be between 1 and 31".to_string()
+        }
+    })
+}
+
+/// Read a time typed as HH:MM.
+pub fn parse_time(s: &str) -> Result<Time, String> {
+    let s = s.trim();
+    let Some((h, m)) = s.split_once(':') else {
+        return Err("Enter the time as hours and minutes, for example 14:30".into());
+    };
+    let (Ok(h), Ok(m)) = (h.parse::<i8>(), m.get(..2).unwrap_or(m).parse::<i8>()) else {
+        return Err("Enter the time as hours and minutes, for example 14:30".into());
+    };
+    Time::new(h, m, 0, 0).map_err(|_| "Hours go from 0 to 23 and minutes from 0 to 59".into())
+}
+
+/// The moment a meeting starts, from a date, a time and a time zone.
+pub fn meeting_start(day: Date, at: Time, tz: &str) -> Result<Timestamp, String> {
+    let zone = TimeZone::get(tz).map_err(|_| "Choose a time zone from the list".to_string())?;
+    let zoned = day
+        .to_datetime(at)
+        .to_zoned(zone)
+        .map_err(|_| "That date and time cannot be shown in this time zone".to_string())?;
+    Ok(zoned.timestamp().as_second())
+}
+
+/// (date YYYY-MM-DD, time HH:MM) of a timestamp in a time zone, for form fields.
+pub fn meeting_fields(ts: Timestamp, tz: &str) -> (String, String) {
+    let Some(z) = zoned(ts, tz) else {
+        return (String::new(), String::new());
+    };
+    (
+        z.date().to_string(),
+        format!("{:02}:{:02}", z.hour(), z.minute()),
+    )
+}
+
+fn zoned(ts: Timestamp, tz: &str) -> Option<jiff::Zoned> {
+    let zone = TimeZone::get(tz).unwrap_or(TimeZone::UTC);
+    jiff::Timestamp::from_second(ts)
+        .ok()
+        .map(|t| t.to_zoned(zone))
+}
+
+/// E.g. "Tuesday 3 March 2026, 14:30 GMT".
+pub fn format_meeting(ts: Timestamp, tz: &str) -> String {
+    let Some(z) = zoned(ts, tz) else {
+        return String::new();
+    };
+    let abbrev = z.strftime("%Z").to_string();
+    format!(
+        "{} {} {} {}, {:02}:{:02} {}",
+        weekday(z.date()),
+        z.day(),
+        MONTHS[(z.month() - 1) as usize],
+        z.year(),
+        z.hour(),
+        z.minute(),
+        abbrev
+    )
+}
+
+fn weekday(d: Date) -> &'static str {
+    use jiff::civil::Weekday::*;
+    match d.weekday() {
+        Monday => "Monday",
+        Tuesday => "Tuesday",
+        Wednesday => "Wednesday",
+        Thursday => "Thursday",
+        Friday => "Friday",
+        Saturday => "Saturday",
+        Sunday => "Sunday",
+    }
+}
+
+/// "2026-03-14" as "14 March 2026" (unchanged if it is not a date).
+pub fn format_day(s: &str) -> String {
+    match s.parse::<Date>() {
+        Ok(d) => format!(
+            "{} {} {}",
+            d.day(),
+            MONTHS[(d.month() - 1) as usize],
+            d.year()
+        ),
+        Err(_) => s.to_string(),
+    }
+}
+
+impl super::model::Partnership {
+    /// "Today" in the partnership's time zone, as `YYYY-MM-DD`: the day that decides
+    /// overdue actions and rounds opening and closing.
+    pub fn today(&self) -> String {
+        today(&self.time_zone)
+    }
+}
+
+/// Today as YYYY-MM-DD in a time zone (for "overdue").
+pub fn today(tz: &str) -> String {
+    zoned(super::now(), tz)
+        .map(|z| z.date().to_string())
+        .unwrap_or_default()
+}
+
+/// Minutes as people say them: "1 hour 15 minutes".
+pub fn duration(minutes: i64) -> String {
+    let (h, m) = (minutes / 60, minutes % 60);
+    let hours = match h {
+        0 => String::new(),
+        1 => "1 hour".into(),
+        n => format!("{n} hours"),
+    };
+    let mins = match m {
+        0 => String::new(),
+        1 => "1 minute".into(),
+        n => format!("{n} minutes"),
+    };
+    match (hours.is_empty(), mins.is_empty()) {
+        (true, true) => "0 minutes".into(),
+        (false, true) => hours,
+        (true, false) => mins,
+        (false, false) => format!("{hours} {mins}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn impossible_dates_say_why() {
+        assert_eq!(
+            parse_day("2026-02-30").unwrap_err(),
+            "There is no 30 February in 2026. Check the day."
+        );
+        assert!(parse_day("2026-13-01").unwrap_err().contains("month"));
+        assert!(parse_day("tomorrow").is_err());
+        assert!(parse_day("2028-02-29").is_ok());
+        assert!(parse_time("25:00").is_err());
+        assert_eq!(parse_time("09:05").unwrap(), Time::new(9, 5, 0, 0).unwrap());
+    }
+
+    #[test]
+    fn meeting_times_keep_their_zone() {
+        let day = parse_day("2026-07-01").unwrap();
+        let t = parse_time("14:30").unwrap();
+        let ts = meeting_start(day, t, "Europe/London").unwrap();
+        // 14:30 BST is 13:30 UTC.
+        assert_eq!(ts % 86400, 13 * 3600 + 30 * 60);
+        assert_eq!(
+            format_meeting(ts, "Europe/London"),
+            "Wednesday 1 July 2026, 14:30 BST"
+        );
+        assert_eq!(
+            meeting_fields(ts, "Europe/London"),
+            ("2026-07-01".into(), "14:30".into())
+        );
+        assert!(format_meeting(ts, "America/New_York").contains("09:30"));
+        assert!(meeting_start(day, t, "Mars/Olympus").is_err());
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(duration(0), "0 minutes");
+        assert_eq!(duration(75), "1 hour 15 minutes");
+        assert_eq!(duration(120), "2 hours");
+    }
+}
