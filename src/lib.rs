@@ -4,7 +4,11 @@
 pub mod builtin;
 pub mod cli;
 pub mod config;
+// Storage and the domain are what every feature builds on: every public item there
+// says what it is (see also `[lints]` in Cargo.toml).
+#[deny(missing_docs)]
 pub mod db;
+#[deny(missing_docs)]
 pub mod domain;
 pub mod error;
 pub mod pdf;

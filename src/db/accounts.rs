@@ -9,16 +9,20 @@ use crate::domain::model::*;
 /// Result of creating an account.
 #[derive(Debug)]
 pub enum CreateUser {
+    /// The account was made.
     Created(User),
+    /// Another account already has that email.
     EmailTaken,
 }
 
 /// Result of creating the first administrator through the set-up link.
 #[derive(Debug)]
 pub enum Setup {
+    /// The first administrator was made.
     Created(User),
     /// The link was used, expired, or an administrator already exists.
     LinkNotValid,
+    /// Another account already has that email.
     EmailTaken,
 }
 

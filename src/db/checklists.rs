@@ -9,8 +9,11 @@ use crate::domain::stock::*;
 /// What a checklist save changes.
 #[derive(Debug, Clone, Default)]
 pub struct TickFields {
+    /// Whether the statement is true for the partnership now.
     pub done: bool,
+    /// What the partnership wrote about it.
     pub note: String,
+    /// A web address where the evidence can be seen (may be empty).
     pub evidence_url: String,
 }
 

@@ -15,7 +15,9 @@ use crate::domain::roles::Role;
 /// Result of creating a partnership.
 #[derive(Debug)]
 pub enum CreatePartnership {
+    /// The partnership was made, with its first organisation and lead.
     Created(Partnership),
+    /// Another partnership already has that web address.
     SlugTaken,
 }
 

@@ -10,40 +10,52 @@ use crate::domain::roles::Role;
 /// Result of changing a partnership's membership.
 #[derive(Debug, PartialEq, Eq)]
 pub enum MemberChange {
+    /// The change was made.
     Done,
     /// The change would leave the partnership with no lead.
     LastLead,
+    /// No such member (or organisation) in this partnership.
     NotFound,
 }
 
 /// Result of removing an organisation.
 #[derive(Debug, PartialEq, Eq)]
 pub enum RemoveOrganisation {
+    /// The organisation is gone.
     Removed,
     /// People or open invitations still belong to it.
     InUse,
+    /// No such organisation in this partnership.
     NotFound,
 }
 
 /// Who is accepting an invitation.
 #[derive(Debug, Clone)]
 pub enum Joiner {
+    /// Someone signed in already: their account id.
     Existing(Id),
+    /// Someone new: the account to make.
     New(NewUser),
 }
 
 /// Result of accepting an invitation.
 #[derive(Debug)]
 pub enum AcceptInvite {
+    /// They are now a member.
     Joined {
+        /// The member's account.
         user_id: Id,
+        /// The partnership's web address, to go to next.
         slug: String,
     },
+    /// They were a member already; the invitation stays unused.
     AlreadyMember {
+        /// The partnership's web address, to go to next.
         slug: String,
     },
     /// Used, revoked or expired (or never existed).
     NotValid,
+    /// Another account already has the new account's email.
     EmailTaken,
 }
 

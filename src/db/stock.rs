@@ -10,10 +10,15 @@ use crate::domain::stock::*;
 /// A stored instrument version.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct InstrumentRow {
+    /// Its id.
     pub id: Id,
+    /// Which instrument (`readiness`, `spectrum`, `health-check`, …).
     pub key: String,
+    /// Its wording's version; answers always point at the version they were given to.
     pub version: i64,
+    /// Its title.
     pub title: String,
+    /// The TOML it was parsed from.
     pub source: String,
 }
 
@@ -23,21 +28,32 @@ pub type PaperLine = (String, String, i64);
 /// A batch of paper forms to enter.
 #[derive(Debug, Clone, Default)]
 pub struct NewPaper {
+    /// The organisation the forms came from (may be empty).
     pub organisation_name: String,
+    /// How many paper forms the batch holds.
     pub forms: i64,
+    /// A note for the record (where and when they were collected).
     pub note: String,
+    /// The counts, item by item and answer by answer.
     pub lines: Vec<PaperLine>,
 }
 
 /// A card of a shipped deck, with the keys instrument suggestions use.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ShippedCard {
+    /// The shipped deck's key.
     pub deck_key: String,
+    /// The theme's key within its deck.
     pub theme_key: String,
+    /// The card.
     pub card_id: Id,
+    /// The card's question.
     pub text: String,
+    /// The theme's name.
     pub theme_name: String,
+    /// The theme's colour (`#rrggbb`).
     pub colour: String,
+    /// The deck's title.
     pub deck_title: String,
 }
 

@@ -8,15 +8,21 @@ use super::time::format_day;
 /// Where an action is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ActionStatus {
+    /// Agreed, not started.
     Open,
+    /// Someone is on it.
     InProgress,
+    /// Finished.
     Done,
+    /// Decided against; kept for the record.
     Dropped,
 }
 
 impl ActionStatus {
+    /// Every value, in the order people are offered them.
     pub const ALL: [ActionStatus; 4] = [Self::Open, Self::InProgress, Self::Done, Self::Dropped];
 
+    /// The word stored in the database and used in addresses.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Open => "open",
@@ -26,6 +32,7 @@ impl ActionStatus {
         }
     }
 
+    /// The word people read.
     pub fn label(self) -> &'static str {
         match self {
             Self::Open => "Open",
@@ -40,6 +47,7 @@ impl ActionStatus {
         matches!(self, Self::Open | Self::InProgress)
     }
 
+    /// The value stored as `s`, if it is one.
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|v| v.as_str() == s)
     }
@@ -55,27 +63,44 @@ impl TryFrom<String> for ActionStatus {
 /// An action on the action plan.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ActionRow {
+    /// Its id.
     pub id: Id,
+    /// The partnership it belongs to.
     pub partnership_id: Id,
+    /// What is to be done.
     pub title: String,
+    /// More about it (may be empty).
     pub detail: String,
+    /// The member who owns it, if one does.
     pub owner_user_id: Option<Id>,
+    /// The organisation that owns it, if one does.
     pub owner_org_id: Option<Id>,
+    /// The owner's name.
     pub owner_name: Option<String>,
+    /// The owning organisation's name.
     pub owner_org_name: Option<String>,
     /// Whether the owning person is still a member of the partnership.
     pub owner_is_member: bool,
+    /// When it is due (YYYY-MM-DD), if set.
     pub due_on: Option<String>,
+    /// Where it is.
     #[sqlx(try_from = "String")]
     pub status: ActionStatus,
+    /// The conversation it came from, if any.
     pub conversation_id: Option<Id>,
+    /// The agenda item it came from, if any.
     pub item_id: Option<Id>,
+    /// Where it came from, in words ("Health check, principle 3").
     pub source: String,
+    /// When it was made.
     pub created_at: Timestamp,
+    /// When it was last changed.
     pub updated_at: Timestamp,
+    /// Bumped by every change; an edit names the version it started from, so two people never overwrite each other unseen.
     pub version: i64,
     /// For "my actions": the partnership's slug and name.
     pub p_slug: String,
+    /// The partnership's name (for lists across partnerships).
     pub p_name: String,
 }
 
@@ -108,29 +133,43 @@ impl ActionRow {
 /// A new action, or an edit of one.
 #[derive(Debug, Clone, Default)]
 pub struct ActionFields {
+    /// What is to be done.
     pub title: String,
+    /// More about it.
     pub detail: String,
+    /// The member who owns it.
     pub owner_user_id: Option<Id>,
+    /// The organisation that owns it.
     pub owner_org_id: Option<Id>,
+    /// When it is due (YYYY-MM-DD).
     pub due_on: Option<String>,
 }
 
 /// Where a new action came from.
 #[derive(Debug, Clone, Default)]
 pub struct ActionSource {
+    /// The conversation it came from.
     pub conversation_id: Option<Id>,
+    /// The agenda item it came from.
     pub item_id: Option<Id>,
+    /// Where it came from, in words.
     pub label: String,
 }
 
 /// One step in an action's history.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ActionEvent {
+    /// The entry.
     pub id: Id,
+    /// Who made the change.
     pub user_name: Option<String>,
+    /// When.
     pub at: Timestamp,
+    /// What changed, in words.
     pub what: String,
+    /// The status after it, if it changed.
     pub status: Option<String>,
+    /// A progress note, if one was written.
     pub note: String,
 }
 
@@ -152,13 +191,19 @@ impl ActionEvent {
 /// Filters and order for the action plan.
 #[derive(Debug, Clone, Default)]
 pub struct ActionFilter {
+    /// Only actions this member owns.
     pub owner_user_id: Option<Id>,
+    /// Only actions this organisation (or its members) owns.
     pub owner_org_id: Option<Id>,
+    /// Only actions with this status.
     pub status: Option<ActionStatus>,
     /// Only live actions due before this day (YYYY-MM-DD).
     pub overdue_before: Option<String>,
+    /// The order.
     pub sort: ActionSort,
+    /// How many to a page.
     pub limit: i64,
+    /// How many to skip (earlier pages).
     pub offset: i64,
     /// Skip counting the matches (the caller knows the total already).
     pub skip_count: bool,
@@ -189,7 +234,9 @@ pub enum ActionSort {
 }
 
 impl ActionSort {
+    /// Every value, in the order people are offered them.
     pub const ALL: [ActionSort; 4] = [Self::Due, Self::Newest, Self::Status, Self::Owner];
+    /// The word stored in the database and used in addresses.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Due => "due",
@@ -198,6 +245,7 @@ impl ActionSort {
             Self::Owner => "owner",
         }
     }
+    /// The word people read.
     pub fn label(self) -> &'static str {
         match self {
             Self::Due => "Due date",
@@ -206,6 +254,7 @@ impl ActionSort {
             Self::Owner => "Owner",
         }
     }
+    /// The value stored as `s`, if it is one.
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|v| v.as_str() == s)
     }
@@ -214,10 +263,16 @@ impl ActionSort {
 /// Counts for the top of the action plan.
 #[derive(Debug, Clone, Default, sqlx::FromRow)]
 pub struct ActionCounts {
+    /// Every action.
     pub total: i64,
+    /// Agreed, not started.
     pub open: i64,
+    /// Someone is on it.
     pub in_progress: i64,
+    /// Finished.
     pub done: i64,
+    /// Decided against.
     pub dropped: i64,
+    /// Open or in progress, and past their due day.
     pub overdue: i64,
 }

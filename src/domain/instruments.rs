@@ -18,7 +18,9 @@ use super::decks::{LineError, err, line_of};
 /// One possible answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScaleOption {
+    /// How the answer is stored.
     pub key: String,
+    /// The words people choose.
     pub label: String,
     /// Points towards a score (0 = worst); `None` for "don't know" and the like, which
     /// count as answered but not scored.
@@ -30,7 +32,9 @@ pub struct ScaleOption {
 /// A set of answers people choose from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scale {
+    /// How items name this scale.
     pub key: String,
+    /// The answers, in the order they are offered.
     pub options: Vec<ScaleOption>,
 }
 
@@ -50,48 +54,70 @@ impl Scale {
     }
 }
 
+/// One statement or question people answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {
+    /// Its key, unique in the instrument.
     pub key: String,
+    /// The statement people answer.
     pub text: String,
+    /// What a low score usually means and what helps (shown with results).
     pub guidance: String,
     /// Key of the item's scale (its own, or its section's).
     pub scale: String,
+    /// Card themes (`deck/theme`) to talk it through with.
     pub suggest: Vec<String>,
 }
 
+/// One statement of a section's checklist ("we have a signed agreement").
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChecklistEntry {
+    /// Its key, unique in the section.
     pub key: String,
+    /// The statement.
     pub text: String,
 }
 
+/// A part of an instrument: a principle of the health check, a readiness area, a spectrum row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Section {
+    /// Its key, unique in the instrument.
     pub key: String,
+    /// Its heading.
     pub title: String,
+    /// A sentence or two introducing it.
     pub intro: String,
     /// People may leave the whole section out.
     pub optional: bool,
     /// Whether the section gets a score (spectrum answers are positions, not scores).
     pub scored: bool,
+    /// What people answer.
     pub items: Vec<Item>,
+    /// Statements the partnership ticks off together.
     pub checklist: Vec<ChecklistEntry>,
+    /// Card themes (`deck/theme`) for the whole section.
     pub suggest: Vec<String>,
 }
 
 /// A whole instrument.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Instrument {
+    /// Its key (`readiness`, `spectrum`, `health-check`, …).
     pub key: String,
+    /// Its wording's version; a change of wording needs a new one.
     pub version: i64,
+    /// Its title.
     pub title: String,
+    /// What it is for, shown before the questions.
     pub intro: String,
+    /// The answer scales its items use.
     pub scales: Vec<Scale>,
+    /// Its sections, in order.
     pub sections: Vec<Section>,
 }
 
 impl Instrument {
+    /// The scale with this key.
     pub fn scale(&self, key: &str) -> Option<&Scale> {
         self.scales.iter().find(|s| s.key == key)
     }

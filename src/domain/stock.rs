@@ -20,23 +20,35 @@ pub const DIVERGENCE_WORTH_TALKING: i64 = 20;
 /// A round of an instrument, with how many have answered.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Round {
+    /// Its id.
     pub id: Id,
+    /// The partnership it belongs to.
     pub partnership_id: Id,
+    /// The instrument version asked.
     pub instrument_id: Id,
+    /// Which instrument.
     pub instrument_key: String,
+    /// Which version of its wording.
     pub instrument_version: i64,
+    /// The instrument's title.
     pub instrument_title: String,
+    /// Its title.
     pub title: String,
     /// First and last day people may answer (YYYY-MM-DD, UK time).
     pub opens_on: String,
+    /// Its last day (YYYY-MM-DD).
     pub closes_on: String,
+    /// Whether names are kept from everyone.
     pub anonymous: bool,
+    /// Whether every member may see the results (leads always can).
     pub revealed: bool,
     /// Set when a lead closes the round before its closing date.
     pub closed_at: Option<Timestamp>,
     /// Bumped by every change to the answers or paper tallies.
     pub changes: i64,
+    /// Who opened it.
     pub created_by_name: Option<String>,
+    /// When it was made.
     pub created_at: Timestamp,
     /// Answer sets sent (not drafts).
     pub answered: i64,
@@ -47,12 +59,16 @@ pub struct Round {
 /// Where a round stands on a given day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RoundState {
+    /// Before its first day.
     NotOpenYet,
+    /// Taking answers.
     Open,
+    /// Past its last day, or closed early.
     Closed,
 }
 
 impl Round {
+    /// Whether the round is open on `today` (YYYY-MM-DD in the partnership's zone).
     pub fn state(&self, today: &str) -> RoundState {
         if self.closed_at.is_some() || today > self.closes_on.as_str() {
             RoundState::Closed
@@ -93,6 +109,7 @@ impl Round {
         }
     }
 
+    /// "Anonymous" or "Named".
     pub fn mode_label(&self) -> &'static str {
         if self.anonymous { "Anonymous" } else { "Named" }
     }
@@ -106,24 +123,33 @@ pub fn day_words(day: &str) -> String {
 /// What a lead chooses when opening a round.
 #[derive(Debug, Clone, Default)]
 pub struct RoundFields {
+    /// The instrument version to ask.
     pub instrument_id: Id,
+    /// Its title.
     pub title: String,
+    /// Its first day (YYYY-MM-DD).
     pub opens_on: String,
+    /// Its last day (YYYY-MM-DD).
     pub closes_on: String,
+    /// Whether names are kept from everyone.
     pub anonymous: bool,
 }
 
 /// One person's answers to a round (sent, or a half-finished draft).
 #[derive(Debug, Clone, Default)]
 pub struct AnswerSet {
+    /// Its id.
     pub id: Id,
+    /// When it was sent; none while a draft.
     pub submitted_at: Option<Timestamp>,
+    /// When it was last changed.
     pub updated_at: Timestamp,
     /// (item key, option key)
     pub answers: Vec<(String, String)>,
 }
 
 impl AnswerSet {
+    /// The answer given to `item`, if any.
     pub fn get(&self, item: &str) -> Option<&str> {
         self.answers
             .iter()
@@ -135,54 +161,83 @@ impl AnswerSet {
 /// A batch of printed copies entered by hand.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PaperBatch {
+    /// Its id.
     pub id: Id,
+    /// The organisation the forms came from (may be empty).
     pub organisation_name: String,
+    /// How many forms.
     pub forms: i64,
+    /// A note for the record.
     pub note: String,
+    /// Who typed them in.
     pub entered_by: Option<Id>,
+    /// Their name.
     pub entered_by_name: Option<String>,
+    /// When.
     pub entered_at: Timestamp,
 }
 
 /// How many in `group` chose `option` for `item`.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Tally {
+    /// The organisation (the group results are split by).
     pub group_name: String,
+    /// The item.
     pub item_key: String,
+    /// The answer.
     pub option_key: String,
+    /// How many gave it.
     pub count: i64,
 }
 
 /// How many answer sets (online and on paper) a group has.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct GroupSize {
+    /// The organisation.
     pub group_name: String,
+    /// People who answered online.
     pub people: i64,
+    /// Paper forms.
     pub paper: i64,
 }
 
 /// One named answer, for the lead's raw export of a named round.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RawAnswer {
+    /// Who answered.
     pub person: String,
+    /// Their organisation.
     pub organisation: String,
+    /// The item.
     pub item_key: String,
+    /// The answer.
     pub option_key: String,
+    /// When they sent it.
     pub submitted_at: Timestamp,
 }
 
 /// A checklist statement's state in one partnership.
 #[derive(Debug, Clone, Default, sqlx::FromRow)]
 pub struct Tick {
+    /// The checklist statement (`section/entry`).
     pub entry_key: String,
+    /// Whether it is true now.
     pub done: bool,
+    /// What the partnership wrote.
     pub note: String,
+    /// Where the evidence is (may be empty).
     pub evidence_url: String,
+    /// Who last marked it done.
     pub ticked_by_name: Option<String>,
+    /// When.
     pub ticked_at: Option<Timestamp>,
+    /// The action made from it, if any.
     pub action_id: Option<Id>,
+    /// That action's title.
     pub action_title: Option<String>,
+    /// That action's status.
     pub action_status: Option<String>,
+    /// Bumped by every change; an edit names the version it started from, so two people never overwrite each other unseen.
     pub version: i64,
 }
 
@@ -191,11 +246,15 @@ pub struct Tick {
 /// A column of results: everyone, one organisation, or small organisations pooled.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {
+    /// The column heading.
     pub name: String,
     /// The answer-set groups (organisation names) counted in this column.
     pub members: Vec<String>,
+    /// People who answered online.
     pub people: i64,
+    /// Paper forms.
     pub paper: i64,
+    /// Whether this is the everyone column.
     pub everyone: bool,
 }
 
@@ -302,7 +361,9 @@ pub fn group_label(name: &str) -> String {
 /// One item's results.
 #[derive(Debug, Clone)]
 pub struct ItemResult {
+    /// The item.
     pub key: String,
+    /// Its statement.
     pub text: String,
     /// (key, label, points out of 100) per option, in the scale's order.
     pub options: Vec<(String, String, Option<i64>)>,
@@ -314,14 +375,18 @@ pub struct ItemResult {
     pub spread: i64,
     /// The largest gap between two organisations' scores.
     pub gap: i64,
+    /// How much people differ on it: the larger of the spread and the gap.
     pub divergence: i64,
+    /// Card themes (`deck/theme`) to talk it through with.
     pub suggest: Vec<String>,
+    /// What a low score usually means and what helps.
     pub guidance: String,
 }
 
 /// A plain value, however many references deep: templates hand loop variables and
 /// fields over by reference (one or two levels), and helpers take any of them.
 pub trait Plain<T> {
+    /// The value itself.
     fn plain(self) -> T;
 }
 impl<T> Plain<T> for T {
@@ -406,23 +471,34 @@ impl ItemResult {
 /// One section's (principle's) results.
 #[derive(Debug, Clone)]
 pub struct SectionResult {
+    /// The section.
     pub key: String,
+    /// Its heading.
     pub title: String,
+    /// Whether it gets a score.
     pub scored: bool,
+    /// Per shown group, the mean of its items' scores.
     pub scores: Vec<Option<i64>>,
+    /// The largest gap between two organisations' scores.
     pub gap: i64,
+    /// How much people differ on it: the larger of the gap and the items' mean spread.
     pub divergence: i64,
+    /// Its items' results.
     pub items: Vec<ItemResult>,
+    /// Card themes for the whole section.
     pub suggest: Vec<String>,
 }
 
 /// Something people see differently, ranked for talking about.
 #[derive(Debug, Clone)]
 pub struct Difference {
+    /// The section it is in.
     pub section_key: String,
     /// None for a whole principle or section.
     pub item_key: Option<String>,
+    /// What it is about.
     pub title: String,
+    /// How much people differ (0–100).
     pub divergence: i64,
     /// Plainly, why it is listed.
     pub reason: String,
@@ -433,13 +509,18 @@ pub struct Difference {
 /// A round's results for the groups that may be shown.
 #[derive(Debug, Clone)]
 pub struct Results {
+    /// The columns shown.
     pub groups: Vec<Group>,
+    /// Why some breakdown is missing, in words.
     pub note: Option<String>,
+    /// Per section, the results.
     pub sections: Vec<SectionResult>,
+    /// Where people differ most, ranked.
     pub differences: Vec<Difference>,
 }
 
 impl Results {
+    /// True when no group may be shown (too few answers in an anonymous round).
     pub fn is_empty(&self) -> bool {
         self.groups.is_empty()
     }

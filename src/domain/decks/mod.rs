@@ -29,26 +29,33 @@ pub const MAX_CARD_CHARS: usize = 1000;
 /// A deck as written in a file: title, notes and themes of cards.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DeckData {
+    /// Its title.
     pub title: String,
     /// Free text: about the deck, guidance, background.
     pub notes: String,
+    /// Its themes, in order.
     pub themes: Vec<ThemeData>,
 }
 
 /// A theme: a name, a line of keywords, a colour and its cards in order.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ThemeData {
+    /// Its name.
     pub name: String,
+    /// Words that help find it.
     pub keywords: Vec<String>,
     /// `#rrggbb`; `None` lets Tandem choose.
     pub colour: Option<String>,
+    /// Its cards, in order.
     pub cards: Vec<CardData>,
 }
 
 /// One question card, with an optional prompt for the facilitator.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CardData {
+    /// The question.
     pub text: String,
+    /// A follow-up prompt, if any.
     pub prompt: Option<String>,
 }
 
@@ -105,7 +112,9 @@ impl DeckData {
 /// whole file).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineError {
+    /// The line of the file (from 1).
     pub line: usize,
+    /// What is wrong there and what was expected.
     pub message: String,
 }
 
@@ -185,8 +194,11 @@ pub(crate) fn err(line: usize, message: impl Into<String>) -> LineError {
 /// The file formats Tandem reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// Tandem's own TOML deck file.
     Toml,
+    /// A Markdown file: themes as headings, cards as list items.
     Markdown,
+    /// Text copied from a printed deck.
     Printed,
 }
 

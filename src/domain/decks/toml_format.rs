@@ -67,12 +67,17 @@ struct FileCard {
 /// and the three steps.
 #[derive(Debug, Clone)]
 pub struct ShippedDeck {
+    /// Its key, for keeping ids stable across releases.
     pub key: String,
+    /// Bumped when its wording changes.
     pub version: i64,
+    /// How to use the deck, in three steps.
     pub steps: Steps,
+    /// Its themes and cards.
     pub deck: DeckData,
     /// Keys of themes, in order, and of each theme's cards.
     pub theme_keys: Vec<String>,
+    /// Each card's key, theme by theme, to keep ids stable.
     pub card_keys: Vec<Vec<String>>,
 }
 
