@@ -8,7 +8,7 @@ use crate::domain::now;
 use crate::domain::roles::Action;
 use crate::error::AppError;
 use crate::web::conflict::{ConflictField, conflict};
-use crate::web::decks::browse::visible_deck;
+use crate::web::decks::visible_deck;
 use crate::web::extract::{Member, NoFields, SafeForm};
 use crate::web::short;
 use crate::web::{AppState, Errors, PageCtx, redirect_with_flash, render_status};
@@ -81,7 +81,7 @@ pub(super) async fn add_page_with(
     title: String,
     minutes: String,
 ) -> Result<Response, AppError> {
-    let words = crate::web::decks::browse::search_words(&q.q);
+    let words = crate::web::decks::search_words(&q.q);
     let hits = state.db.search_cards(m.partnership.id, &words, 30).await?;
     let decks = state.db.decks_for(m.partnership.id).await?;
     let browse = match q.deck {
@@ -92,7 +92,7 @@ pub(super) async fn add_page_with(
             let themes = themes
                 .into_iter()
                 .map(|t| BrowseTheme {
-                    text_class: crate::web::decks::browse::on_colour(&t.colour),
+                    text_class: crate::web::decks::on_colour(&t.colour),
                     cards: cards
                         .iter()
                         .filter(|c| c.theme_id == t.id)

@@ -30,7 +30,7 @@ pub(super) fn item_views(items: Vec<AgendaItem>, views: &[PriorView]) -> Vec<Ite
         .into_iter()
         .enumerate()
         .map(|(i, item)| ItemView {
-            text_class: crate::web::decks::browse::on_colour(&item.colour),
+            text_class: crate::web::decks::on_colour(&item.colour),
             first: i == 0,
             last: i + 1 == n,
             view_count: views.iter().filter(|v| v.item_id == item.id).count(),

@@ -142,7 +142,7 @@ pub(super) async fn item_page_with(
         &ItemPage {
             c: m.page(&short(&it.title)),
             slug: m.partnership.slug.clone(),
-            text_class: crate::web::decks::browse::on_colour(&it.colour),
+            text_class: crate::web::decks::on_colour(&it.colour),
             notes_html: crate::web::markdown::to_html(&it.notes),
             saved_label: crate::web::date_time(it.updated_at, &m.partnership.time_zone),
             f,

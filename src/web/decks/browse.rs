@@ -6,6 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::{on_colour, search_words, visible_deck};
 use crate::domain::model::{CardRow, DeckRow, Id, SearchHit, ThemeRow};
 use crate::domain::now;
 use crate::domain::roles::{Action, can};
@@ -20,25 +21,6 @@ pub fn routes(r: Routes) -> Routes {
         .get("/p/{slug}/decks/{deck}", deck_page)
         .get("/p/{slug}/decks/{deck}/themes/{theme}", theme_page)
         .post("/p/{slug}/decks/{deck}/draw", draw)
-}
-
-/// A deck this partnership may read (shipped, its own, or published), else 404.
-pub async fn visible_deck(state: &AppState, m: &Member, id: Id) -> Result<DeckRow, AppError> {
-    match state.db.deck(id).await? {
-        Some(d)
-            if d.partnership_id.is_none()
-                || d.partnership_id == Some(m.partnership.id)
-                || d.published =>
-        {
-            Ok(d)
-        }
-        _ => Err(AppError::NotFound),
-    }
-}
-
-/// The style-sheet class for text on a theme colour (the one rule in `domain::colour`).
-pub fn on_colour(hex: &str) -> &'static str {
-    crate::domain::colour::text_on(hex).css_class()
 }
 
 /// A theme as pages show it.
@@ -304,15 +286,6 @@ async fn draw(
             "This deck has no cards to draw yet.",
         )),
     }
-}
-
-/// Plain lower-case words from what someone typed (at most eight).
-pub fn search_words(q: &str) -> Vec<String> {
-    q.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .take(8)
-        .collect()
 }
 
 #[derive(Template)]

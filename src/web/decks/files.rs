@@ -8,7 +8,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::browse::{ThemeView, on_colour, visible_deck};
+use super::browse::ThemeView;
+use super::{on_colour, visible_deck};
 use crate::domain::decks::{self, DeckData, Format, LineError};
 use crate::domain::model::{CardRow, DeckRow, Id, ThemeRow};
 use crate::domain::now;

@@ -1,14 +1,91 @@
 //! Conversation cards: decks, their themes and cards. Browse and draw (`browse`), make
-//! and edit a partnership's own decks (`edit`), and get decks in and out — import with
-//! preview, export, print view and PDF (`files`).
+//! and edit a partnership's own decks (`edit`) and their themes and cards
+//! (`contents`), and get decks in and out — import with preview, export, print view
+//! and PDF (`files`). Other features use only what this file offers: `visible_deck`,
+//! `on_colour` and `search_words`.
 
 pub mod browse;
+pub mod contents;
 pub mod edit;
 pub mod files;
 
-use crate::web::Routes;
+use crate::domain::model::{CardRow, DeckRow, Id};
+use crate::domain::roles::Action;
+use crate::error::AppError;
+use crate::web::extract::Member;
+use crate::web::{AppState, Routes};
 
 /// Every `/p/{slug}/cards/…` and `/p/{slug}/decks/…` route.
 pub fn routes(r: Routes) -> Routes {
-    files::routes(edit::routes(browse::routes(r)))
+    files::routes(contents::routes(edit::routes(browse::routes(r))))
+}
+
+/// A deck this partnership may read (shipped, its own, or published), else 404.
+pub async fn visible_deck(state: &AppState, m: &Member, id: Id) -> Result<DeckRow, AppError> {
+    match state.db.deck(id).await? {
+        Some(d)
+            if d.partnership_id.is_none()
+                || d.partnership_id == Some(m.partnership.id)
+                || d.published =>
+        {
+            Ok(d)
+        }
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// A deck this partnership owns and the member may edit; 404 if it cannot be seen,
+/// 403 if it can be seen but is not theirs to change (copy it instead).
+pub(super) async fn own_deck(state: &AppState, m: &Member, id: Id) -> Result<DeckRow, AppError> {
+    m.require(Action::EditContent)?;
+    let deck = visible_deck(state, m, id).await?;
+    if deck.partnership_id == Some(m.partnership.id) {
+        Ok(deck)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// A theme of `deck`, else 404.
+pub(super) async fn own_theme(state: &AppState, deck: &DeckRow, theme: Id) -> Result<Id, AppError> {
+    state
+        .db
+        .theme(theme)
+        .await?
+        .filter(|t| t.deck_id == deck.id)
+        .map(|t| t.id)
+        .ok_or(AppError::NotFound)
+}
+
+/// A card of `deck`, else 404.
+pub(super) async fn own_card(
+    state: &AppState,
+    deck: &DeckRow,
+    card: Id,
+) -> Result<CardRow, AppError> {
+    state
+        .db
+        .card(card)
+        .await?
+        .filter(|c| c.deck_id == deck.id)
+        .ok_or(AppError::NotFound)
+}
+
+/// Where a deck is edited.
+pub(super) fn edit_url(m: &Member, deck: Id) -> String {
+    format!("/p/{}/decks/{deck}/edit", m.partnership.slug)
+}
+
+/// The style-sheet class for text on a theme colour (the one rule in `domain::colour`).
+pub fn on_colour(hex: &str) -> &'static str {
+    crate::domain::colour::text_on(hex).css_class()
+}
+
+/// Plain lower-case words from what someone typed (at most eight).
+pub fn search_words(q: &str) -> Vec<String> {
+    q.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .take(8)
+        .collect()
 }
