@@ -28,7 +28,7 @@ pub const SETUP_LINK_HOURS: i64 = 24;
 
 /// The whole application as a router.
 pub fn build_router(state: AppState) -> Router {
-    let routes = web::app_routes();
+    let routes = web::app::app_routes();
     let app = routes
         .router
         .fallback(ops::not_found)

@@ -1,24 +1,22 @@
 //! What we have talked about: for each deck and theme, which cards have been discussed
 //! (in held or written-up conversations), when and where; cards not yet discussed are
-//! offered for the next agenda. Also the partnership's activity feed.
+//! offered for the next agenda.
 
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
-use serde::Deserialize;
 
 use super::extract::Member;
 use super::{AppState, PageCtx, Routes, render};
 use crate::domain::conversations::*;
-use crate::domain::model::{ActivityRow, Id};
+use crate::domain::model::Id;
 use crate::domain::roles::{Action, can};
 use crate::error::AppError;
 
 pub fn routes(r: Routes) -> Routes {
     r.get("/p/{slug}/coverage", coverage)
-        .get("/p/{slug}/activity", activity)
 }
 
 /// Where a card was last discussed, and how often.
@@ -168,7 +166,7 @@ pub async fn suggestions(
 }
 
 #[derive(Template)]
-#[template(path = "conversations/coverage.html")]
+#[template(path = "coverage/coverage.html")]
 struct CoveragePage {
     c: PageCtx,
     slug: String,
@@ -211,49 +209,6 @@ pub async fn planned_conversations(
             (id, label)
         })
         .collect())
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct ActivityQuery {
-    before: Id,
-}
-
-#[derive(Template)]
-#[template(path = "conversations/activity.html")]
-struct ActivityPage {
-    c: PageCtx,
-    slug: String,
-    rows: Vec<(String, ActivityRow)>,
-    older: Option<Id>,
-}
-
-const ACTIVITY_PAGE: i64 = 50;
-
-async fn activity(
-    State(state): State<AppState>,
-    m: Member,
-    Query(q): Query<ActivityQuery>,
-) -> Result<Response, AppError> {
-    let mut rows = state
-        .db
-        .activity(m.partnership.id, q.before.max(0), ACTIVITY_PAGE + 1)
-        .await?;
-    let older = if rows.len() as i64 > ACTIVITY_PAGE {
-        rows.pop();
-        rows.last().map(|r| r.id)
-    } else {
-        None
-    };
-    render(&ActivityPage {
-        c: m.page("Activity"),
-        slug: m.partnership.slug.clone(),
-        rows: rows
-            .into_iter()
-            .map(|r| (super::date_time(r.at, &m.partnership.time_zone), r))
-            .collect(),
-        older,
-    })
 }
 
 #[cfg(test)]

@@ -11,22 +11,17 @@ use std::collections::HashMap;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 
-use super::{AppState, PageCtx};
+pub use super::cookies::{ANON_COOKIE, FLASH_COOKIE, SESSION_COOKIE, cookie, set_cookie};
+use super::page::PageCtx;
+use super::state::AppState;
 use crate::domain::model::{Membership, Partnership, User};
 use crate::domain::roles::{Action, Role, can};
 use crate::domain::validate;
 use crate::error::AppError;
 use crate::security;
-
-/// Holds the session token of a signed-in browser.
-pub const SESSION_COOKIE: &str = "tandem_session";
-/// Holds a random value for visitors who are not signed in, so their forms get CSRF tokens too.
-pub const ANON_COOKIE: &str = "tandem_visitor";
-/// A one-off message for the next page ("Saved").
-pub const FLASH_COOKIE: &str = "tandem_flash";
 
 /// Name of the hidden CSRF field in every form.
 pub const CSRF_FIELD: &str = "_csrf";
@@ -62,30 +57,6 @@ impl RequestCtx {
             partnership: None,
         }
     }
-}
-
-/// Read one cookie's value.
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-}
-
-/// A `Set-Cookie` value with our standard flags.
-pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>) -> HeaderValue {
-    let mut s = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
-    if secure {
-        s.push_str("; Secure");
-    }
-    if let Some(age) = max_age {
-        s.push_str(&format!("; Max-Age={age}"));
-    }
-    HeaderValue::from_str(&s).expect("cookie values are hex or percent-encoded")
 }
 
 /// Any visitor, signed in or not.

@@ -1,8 +1,9 @@
 //! HTTP. A folder per URL word that needs more than one file (`conversations/`,
 //! `decks/`, `stock/`, `actions/`), a file per smaller one (`people`, `partnerships`,
 //! `checklists`, `coverage`, `auth`, `account`, `admin`, `held`), and named furniture:
-//! `state` (what handlers reach), `routes` (the recorder every feature adds to),
-//! `session` (the session layer), `extract` (who is asking, with what role), `guard`
+//! `app` (every feature's routes together), `state` (what handlers reach), `routes` (the
+//! recorder every feature adds to), `instruments` (the instrument cache),
+//! `session` (the session layer), `cookies`, `extract` (who is asking, with what role), `guard`
 //! (bodies and addresses before anything else), `page` and `form` (rendering, errors
 //! beside fields), `errors` (error pages), `download`, `activity`, `conflict`, `charts`,
 //! `directory` (the member cache), `markdown`, `ops` (health, static files, headers).
@@ -12,11 +13,13 @@ pub mod account;
 pub mod actions;
 pub mod activity;
 pub mod admin;
+pub mod app;
 pub mod auth;
 pub mod charts;
 pub mod checklists;
 pub mod conflict;
 pub mod conversations;
+pub mod cookies;
 pub mod coverage;
 pub mod decks;
 pub mod directory;
@@ -26,6 +29,7 @@ pub mod extract;
 pub mod form;
 pub mod guard;
 pub mod held;
+pub mod instruments;
 pub mod markdown;
 pub mod ops;
 pub mod page;
@@ -41,5 +45,5 @@ pub use page::{
     MessagePage, NEXT_HOME, PageCtx, date, date_time, redirect_with_flash, render, render_status,
     safe_next, short, urlencode,
 };
-pub use routes::{AppRoutes, Routes, app_routes};
+pub use routes::Routes;
 pub use state::AppState;

@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use crate::error::AppError;
-use crate::web::extract;
+use crate::web::cookies::FLASH_COOKIE;
 
 /// What the page layout needs: who is signed in, the CSRF token, any one-off message.
 #[derive(Debug, Clone, Default)]
@@ -63,7 +63,7 @@ pub fn redirect_with_flash(to: &str, message: &str) -> Response {
     let mut resp = Redirect::to(to).into_response();
     let cookie = format!(
         "{}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=120",
-        extract::FLASH_COOKIE,
+        FLASH_COOKIE,
         urlencode(message)
     );
     if let Ok(v) = HeaderValue::from_str(&cookie) {

@@ -7,7 +7,8 @@ use crate::db::Store;
 
 use crate::config::Settings;
 
-use crate::web::{directory, stock};
+use crate::web::directory;
+use crate::web::instruments;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -19,7 +20,7 @@ pub struct AppState {
     /// Organisations and members per partnership, checked against its version.
     pub directory: Arc<directory::DirectoryCache>,
     /// Instrument versions, parsed once.
-    pub instruments: Arc<stock::InstrumentCache>,
+    pub instruments: Arc<instruments::InstrumentCache>,
 }
 
 impl AppState {

@@ -936,7 +936,7 @@ fn check(code: char, r: &crate::helpers::Resp, what: &str) {
 
 async fn every_route_is_in_the_matrix_and_enforced(app: TestApp) {
     // 1. The matrix names exactly the routes the app has.
-    let routes = tandem::web::app_routes().list;
+    let routes = tandem::web::app::app_routes().list;
     let actual: BTreeSet<(String, String)> = routes
         .iter()
         .map(|(m, p)| (m.to_string(), p.to_string()))

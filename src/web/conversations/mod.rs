@@ -20,7 +20,8 @@ use crate::web::extract::Member;
 use crate::web::{AppState, Errors, Routes};
 
 pub fn routes(r: Routes) -> Routes {
-    r.get("/p/{slug}/conversations", list)
+    summary::routes(r)
+        .get("/p/{slug}/conversations", list)
         .get("/p/{slug}/conversations/new", new_page)
         .post_keeping("/p/{slug}/conversations", create)
         .get("/p/{slug}/conversations/{conv}", page)

@@ -2,13 +2,12 @@
 //! from the deck's edit page, with "someone else saved first" handled per field.
 
 use super::edit::edit_page_with;
-use super::{edit_url, own_card, own_deck, own_theme};
+use super::{ConflictKind, conflict, edit_url, own_card, own_deck, own_theme};
 use crate::db::{Move, Saved};
 use crate::domain::decks::{self, PALETTE, split_keywords, tidy};
-use crate::domain::model::{DeckRow, Id};
+use crate::domain::model::Id;
 use crate::domain::now;
 use crate::error::AppError;
-use crate::web::conflict::ConflictField;
 use crate::web::extract::{Member, NoFields, SafeForm};
 use crate::web::{AppState, Errors, Routes, redirect_with_flash};
 use axum::extract::{Path, State};
@@ -259,60 +258,6 @@ async fn save_card(
             card.version,
         ),
     }
-}
-
-/// What a conflict is about.
-#[derive(Clone)]
-pub enum ConflictKind {
-    Deck,
-    Card(Id),
-    /// A theme, with the colour the person chose (carried through unchanged).
-    Theme(Id, String),
-}
-
-/// One field in a conflict: (label, saved by someone else, yours).
-type Pair = (&'static str, String, String);
-
-/// Someone saved first: show both versions side by side, keep what this person typed,
-/// and let them save theirs on top of the newer one, or leave it.
-pub(super) fn conflict(
-    m: &Member,
-    deck: &DeckRow,
-    kind: ConflictKind,
-    fields: [Pair; 2],
-    current_version: i64,
-) -> Result<Response, AppError> {
-    let slug = &m.partnership.slug;
-    let (action, names, hidden) = match kind {
-        ConflictKind::Deck => (
-            format!("/p/{slug}/decks/{}/edit", deck.id),
-            ["title", "notes"],
-            vec![],
-        ),
-        ConflictKind::Card(card) => (
-            format!("/p/{slug}/decks/{}/cards/{card}", deck.id),
-            ["text", "prompt"],
-            vec![],
-        ),
-        ConflictKind::Theme(theme, colour) => (
-            format!("/p/{slug}/decks/{}/themes/{theme}", deck.id),
-            ["name", "keywords"],
-            vec![("colour".to_string(), colour)],
-        ),
-    };
-    let fields = fields
-        .into_iter()
-        .zip(names)
-        .map(|((label, theirs, yours), name)| ConflictField::text(label, name, &theirs, &yours))
-        .collect();
-    crate::web::conflict::conflict(
-        m,
-        &action,
-        &edit_url(m, deck.id),
-        current_version,
-        fields,
-        hidden,
-    )
 }
 
 async fn delete_card(

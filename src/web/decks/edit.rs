@@ -9,8 +9,8 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::browse::ThemeView;
-use super::contents::{ConflictKind, conflict};
-use super::{edit_url, own_deck, visible_deck};
+
+use super::{ConflictKind, conflict, edit_url, own_deck, visible_deck};
 use crate::db::Saved;
 use crate::domain::decks::{DeckData, PALETTE, tidy};
 use crate::domain::model::{CardRow, DeckRow, Id};

@@ -13,6 +13,9 @@ use crate::domain::model::{CardRow, DeckRow, Id};
 use crate::domain::roles::Action;
 use crate::error::AppError;
 use crate::web::extract::Member;
+use axum::response::Response;
+
+use crate::web::conflict::ConflictField;
 use crate::web::{AppState, Routes};
 
 /// Every `/p/{slug}/cards/…` and `/p/{slug}/decks/…` route.
@@ -88,4 +91,58 @@ pub fn search_words(q: &str) -> Vec<String> {
         .map(str::to_lowercase)
         .take(8)
         .collect()
+}
+
+/// What a conflict is about.
+#[derive(Clone)]
+pub enum ConflictKind {
+    Deck,
+    Card(Id),
+    /// A theme, with the colour the person chose (carried through unchanged).
+    Theme(Id, String),
+}
+
+/// One field in a conflict: (label, saved by someone else, yours).
+type Pair = (&'static str, String, String);
+
+/// Someone saved first: show both versions side by side, keep what this person typed,
+/// and let them save theirs on top of the newer one, or leave it.
+pub(super) fn conflict(
+    m: &Member,
+    deck: &DeckRow,
+    kind: ConflictKind,
+    fields: [Pair; 2],
+    current_version: i64,
+) -> Result<Response, AppError> {
+    let slug = &m.partnership.slug;
+    let (action, names, hidden) = match kind {
+        ConflictKind::Deck => (
+            format!("/p/{slug}/decks/{}/edit", deck.id),
+            ["title", "notes"],
+            vec![],
+        ),
+        ConflictKind::Card(card) => (
+            format!("/p/{slug}/decks/{}/cards/{card}", deck.id),
+            ["text", "prompt"],
+            vec![],
+        ),
+        ConflictKind::Theme(theme, colour) => (
+            format!("/p/{slug}/decks/{}/themes/{theme}", deck.id),
+            ["name", "keywords"],
+            vec![("colour".to_string(), colour)],
+        ),
+    };
+    let fields = fields
+        .into_iter()
+        .zip(names)
+        .map(|((label, theirs, yours), name)| ConflictField::text(label, name, &theirs, &yours))
+        .collect();
+    crate::web::conflict::conflict(
+        m,
+        &action,
+        &edit_url(m, deck.id),
+        current_version,
+        fields,
+        hidden,
+    )
 }

@@ -1,16 +1,16 @@
-//! Instrument versions, parsed once and kept for the life of the process, and the printable copy of an instrument.
+//! The instrument cache: instrument versions parsed once and kept for the life of the
+//! process (stored wording never changes), the newest version of each, and each
+//! round's answer counts until its answers change. Shared by the stock pages, the
+//! checklists and the partnership home page.
 
-use crate::db::Store;
-use crate::domain::instruments::{Instrument, Item, Section, parse as parse_instrument};
-use crate::domain::model::Id;
-use crate::domain::stock::*;
-use crate::error::AppError;
-use crate::web::AppState;
-use crate::web::extract::Member;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-// ---------------------------------------------------------------- instruments
+use crate::db::Store;
+use crate::domain::instruments::{Instrument, parse as parse_instrument};
+use crate::domain::model::Id;
+use crate::domain::stock::*;
+use crate::error::AppError;
 
 /// An instrument version's id with its parsed wording.
 pub type Current = (Id, Arc<Instrument>);
@@ -30,7 +30,7 @@ pub struct InstrumentCache {
 pub type Counts = (Vec<Tally>, Vec<GroupSize>);
 
 /// Rounds whose counts are kept at once (the oldest are dropped beyond this).
-pub(super) const COUNTS_KEPT: usize = 512;
+const COUNTS_KEPT: usize = 512;
 
 impl InstrumentCache {
     /// The instrument version with this id.
@@ -104,59 +104,4 @@ impl InstrumentCache {
             .find(|(_, i)| i.key == key)
             .ok_or(AppError::NotFound)
     }
-}
-
-pub fn round_url(slug: &str, id: Id) -> String {
-    format!("/p/{slug}/stock/{id}")
-}
-
-pub(super) async fn own_round(state: &AppState, m: &Member, id: Id) -> Result<Round, AppError> {
-    state
-        .db
-        .round(id)
-        .await?
-        .filter(|r| r.partnership_id == m.partnership.id)
-        .ok_or(AppError::NotFound)
-}
-
-/// The round named in the address, with the instrument version it asks.
-pub(super) async fn own_round_with(
-    state: &AppState,
-    m: &Member,
-    id: Id,
-) -> Result<(Round, Arc<Instrument>), AppError> {
-    let r = own_round(state, m, id).await?;
-    let i = state
-        .instruments
-        .get(state.db.as_ref(), r.instrument_id)
-        .await?;
-    Ok((r, i))
-}
-
-/// The member's organisation name (kept with their answers).
-pub(super) async fn my_organisation(state: &AppState, m: &Member) -> Result<String, AppError> {
-    let d = state
-        .directory
-        .get(state.db.as_ref(), &m.partnership)
-        .await?;
-    Ok(d.organisations
-        .iter()
-        .find(|o| o.id == m.membership.organisation_id)
-        .map(|o| o.name.clone())
-        .unwrap_or_default())
-}
-
-/// Every (section, item) of an instrument, in order.
-pub(super) fn all_items(i: &Instrument) -> impl Iterator<Item = (&Section, &Item)> {
-    i.sections
-        .iter()
-        .flat_map(|s| s.items.iter().map(move |it| (s, it)))
-}
-
-/// An option's label, or the key if the scale no longer has it.
-pub(super) fn option_label(i: &Instrument, item: &Item, option: &str) -> String {
-    i.scale(&item.scale)
-        .and_then(|s| s.option(option))
-        .map(|o| o.label.clone())
-        .unwrap_or_else(|| option.to_string())
 }
