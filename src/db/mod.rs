@@ -44,14 +44,17 @@ macro_rules! reader {
 /// cache is invalidated anyway once the body has finished (a unit test also checks
 /// that every such statement sits in an [`access_writer!`] function).
 macro_rules! writer {
-    ($store:expr, |$w:ident| $body:expr) => {{
+    ($store:expr, |$w:ident| $body:expr) => {
+        writer!(@declared false, $store, |$w| $body)
+    };
+    (@declared $declared:expr, $store:expr, |$w:ident| $body:expr) => {{
         let store: &$crate::db::Store = $store;
         let before = store.access_writes();
         let result = match &store.pools {
             $crate::db::Pools::Sqlite { w: $w, .. } => async { $body }.await,
             $crate::db::Pools::Postgres($w) => async { $body }.await,
         };
-        store.after_write(before, false);
+        store.after_write(before, $declared);
         result
     }};
 }
@@ -63,16 +66,9 @@ macro_rules! writer {
 /// trigger on each of those tables sends `NOTIFY tandem_changes` when the
 /// transaction commits (migration 0009), whoever made the change.
 macro_rules! access_writer {
-    ($store:expr, |$w:ident| $body:expr) => {{
-        let store: &$crate::db::Store = $store;
-        let before = store.access_writes();
-        let result = match &store.pools {
-            $crate::db::Pools::Sqlite { w: $w, .. } => async { $body }.await,
-            $crate::db::Pools::Postgres($w) => async { $body }.await,
-        };
-        store.after_write(before, true);
-        result
-    }};
+    ($store:expr, |$w:ident| $body:expr) => {
+        writer!(@declared true, $store, |$w| $body)
+    };
 }
 
 /// Run `$body` with `$c` bound to the engine's connection inside a [`Conn`]: for the
