@@ -25,6 +25,46 @@ pub fn csrf_for(cookie_token: &str) -> String {
     to_hex(&h.finalize())[..32].to_string()
 }
 
+/// The CSRF token as one page carries it: a fresh random mask, then the token XORed
+/// with that mask, both as hex. Every response carries different bytes, so a
+/// compressed page never repeats the secret for an attacker to guess at (BREACH).
+pub fn mask_csrf(token: &str) -> String {
+    let t = token.as_bytes();
+    let mut mask = vec![0u8; t.len()];
+    getrandom::fill(&mut mask).expect("the operating system's random source failed");
+    let masked: Vec<u8> = mask.iter().zip(t).map(|(m, b)| m ^ b).collect();
+    format!("{}{}", to_hex(&mask), to_hex(&masked))
+}
+
+/// Does a token sent back with a form, masked by [`mask_csrf`], carry `token`?
+/// Unmasked tokens are refused: pages only ever hold masked ones.
+pub fn csrf_matches(sent: &str, token: &str) -> bool {
+    let Some(bytes) = from_hex(sent) else {
+        return false;
+    };
+    if token.is_empty() || bytes.len() != 2 * token.len() {
+        return false;
+    }
+    let (mask, masked) = bytes.split_at(token.len());
+    let unmasked: Vec<u8> = mask.iter().zip(masked).map(|(m, x)| m ^ x).collect();
+    unmasked.len() == token.len()
+        && unmasked
+            .iter()
+            .zip(token.as_bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+fn from_hex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
 /// Compare two strings in time that does not depend on where they differ.
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
@@ -87,6 +127,22 @@ mod tests {
         assert!(verify_password("a long and unusual phrase", &h));
         assert!(!verify_password("a long and unusual phrasE", &h));
         assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn masked_csrf_differs_every_time_and_still_matches() {
+        let token = csrf_for("cookie");
+        let (a, b) = (mask_csrf(&token), mask_csrf(&token));
+        assert_ne!(a, b);
+        assert!(!a.contains(&token) && !b.contains(&token));
+        assert!(csrf_matches(&a, &token) && csrf_matches(&b, &token));
+        assert!(!csrf_matches(&a, &csrf_for("other cookie")));
+        // The bare token, a truncated one, junk and empty values are all refused.
+        assert!(!csrf_matches(&token, &token));
+        assert!(!csrf_matches(&a[..a.len() - 2], &token));
+        assert!(!csrf_matches(&"zz".repeat(a.len() / 2), &token));
+        assert!(!csrf_matches("", &token));
+        assert!(!csrf_matches("", ""));
     }
 
     #[test]

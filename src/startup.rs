@@ -57,6 +57,8 @@ pub fn build_router(state: AppState) -> Router {
             state.clone(),
             ops::security_headers,
         ))
+        .layer(axum::middleware::from_fn(web::compress::secret_addresses))
+        .layer(web::compress::layer())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(
             TraceLayer::new_for_http()

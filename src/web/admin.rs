@@ -13,6 +13,7 @@ use crate::db::CreateUser;
 use crate::domain::model::{Id, NewUser, User};
 use crate::domain::now;
 use crate::error::AppError;
+use crate::web::compress::uncompressed;
 
 use crate::db::RESET_LINK_HOURS;
 
@@ -197,6 +198,7 @@ async fn reset_link(
         by = admin.user.id,
         "password reset link made"
     );
+    // The page shows the reset link once: never compressed (see `compress`).
     render(&ResetLinkPage {
         c: admin.ctx.page("Password reset link"),
         name: u.display_name,
@@ -204,4 +206,5 @@ async fn reset_link(
         link,
         hours: RESET_LINK_HOURS,
     })
+    .map(uncompressed)
 }

@@ -52,7 +52,8 @@ impl RequestCtx {
             title: title.to_string(),
             user_name: self.user.as_ref().map(|u| u.display_name.clone()),
             is_admin: self.user.as_ref().is_some_and(|u| u.is_admin),
-            csrf: self.csrf.clone(),
+            // Masked afresh for every page (see `security::mask_csrf`).
+            csrf: security::mask_csrf(&self.csrf),
             flash: self.flash.clone(),
             partnership: None,
         }
@@ -196,7 +197,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SafeForm<T> {
                 AppError::BadRequest(e.body_text())
             }
         })?;
-        if !security::constant_time_eq(&sent_csrf(&bytes), &expected) {
+        if !security::csrf_matches(&sent_csrf(&bytes), &expected) {
             return Err(AppError::Csrf);
         }
         let parsed = if has_controls(&bytes) {
@@ -296,7 +297,7 @@ impl FromRequest<AppState> for SafeUpload {
             }
         }
         let sent = fields.get(CSRF_FIELD).cloned().unwrap_or_default();
-        if !security::constant_time_eq(&sent, &expected) {
+        if !security::csrf_matches(&sent, &expected) {
             return Err(AppError::Csrf);
         }
         Ok(SafeUpload { fields, file })

@@ -112,7 +112,7 @@ pub async fn hold(
         .map_err(|_| AppError::TooLarge)?;
     let body = String::from_utf8(bytes.to_vec())
         .map_err(|_| AppError::BadRequest("form is not UTF-8".into()))?;
-    if !security::constant_time_eq(
+    if !security::csrf_matches(
         &super::extract::sent_csrf(body.as_bytes()),
         &security::csrf_for(&cookie_token),
     ) {

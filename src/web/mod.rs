@@ -17,6 +17,7 @@ pub mod app;
 pub mod auth;
 pub mod charts;
 pub mod checklists;
+pub mod compress;
 pub mod conflict;
 pub mod conversations;
 pub mod cookies;

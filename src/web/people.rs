@@ -19,6 +19,7 @@ use crate::domain::roles::{Action, Role, can};
 use crate::domain::{now, validate};
 use crate::error::AppError;
 use crate::security;
+use crate::web::compress::uncompressed;
 
 /// How long an invitation link works.
 pub const INVITE_DAYS: i64 = 7;
@@ -298,6 +299,7 @@ async fn create_invite(
         by = m.user.id,
         "invitation made"
     );
+    // The page shows the invitation link once: never compressed (see `compress`).
     render(&InviteCreatedPage {
         c: m.page("Invitation link"),
         slug: m.partnership.slug.clone(),
@@ -306,6 +308,7 @@ async fn create_invite(
         role: role.label(),
         expires: date(expires_at),
     })
+    .map(uncompressed)
 }
 
 async fn revoke_invite(

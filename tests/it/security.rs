@@ -13,6 +13,8 @@ use crate::helpers::{PASSWORD, TestApp};
 
 both_engines!(
     next_never_leads_off_the_site,
+    pages_are_compressed_but_never_with_a_secret,
+    every_page_masks_its_csrf_token_afresh,
     a_hostile_deck_is_refused_quickly_and_the_server_keeps_answering,
     refused_posts_keep_the_connection_usable,
 );
@@ -221,4 +223,123 @@ async fn read_response(conn: &mut tokio::net::TcpStream) -> (u16, bool) {
     let mut body = vec![0u8; length];
     conn.read_exact(&mut body).await.unwrap();
     (status, head.contains("connection: close"))
+}
+
+fn encoding(r: &crate::helpers::Resp) -> &str {
+    r.headers
+        .get(axum::http::header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// HTML, CSS and CSV are compressed as the browser asks; a page that shows a one-time
+/// link, or is reached through one, never is (BREACH could otherwise read the secret
+/// from the sizes of many responses).
+async fn pages_are_compressed_but_never_with_a_secret(app: TestApp) {
+    let ann = app.user("ann@example.org", "Ann", true).await;
+    let mut a = app.signed_in(ann).await;
+    let slug = app.partnership(&mut a, "Ayr", "ayr").await;
+    a.accept_encoding = Some("gzip".into());
+    let home = a.get(&format!("/p/{slug}")).await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert_eq!(encoding(&home), "gzip");
+    a.accept_encoding = Some("br, gzip".into());
+    let css = a.get("/static/app.css").await;
+    assert_eq!(encoding(&css), "br");
+    // Without asking, nothing is compressed.
+    a.accept_encoding = None;
+    assert_eq!(encoding(&a.get(&format!("/p/{slug}")).await), "");
+
+    a.accept_encoding = Some("gzip, br".into());
+    let pid = app.partnership_id(&slug, ann).await;
+    let org = app.db.organisations(pid).await.unwrap()[0].id.to_string();
+    let made = a
+        .post(
+            &format!("/p/{slug}/invites"),
+            &[
+                ("organisation_id", &org),
+                ("role", "member"),
+                ("note", "Kim"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+    assert_eq!(
+        encoding(&made),
+        "",
+        "the new invitation link went compressed"
+    );
+    let link = regex::Regex::new(r"http://tandem\.test(/invite/[0-9a-f]{64})")
+        .unwrap()
+        .captures(&made.body)
+        .expect("the page shows the link")[1]
+        .to_string();
+    let mut guest = app.client();
+    guest.accept_encoding = Some("gzip, br".into());
+    let invite = guest.get(&link).await;
+    assert_eq!(invite.status, StatusCode::OK);
+    assert_eq!(
+        encoding(&invite),
+        "",
+        "a page reached through a secret link went compressed"
+    );
+
+    let calendar = a.post("/actions/calendar", &[]).await;
+    assert_eq!(calendar.status, StatusCode::OK, "{}", calendar.body);
+    assert!(calendar.body.contains("/calendar/"));
+    assert_eq!(encoding(&calendar), "");
+
+    let other = app.user("bob@example.org", "Bob", false).await;
+    let reset = a
+        .post(&format!("/admin/users/{other}/reset-link"), &[])
+        .await;
+    assert_eq!(reset.status, StatusCode::OK, "{}", reset.body);
+    assert!(reset.body.contains("/reset/"));
+    assert_eq!(encoding(&reset), "");
+}
+
+/// No two pages carry the same CSRF bytes (the token is masked afresh each time), and
+/// each masked copy still works, while the bare token does not.
+async fn every_page_masks_its_csrf_token_afresh(app: TestApp) {
+    let ann = app.user("ann@example.org", "Ann", false).await;
+    let mut a = app.signed_in(ann).await;
+    let token_in = |body: &str| {
+        regex::Regex::new(r#"name="_csrf" value="([0-9a-f]+)""#)
+            .unwrap()
+            .captures(body)
+            .expect("a form")[1]
+            .to_string()
+    };
+    let one = token_in(&a.get("/partnerships/new").await.body);
+    let two = token_in(&a.get("/partnerships/new").await.body);
+    assert_ne!(one, two);
+    let session = a.cookies[tandem::web::extract::SESSION_COOKIE].clone();
+    let bare = tandem::security::csrf_for(&session);
+    assert!(!one.contains(&bare) && !two.contains(&bare));
+    for (csrf, slug, ok) in [
+        (&one, "one", true),
+        (&two, "two", true),
+        (&bare, "three", false),
+    ] {
+        let r = a
+            .post_raw(
+                "/partnerships",
+                &[
+                    ("_csrf", csrf),
+                    ("name", slug),
+                    ("slug", slug),
+                    ("aim", "Help carers find support sooner."),
+                    ("description", ""),
+                    ("organisation_name", "Ayr Council"),
+                    ("organisation_kind", "council"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            r.status == StatusCode::SEE_OTHER,
+            ok,
+            "{slug}: {}",
+            r.status
+        );
+    }
 }

@@ -4,6 +4,7 @@ use crate::domain::now;
 use crate::domain::{actions::*, time::*};
 use crate::error::AppError;
 use crate::security;
+use crate::web::compress::uncompressed;
 use crate::web::extract::{NoFields, SafeForm, SignedIn};
 use crate::web::{AppState, PageCtx, render};
 use askama::Template;
@@ -59,7 +60,8 @@ pub(super) async fn new_calendar(
         .set_calendar_token(s.user.id, &security::token_hash(&token), now())
         .await?;
     let url = format!("{}/calendar/{token}", state.public_url);
-    mine_page(&state, &s, Some(url)).await
+    // The page shows the new link once: never compressed (see `compress`).
+    mine_page(&state, &s, Some(url)).await.map(uncompressed)
 }
 
 /// The calendar feed: one all-day event per dated action the person owns.

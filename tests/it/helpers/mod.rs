@@ -168,6 +168,7 @@ impl TestApp {
             router: self.router.clone(),
             cookies: HashMap::new(),
             ip: None,
+            accept_encoding: None,
         }
     }
 
@@ -299,6 +300,8 @@ pub struct Client {
     router: Router,
     pub cookies: HashMap<String, String>,
     pub ip: Option<String>,
+    /// Sent as `Accept-Encoding` when set (the tests' browser asks for none otherwise).
+    pub accept_encoding: Option<String>,
 }
 
 impl Client {
@@ -314,6 +317,9 @@ impl Client {
         }
         if let Some(ip) = &self.ip {
             req = req.header("x-forwarded-for", ip);
+        }
+        if let Some(e) = &self.accept_encoding {
+            req = req.header(header::ACCEPT_ENCODING, e);
         }
         let req = match body {
             Some(b) => req
@@ -347,7 +353,8 @@ impl Client {
         self.request(Method::GET, path, None).await
     }
 
-    /// The CSRF token the server expects from this browser (visiting a page first if needed).
+    /// A CSRF token as a page would give this browser: the session's token, masked
+    /// afresh (visiting a page first if needed).
     pub async fn csrf(&mut self) -> String {
         use tandem::web::extract::{ANON_COOKIE, SESSION_COOKIE};
         if !self.cookies.contains_key(SESSION_COOKIE) && !self.cookies.contains_key(ANON_COOKIE) {
@@ -358,7 +365,7 @@ impl Client {
             .get(SESSION_COOKIE)
             .or_else(|| self.cookies.get(ANON_COOKIE))
             .unwrap();
-        security::csrf_for(source)
+        security::mask_csrf(&security::csrf_for(source))
     }
 
     /// Submit a form with a valid CSRF token.
@@ -422,6 +429,7 @@ impl Client {
             router,
             cookies,
             ip: None,
+            accept_encoding: None,
         }
     }
 }

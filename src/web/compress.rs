@@ -1,0 +1,60 @@
+//! Compression on the wire (gzip or brotli, as the browser asks), kept safe against
+//! BREACH: CSRF tokens are masked afresh on every page (`security::mask_csrf`), and a
+//! response that shows a one-time secret — a new invitation, reset or calendar link,
+//! or a page reached through one — is sent uncompressed, so its size can never hint at
+//! the secret.
+
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::Response;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+use tower_http::compression::{CompressionLayer, CompressionLevel};
+
+/// Marks a response that must go uncompressed (see [`uncompressed`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Uncompressed;
+
+/// Send this response uncompressed: it shows a one-time secret.
+pub fn uncompressed(mut resp: Response) -> Response {
+    resp.extensions_mut().insert(Uncompressed);
+    resp
+}
+
+/// Addresses that carry a one-time secret themselves; their pages may echo it.
+const SECRET_ADDRESSES: &[&str] = &["/invite/", "/reset/", "/setup/", "/calendar/"];
+
+/// Marks every response to an address carrying a secret as [`Uncompressed`].
+pub async fn secret_addresses(req: Request, next: Next) -> Response {
+    let secret = SECRET_ADDRESSES
+        .iter()
+        .any(|p| req.uri().path().starts_with(p));
+    let resp = next.run(req).await;
+    if secret { uncompressed(resp) } else { resp }
+}
+
+/// Compress unless the response is marked, is small, is an image other than SVG, is
+/// an event stream, or is a PDF (already compressed inside).
+#[derive(Clone, Copy, Default)]
+pub struct WhenSafe;
+
+impl Predicate for WhenSafe {
+    fn should_compress<B>(&self, response: &axum::http::Response<B>) -> bool
+    where
+        B: axum::body::HttpBody,
+    {
+        response.extensions().get::<Uncompressed>().is_none()
+            && DefaultPredicate::new()
+                .and(NotForContentType::const_new("application/pdf"))
+                .should_compress(response)
+    }
+}
+
+/// The compression layer: brotli or gzip at a fast level (pages are made per request;
+/// the fast levels already shrink HTML and CSS several times over).
+pub fn layer() -> CompressionLayer<WhenSafe> {
+    CompressionLayer::new()
+        .br(true)
+        .gzip(true)
+        .quality(CompressionLevel::Fastest)
+        .compress_when(WhenSafe)
+}
