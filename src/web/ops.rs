@@ -34,8 +34,21 @@ pub async fn static_file(Path(path): Path<String>, req: Request) -> Response {
     let Some(file) = Assets::get(&path) else {
         return AppError::NotFound.into_response();
     };
-    let etag = format!("\"{}\"", &hex(&file.metadata.sha256_hash())[..16]);
+    let mime = file.metadata.mimetype().to_string();
+    let gzip = worth_compressing(&mime)
+        && req
+            .headers()
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("gzip"));
+    let hash = &hex(&file.metadata.sha256_hash())[..16];
+    let etag = if gzip {
+        format!("\"{hash}-gz\"")
+    } else {
+        format!("\"{hash}\"")
+    };
     let cache = HeaderValue::from_static("public, max-age=86400");
+    let vary = HeaderValue::from_static("accept-encoding");
     if req
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -45,17 +58,60 @@ pub async fn static_file(Path(path): Path<String>, req: Request) -> Response {
         return (
             StatusCode::NOT_MODIFIED,
             [(header::ETAG, etag)],
-            [(header::CACHE_CONTROL, cache)],
+            [(header::CACHE_CONTROL, cache), (header::VARY, vary)],
         )
             .into_response();
     }
-    let mime = file.metadata.mimetype().to_string();
+    if gzip {
+        // Compressed once per file and kept (the files are built in, so the set is
+        // fixed); the compression layer leaves the response alone.
+        let body = gzipped(&path, &file.data);
+        return super::compress::uncompressed(
+            (
+                [(header::CONTENT_TYPE, mime), (header::ETAG, etag)],
+                [
+                    (header::CACHE_CONTROL, cache),
+                    (header::VARY, vary),
+                    (header::CONTENT_ENCODING, HeaderValue::from_static("gzip")),
+                ],
+                body.as_ref().clone(),
+            )
+                .into_response(),
+        );
+    }
     (
         [(header::CONTENT_TYPE, mime), (header::ETAG, etag)],
-        [(header::CACHE_CONTROL, cache)],
+        [(header::CACHE_CONTROL, cache), (header::VARY, vary)],
         file.data.into_owned(),
     )
         .into_response()
+}
+
+/// Text, scripts and SVG shrink; images and fonts are compressed already.
+fn worth_compressing(mime: &str) -> bool {
+    mime.starts_with("text/") || mime.contains("javascript") || mime.contains("svg")
+}
+
+/// A built-in file gzipped (level 9, once per file for the life of the process).
+fn gzipped(path: &str, data: &[u8]) -> std::sync::Arc<Vec<u8>> {
+    use std::collections::HashMap;
+    use std::io::Write;
+    use std::sync::{Arc, Mutex, OnceLock};
+    static DONE: OnceLock<Mutex<HashMap<String, Arc<Vec<u8>>>>> = OnceLock::new();
+    let done = DONE.get_or_init(Default::default);
+    if let Some(z) = done.lock().unwrap_or_else(|e| e.into_inner()).get(path) {
+        return z.clone();
+    }
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let z = Arc::new(
+        enc.write_all(data)
+            .and_then(|_| enc.finish())
+            .expect("gzip into memory cannot fail"),
+    );
+    done.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(path.to_string(), z.clone());
+    z
 }
 
 fn hex(bytes: &[u8]) -> String {
