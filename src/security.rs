@@ -47,12 +47,7 @@ pub fn csrf_matches(sent: &str, token: &str) -> bool {
     }
     let (mask, masked) = bytes.split_at(token.len());
     let unmasked: Vec<u8> = mask.iter().zip(masked).map(|(m, x)| m ^ x).collect();
-    unmasked.len() == token.len()
-        && unmasked
-            .iter()
-            .zip(token.as_bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    bytes_eq(&unmasked, token.as_bytes())
 }
 
 fn from_hex(s: &str) -> Option<Vec<u8>> {
@@ -67,11 +62,12 @@ fn from_hex(s: &str) -> Option<Vec<u8>> {
 
 /// Compare two strings in time that does not depend on where they differ.
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    bytes_eq(a.as_bytes(), b.as_bytes())
+}
+
+/// [`constant_time_eq`] for bytes.
+fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn to_hex(bytes: &[u8]) -> String {
