@@ -29,6 +29,9 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_proxy: bool,
+    /// Memory for pages just rendered (see `web/pages.rs`), in megabytes; 0 turns
+    /// the page cache off.
+    pub page_cache_mb: usize,
 }
 
 impl Default for Settings {
@@ -43,6 +46,7 @@ impl Default for Settings {
             session_max_hours: 7 * 24,
             max_body_bytes: 3 * 1024 * 1024,
             trust_proxy: false,
+            page_cache_mb: 16,
         }
     }
 }
@@ -60,6 +64,7 @@ struct FileSettings {
     session_max_hours: Option<i64>,
     max_body_bytes: Option<usize>,
     trust_proxy: Option<bool>,
+    page_cache_mb: Option<usize>,
 }
 
 /// One row of the configuration table: (environment variable, file key, meaning).
@@ -102,6 +107,11 @@ pub const TABLE: &[(&str, &str, &str)] = &[
         "trust_proxy",
         "trust X-Forwarded-For (true/false)",
     ),
+    (
+        "TANDEM_PAGE_CACHE_MB",
+        "page_cache_mb",
+        "memory for pages just rendered; 0 turns it off",
+    ),
 ];
 
 impl Settings {
@@ -128,6 +138,7 @@ impl Settings {
                     "session_max_hours" => f.session_max_hours.map(|v| v.to_string()),
                     "max_body_bytes" => f.max_body_bytes.map(|v| v.to_string()),
                     "trust_proxy" => f.trust_proxy.map(|v| v.to_string()),
+                    "page_cache_mb" => f.page_cache_mb.map(|v| v.to_string()),
                     _ => None,
                 },
                 "config file",
@@ -178,6 +189,9 @@ impl Settings {
         if let Some(v) = get("max_body_bytes") {
             self.max_body_bytes = num(&v, "max_body_bytes", source)?;
         }
+        if let Some(v) = get("page_cache_mb") {
+            self.page_cache_mb = num(&v, "page_cache_mb", source)?;
+        }
         if let Some(v) = get("trust_proxy") {
             self.trust_proxy = match v.trim() {
                 "true" | "1" | "yes" => true,
@@ -197,6 +211,12 @@ impl Settings {
         }
         if self.session_idle_minutes < 1 || self.session_max_hours < 1 {
             bail!("session lifetimes must be at least 1");
+        }
+        if self.page_cache_mb > 4096 {
+            bail!(
+                "page_cache_mb must be at most 4096 (megabytes), not {}",
+                self.page_cache_mb
+            );
         }
         let url = &self.public_url;
         if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
@@ -254,6 +274,7 @@ impl Settings {
             ),
             ("max_body_bytes".into(), self.max_body_bytes.to_string()),
             ("trust_proxy".into(), self.trust_proxy.to_string()),
+            ("page_cache_mb".into(), self.page_cache_mb.to_string()),
         ]
     }
 }

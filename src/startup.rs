@@ -34,6 +34,10 @@ pub fn build_router(state: AppState) -> Router {
         .fallback(ops::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            web::pages::page_cache_layer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             web::session::session_layer,
         ))
         .layer(axum::Extension(routes.keeps_typing));

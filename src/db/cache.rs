@@ -40,6 +40,13 @@ impl ChangeSignal {
         self.generation.fetch_add(1, Ordering::SeqCst);
     }
 
+    /// The current generation, or `None` while changes may go unheard (a cache that
+    /// checks itself against this signal must then not be used).
+    pub fn current(&self) -> Option<u64> {
+        let generation = self.generation.load(Ordering::SeqCst);
+        self.live.load(Ordering::SeqCst).then_some(generation)
+    }
+
     /// Whether changes are being heard (the cache is used only then).
     pub fn set_live(&self, live: bool) {
         self.live.store(live, Ordering::SeqCst);

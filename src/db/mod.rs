@@ -49,7 +49,7 @@ macro_rules! writer {
     };
     (@declared $declared:expr, $store:expr, |$w:ident| $body:expr) => {{
         let store: &$crate::db::Store = $store;
-        let before = store.access_writes();
+        let before = store.writes();
         let result = match &store.pools {
             $crate::db::Pools::Sqlite { w: $w, .. } => async { $body }.await,
             $crate::db::Pools::Postgres($w) => async { $body }.await,
@@ -180,6 +180,19 @@ pub struct Store {
     /// SQLite only: changes to the session cache's tables, counted by the writer
     /// connection's update hook.
     access_writes: Arc<AtomicU64>,
+    /// Any change a page could show (everything but a session's last use): bumped
+    /// after each write on this node and, on PostgreSQL, when another node's commits.
+    data: Arc<ChangeSignal>,
+    /// SQLite only: changes to any table but a session's last use, counted by the
+    /// writer connection's update hook.
+    data_writes: Arc<AtomicU64>,
+}
+
+/// What the update hook had counted before a write (see [`Store::after_write`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Writes {
+    access: u64,
+    data: u64,
 }
 
 impl Store {
@@ -187,15 +200,18 @@ impl Store {
     /// migrate (see [`Store::migrate`]).
     pub async fn connect(url: &str) -> anyhow::Result<Store> {
         let access_writes = Arc::new(AtomicU64::new(0));
+        let data_writes = Arc::new(AtomicU64::new(0));
         let signal = Arc::new(ChangeSignal::default());
+        let data = Arc::new(ChangeSignal::default());
         let pools = if url.starts_with("sqlite:") {
-            let (w, r) = sqlite::connect(url, access_writes.clone()).await?;
+            let (w, r) = sqlite::connect(url, access_writes.clone(), data_writes.clone()).await?;
             // One process owns a SQLite file and every write goes through it.
             signal.set_live(true);
+            data.set_live(true);
             Pools::Sqlite { w, r }
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = postgres::connect(url).await?;
-            postgres::watch(pool.clone(), signal.clone());
+            postgres::watch(pool.clone(), signal.clone(), data.clone());
             Pools::Postgres(pool)
         } else {
             let scheme = url.split(':').next().unwrap_or_default();
@@ -209,6 +225,8 @@ impl Store {
             pools,
             cache: cache::SessionCache::new(signal),
             access_writes,
+            data,
+            data_writes,
         })
     }
 
@@ -246,17 +264,40 @@ impl Store {
         }
     }
 
-    /// How many changes the SQLite writer has made to the session cache's tables.
-    pub(crate) fn access_writes(&self) -> u64 {
-        self.access_writes.load(Ordering::SeqCst)
+    /// What the SQLite writer's update hook has counted so far.
+    pub(crate) fn writes(&self) -> Writes {
+        Writes {
+            access: self.access_writes.load(Ordering::SeqCst),
+            data: self.data_writes.load(Ordering::SeqCst),
+        }
     }
 
-    /// After a write: invalidate the session cache if the write was declared to change
-    /// who may see what, or if SQLite's update hook saw it do so since `before`.
-    pub(crate) fn after_write(&self, before: u64, declared: bool) {
-        if declared || self.access_writes() != before {
+    /// After a write has finished (committed or not): invalidate the session cache if
+    /// the write was declared to change who may see what, or if SQLite's update hook
+    /// saw it do so since `before`; and move the data generation on if anything a page
+    /// shows may have changed (on PostgreSQL, which has no such hook, after every
+    /// write).
+    pub(crate) fn after_write(&self, before: Writes, declared: bool) {
+        let now = self.writes();
+        if declared || now.access != before.access {
             self.cache.changed();
         }
+        if now.data != before.data || matches!(self.pools, Pools::Postgres(_)) {
+            self.data.bump();
+        }
+    }
+
+    /// The data generation: it moves on after every change a page could show, made on
+    /// this node (once committed) or, on PostgreSQL, by any node or outside Tandem
+    /// (when its notification arrives). `None` while this node might miss a change (its
+    /// PostgreSQL listener is reconnecting): something cached against it must not be
+    /// used then. A reader takes it *before* reading, so anything it builds from what
+    /// it read is stale as soon as a write it might have missed has finished.
+    pub fn data_generation(&self) -> Option<u64> {
+        // The hook's own count is added in, so that even a write made outside
+        // `writer!` moves the generation on.
+        let hooked = self.data_writes.load(Ordering::SeqCst);
+        self.data.current().map(|g| g.wrapping_add(hooked))
     }
 }
 

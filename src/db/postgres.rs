@@ -11,7 +11,8 @@ use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 
 use super::{ChangeSignal, DbResult};
 
-/// The channel the session-cache triggers notify (migration 0009).
+/// The channel the change triggers notify (migrations 0009 and 0010): an empty
+/// payload for the session cache's tables, `data` for every other table.
 const CHANNEL: &str = "tandem_changes";
 
 /// Connect to the database named by a `postgres://` URL.
@@ -31,15 +32,17 @@ pub(super) async fn connect(url: &str) -> anyhow::Result<PgPool> {
         })
 }
 
-/// Listen for changes to the session cache's tables, made by any node (this one
-/// included). While not connected, the cache is off.
-pub(super) fn watch(pool: PgPool, signal: Arc<ChangeSignal>) {
+/// Listen for changes made by any node (this one included): to the session cache's
+/// tables (`access`, which are data changes too) and to any other table (`data`).
+/// While not connected, the caches checked against these signals are off.
+pub(super) fn watch(pool: PgPool, access: Arc<ChangeSignal>, data: Arc<ChangeSignal>) {
     tokio::spawn(async move {
         loop {
-            if let Err(e) = listen(&pool, &signal).await {
-                tracing::warn!(error = %e, "change listener lost; session cache off until it reconnects");
+            if let Err(e) = listen(&pool, &access, &data).await {
+                tracing::warn!(error = %e, "change listener lost; caches off until it reconnects");
             }
-            signal.set_live(false);
+            access.set_live(false);
+            data.set_live(false);
             if pool.is_closed() {
                 return;
             }
@@ -48,13 +51,19 @@ pub(super) fn watch(pool: PgPool, signal: Arc<ChangeSignal>) {
     });
 }
 
-async fn listen(pool: &PgPool, signal: &ChangeSignal) -> DbResult<()> {
+async fn listen(pool: &PgPool, access: &ChangeSignal, data: &ChangeSignal) -> DbResult<()> {
     let mut listener = PgListener::connect_with(pool).await?;
     listener.listen(CHANNEL).await?;
-    signal.set_live(true);
+    access.set_live(true);
+    data.set_live(true);
     loop {
         match listener.try_recv().await? {
-            Some(_) => signal.bump(),
+            Some(n) => {
+                if n.payload() != "data" {
+                    access.bump();
+                }
+                data.bump();
+            }
             // The connection dropped: notifications may have been missed.
             None => return Ok(()),
         }

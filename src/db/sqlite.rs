@@ -27,12 +27,18 @@ fn changes_access(table: &str, op: &SqliteOperation) -> bool {
     }
 }
 
+/// Does this change show on any page? Everything but a session's last use does.
+fn changes_data(table: &str, op: &SqliteOperation) -> bool {
+    !(table == "sessions" && matches!(op, SqliteOperation::Update))
+}
+
 /// Open (creating if needed) the file named by a `sqlite:` URL: the writer and the
 /// readers. The writer counts its changes to the session cache's tables in
-/// `access_writes`.
+/// `access_writes`, and its changes to anything a page shows in `data_writes`.
 pub(super) async fn connect(
     url: &str,
     access_writes: Arc<AtomicU64>,
+    data_writes: Arc<AtomicU64>,
 ) -> anyhow::Result<(SqlitePool, SqlitePool)> {
     let opts = SqliteConnectOptions::from_str(url)
         .with_context(|| format!("could not understand the SQLite URL {url:?}"))?
@@ -51,10 +57,14 @@ pub(super) async fn connect(
         .max_connections(1)
         .after_connect(move |conn, _| {
             let counter = access_writes.clone();
+            let data = data_writes.clone();
             Box::pin(async move {
                 conn.lock_handle().await?.set_update_hook(move |change| {
                     if changes_access(change.table, &change.operation) {
                         counter.fetch_add(1, Ordering::SeqCst);
+                    }
+                    if changes_data(change.table, &change.operation) {
+                        data.fetch_add(1, Ordering::SeqCst);
                     }
                 });
                 Ok(())

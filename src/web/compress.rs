@@ -21,7 +21,7 @@ pub fn uncompressed(mut resp: Response) -> Response {
 }
 
 /// Addresses that carry a one-time secret themselves; their pages may echo it.
-const SECRET_ADDRESSES: &[&str] = &["/invite/", "/reset/", "/setup/", "/calendar/"];
+pub(crate) const SECRET_ADDRESSES: &[&str] = &["/invite/", "/reset/", "/setup/", "/calendar/"];
 
 /// Marks every response to an address carrying a secret as [`Uncompressed`].
 pub async fn secret_addresses(req: Request, next: Next) -> Response {

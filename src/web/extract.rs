@@ -39,6 +39,9 @@ pub struct RequestCtx {
     /// Hash of the session token, when signed in.
     pub session_hash: Option<String>,
     pub csrf: String,
+    /// `csrf` masked for this response (see `security::mask_csrf`): every form on one
+    /// page carries the same masked copy, so the page cache can mask it afresh.
+    pub csrf_masked: String,
     pub flash: Option<String>,
     pub client_ip: String,
     /// For `/p/{slug}/…` addresses, the membership loaded with the session: (slug, membership).
@@ -53,7 +56,7 @@ impl RequestCtx {
             user_name: self.user.as_ref().map(|u| u.display_name.clone()),
             is_admin: self.user.as_ref().is_some_and(|u| u.is_admin),
             // Masked afresh for every page (see `security::mask_csrf`).
-            csrf: security::mask_csrf(&self.csrf),
+            csrf: self.csrf_masked.clone(),
             flash: self.flash.clone(),
             partnership: None,
         }

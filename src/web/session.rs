@@ -120,10 +120,12 @@ pub async fn session_layer(
             .unwrap_or_default()
     });
     let had_flash = flash.is_some();
+    let csrf = security::csrf_for(&csrf_source);
     let ctx = RequestCtx {
         user,
         session_hash,
-        csrf: security::csrf_for(&csrf_source),
+        csrf_masked: security::mask_csrf(&csrf),
+        csrf,
         flash,
         client_ip: client_ip(&req, state.settings.trust_proxy),
         preloaded,

@@ -9,6 +9,7 @@ use crate::config::Settings;
 
 use crate::web::directory;
 use crate::web::instruments;
+use crate::web::pages;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -21,12 +22,16 @@ pub struct AppState {
     pub directory: Arc<directory::DirectoryCache>,
     /// Instrument versions, parsed once.
     pub instruments: Arc<instruments::InstrumentCache>,
+    /// Pages just rendered, checked against the data generation.
+    pub pages: Arc<pages::PageCache>,
 }
 
 impl AppState {
     /// State for a database and settings, with empty caches.
     pub fn new(db: Arc<Store>, settings: Settings, public_url: &str) -> Self {
+        let pages = Arc::new(pages::PageCache::new(settings.page_cache_mb));
         AppState {
+            pages,
             db,
             settings: Arc::new(settings),
             public_url: public_url.into(),

@@ -8,6 +8,7 @@ mod authz;
 mod conversations;
 mod decks;
 mod ops;
+mod pages;
 mod partnerships;
 mod people;
 mod security;

@@ -1,0 +1,272 @@
+//! The page cache: a page a signed-in person has just been shown, kept so that asking
+//! again costs no queries and no rendering — for as long as nothing has changed.
+//!
+//! Correctness comes before speed:
+//! - An entry is kept under the store's data generation read *before* the page was
+//!   built (see [`crate::db::Store::data_generation`]). Every committed change a page
+//!   could show moves that generation on (on this node at once; on PostgreSQL, other
+//!   nodes' changes and changes made outside Tandem when their notification arrives),
+//!   and only entries of the current generation are used. A page whose own building
+//!   wrote something is therefore never served again from here.
+//! - While a PostgreSQL node's change listener is reconnecting, there is no generation
+//!   and the cache is not used.
+//! - Entries belong to one session and one address: nobody is ever shown a page built
+//!   for someone else. The session layer has already checked the session (expiry,
+//!   sign-out) before this layer runs.
+//! - Only plain successful pages are kept: a GET, signed in, no one-off message to
+//!   show, status 200, no cookie set, text (HTML, CSV, SVG, JSON) of a known length,
+//!   not a page that shows a one-time secret (see `compress`).
+//! - A kept page carries the CSRF token masked for the response it was built for; each
+//!   reuse masks it afresh, so no two responses repeat the same secret (BREACH).
+//! - Entries expire after [`MAX_AGE`] whatever happens, so a page that reads the clock
+//!   ("overdue", "today") is at most that much behind it.
+//! - Memory is bounded: `page_cache_mb` in all (16 MB by default; 0 turns the cache
+//!   off), [`MAX_ENTRY_BYTES`] for one page, [`MAX_ENTRIES`] entries.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes, HttpBody as _};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse as _, Response};
+
+use super::AppState;
+use super::compress::{SECRET_ADDRESSES, Uncompressed};
+use super::extract::RequestCtx;
+use crate::error::AppError;
+use crate::security;
+
+/// An entry older than this is built again whatever happened.
+pub const MAX_AGE: Duration = Duration::from_secs(2);
+/// The largest page kept (the biggest results pages are about 220 KB).
+pub const MAX_ENTRY_BYTES: usize = 512 * 1024;
+/// Entries kept at once, whatever their size.
+pub const MAX_ENTRIES: usize = 4096;
+
+/// A session token's hash and the address (path and query).
+type Key = (String, String);
+
+struct Entry {
+    generation: u64,
+    at: Instant,
+    headers: HeaderMap,
+    body: String,
+    /// The masked CSRF token as it appears in `body`, if it does.
+    csrf: Option<String>,
+}
+
+#[derive(Default)]
+struct Entries {
+    map: HashMap<Key, Arc<Entry>>,
+    bytes: usize,
+}
+
+/// See the module documentation.
+pub struct PageCache {
+    budget: usize,
+    entries: Mutex<Entries>,
+}
+
+impl PageCache {
+    /// A cache holding at most `megabytes` of pages (0: none, the cache is off).
+    pub fn new(megabytes: usize) -> PageCache {
+        PageCache {
+            budget: megabytes.saturating_mul(1024 * 1024),
+            entries: Mutex::default(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Entries> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn get(&self, key: &Key, generation: u64) -> Option<Arc<Entry>> {
+        let entries = self.lock();
+        let e = entries.map.get(key)?;
+        (e.generation == generation && e.at.elapsed() < MAX_AGE).then(|| e.clone())
+    }
+
+    fn put(&self, key: Key, entry: Entry, current: u64) {
+        let size = entry.body.len() + key.0.len() + key.1.len();
+        let mut entries = self.lock();
+        if let Some(old) = entries.map.remove(&key) {
+            entries.bytes -= old.body.len() + key.0.len() + key.1.len();
+        }
+        if entries.bytes + size > self.budget || entries.map.len() >= MAX_ENTRIES {
+            // Make room: first whatever is stale, then, if that is not enough, all.
+            entries
+                .map
+                .retain(|_, e| e.generation == current && e.at.elapsed() < MAX_AGE);
+            entries.bytes = entries
+                .map
+                .iter()
+                .map(|(k, e)| e.body.len() + k.0.len() + k.1.len())
+                .sum();
+            if entries.bytes + size > self.budget || entries.map.len() >= MAX_ENTRIES {
+                entries.map.clear();
+                entries.bytes = 0;
+            }
+        }
+        if size <= self.budget {
+            entries.bytes += size;
+            entries.map.insert(key, Arc::new(entry));
+        }
+    }
+
+    /// Bytes held now (for the tests and the bounds check).
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
+    }
+
+    /// Entries held now.
+    pub fn len(&self) -> usize {
+        self.lock().map.len()
+    }
+
+    /// Is the cache empty?
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The key for a request this cache may answer, if it may.
+fn key_for(req: &Request) -> Option<Key> {
+    if req.method() != Method::GET {
+        return None;
+    }
+    let ctx = req.extensions().get::<RequestCtx>()?;
+    if ctx.user.is_none() || ctx.flash.is_some() {
+        return None;
+    }
+    let path = req.uri().path();
+    if SECRET_ADDRESSES.iter().any(|p| path.starts_with(p)) {
+        return None;
+    }
+    let address = req.uri().path_and_query()?.as_str().to_string();
+    Some((ctx.session_hash.clone()?, address))
+}
+
+/// May this response be kept? Then its length.
+fn keepable(resp: &Response) -> Option<usize> {
+    if resp.status() != StatusCode::OK
+        || resp.headers().contains_key(header::SET_COOKIE)
+        || resp.extensions().get::<Uncompressed>().is_some()
+    {
+        return None;
+    }
+    let kind = resp.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let text = ["text/html", "text/csv", "image/svg+xml", "application/json"]
+        .iter()
+        .any(|t| kind.starts_with(t));
+    let len = usize::try_from(resp.body().size_hint().exact()?).ok()?;
+    (text && len <= MAX_ENTRY_BYTES).then_some(len)
+}
+
+/// Middleware, inside the session layer: answer from the cache when it can, and keep
+/// what it may.
+pub async fn page_cache_layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let cache = &state.pages;
+    if cache.budget == 0 {
+        return next.run(req).await;
+    }
+    let (Some(key), Some(generation)) = (key_for(&req), state.db.data_generation()) else {
+        return next.run(req).await;
+    };
+    let ctx = req.extensions().get::<RequestCtx>().cloned();
+    let Some(ctx) = ctx else {
+        return next.run(req).await;
+    };
+    if let Some(e) = cache.get(&key, generation) {
+        let body = match &e.csrf {
+            Some(old) => e.body.replace(old, &security::mask_csrf(&ctx.csrf)),
+            None => e.body.clone(),
+        };
+        let mut resp = Response::new(Body::from(body));
+        *resp.headers_mut() = e.headers.clone();
+        return resp;
+    }
+    let resp = next.run(req).await;
+    let Some(len) = keepable(&resp) else {
+        return resp;
+    };
+    let (parts, body) = resp.into_parts();
+    let bytes: Bytes = match axum::body::to_bytes(body, len).await {
+        Ok(b) => b,
+        Err(e) => {
+            return AppError::Internal(anyhow::anyhow!("reading a page: {e}")).into_response();
+        }
+    };
+    if let Ok(text) = std::str::from_utf8(&bytes) {
+        let csrf = text
+            .contains(ctx.csrf_masked.as_str())
+            .then(|| ctx.csrf_masked.clone());
+        let entry = Entry {
+            generation,
+            at: Instant::now(),
+            headers: parts.headers.clone(),
+            body: text.to_string(),
+            csrf,
+        };
+        // The current generation, for clearing out stale entries to make room.
+        let current = state.db.data_generation().unwrap_or(generation);
+        cache.put(key, entry, current);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(generation: u64, size: usize) -> Entry {
+        Entry {
+            generation,
+            at: Instant::now(),
+            headers: HeaderMap::new(),
+            body: "x".repeat(size),
+            csrf: None,
+        }
+    }
+
+    fn key(n: usize) -> Key {
+        ("s".into(), format!("/p/{n}"))
+    }
+
+    #[test]
+    fn only_the_current_generation_is_served() {
+        let cache = PageCache::new(1);
+        cache.put(key(1), entry(7, 10), 7);
+        assert!(cache.get(&key(1), 7).is_some());
+        assert!(cache.get(&key(1), 8).is_none());
+        assert!(cache.get(&key(2), 7).is_none());
+    }
+
+    #[test]
+    fn memory_stays_within_the_budget() {
+        let cache = PageCache::new(1);
+        let budget = 1024 * 1024;
+        for n in 0..200 {
+            cache.put(key(n), entry(1, 50_000), 1);
+            assert!(cache.bytes() <= budget, "{} bytes after {n}", cache.bytes());
+        }
+        assert!(!cache.is_empty());
+        // A newer generation makes room by dropping the stale entries first.
+        cache.put(key(1000), entry(2, 50_000), 2);
+        assert_eq!(cache.len(), 1);
+        // Nothing bigger than the whole budget is kept.
+        cache.put(key(1001), entry(2, budget + 1), 2);
+        assert!(cache.get(&key(1001), 2).is_none());
+        assert!(cache.bytes() <= budget);
+    }
+
+    #[test]
+    fn replacing_an_entry_keeps_the_count_right() {
+        let cache = PageCache::new(1);
+        cache.put(key(1), entry(1, 1000), 1);
+        cache.put(key(1), entry(1, 10), 1);
+        assert_eq!(cache.bytes(), 10 + key(1).0.len() + key(1).1.len());
+    }
+}
