@@ -13,7 +13,8 @@
 //!
 //! With BENCH_ANSWER_SETS=N, partnership 0 also gets a closed, anonymous round of the
 //! health check with N sent answer sets from N people spread over its organisations
-//! (answers drawn from a fixed pseudo-random sequence, so runs compare).
+//! (answers drawn from a fixed pseudo-random sequence, so runs compare), and an open
+//! round of it that nobody has answered yet (for the answer form).
 
 use std::sync::Arc;
 
@@ -414,6 +415,20 @@ async fn seed_stock(db: &Store, hash: &str, lead: i64, n: usize) -> anyhow::Resu
                 title: "Benchmark health check".into(),
                 opens_on: "2020-01-01".into(),
                 closes_on: "2020-01-31".into(),
+                anonymous: true,
+            },
+            lead,
+            now(),
+        )
+        .await?;
+    stock
+        .create_round(
+            pid,
+            &RoundFields {
+                instrument_id: hc.id,
+                title: "Open health check".into(),
+                opens_on: "2020-01-01".into(),
+                closes_on: "2099-12-31".into(),
                 anonymous: true,
             },
             lead,
