@@ -225,6 +225,30 @@ impl Store {
         })
     }
 
+    /// Where a card stands in its deck's order (see [`Store::deck_cards`]): its number,
+    /// the deck's card count, and the cards before and after it. `None` for a retired
+    /// card. One row, whatever the deck's size.
+    pub async fn card_place(&self, deck_id: Id, card_id: Id) -> DbResult<Option<CardPlace>> {
+        reader!(self, |r| {
+            sqlx::query_as(
+                "SELECT number, total, previous, next FROM (
+                    SELECT c.id,
+                           ROW_NUMBER() OVER w AS number,
+                           COUNT(*) OVER () AS total,
+                           LAG(c.id) OVER w AS previous,
+                           LEAD(c.id) OVER w AS next
+                    FROM cards c JOIN themes t ON t.id = c.theme_id
+                    WHERE c.deck_id = $1 AND NOT c.retired
+                    WINDOW w AS (ORDER BY t.position, t.id, c.position, c.id)
+                 ) placed WHERE id = $2",
+            )
+            .bind(deck_id)
+            .bind(card_id)
+            .fetch_optional(r)
+            .await
+        })
+    }
+
     /// One theme's cards in order.
     pub async fn theme_cards(&self, theme_id: Id) -> DbResult<Vec<CardRow>> {
         reader!(self, |r| {
@@ -747,4 +771,17 @@ async fn touch_deck_of_card(
         touch_deck(&mut *c, deck_id, now).await?;
         Ok(deck_id)
     })
+}
+
+/// Where a card stands in its deck (see [`Store::card_place`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct CardPlace {
+    /// Its number in the deck's order, from 1.
+    pub number: i64,
+    /// Cards in the deck (not retired).
+    pub total: i64,
+    /// The card before it, if any.
+    pub previous: Option<Id>,
+    /// The card after it, if any.
+    pub next: Option<Id>,
 }

@@ -53,9 +53,77 @@ struct Entry {
     generation: u64,
     at: Instant,
     headers: HeaderMap,
-    body: String,
-    /// The masked CSRF token as it appears in `body`, if it does.
-    csrf: Option<String>,
+    /// The page, cut where its masked CSRF token stood: each reuse sends the parts
+    /// (shared, not copied) with a freshly masked token between each two.
+    parts: Vec<Bytes>,
+    /// Bytes of the page.
+    len: usize,
+}
+
+impl Entry {
+    fn new(generation: u64, headers: HeaderMap, body: Bytes, csrf: &str) -> Entry {
+        let len = body.len();
+        let mut parts = Vec::new();
+        let mut rest = body;
+        if !csrf.is_empty() {
+            while let Some(i) = memchr::memmem::find(&rest, csrf.as_bytes()) {
+                parts.push(rest.slice(..i));
+                rest = rest.slice(i + csrf.len()..);
+            }
+        }
+        parts.push(rest);
+        Entry {
+            generation,
+            at: Instant::now(),
+            headers,
+            parts,
+            len,
+        }
+    }
+
+    /// The page again, with `csrf` (masked afresh) where the old token stood.
+    fn body(&self, csrf: &str) -> Body {
+        let mut chunks = std::collections::VecDeque::with_capacity(self.parts.len() * 2);
+        let token = Bytes::copy_from_slice(csrf.as_bytes());
+        for (i, part) in self.parts.iter().enumerate() {
+            if i > 0 {
+                chunks.push_back(token.clone());
+            }
+            chunks.push_back(part.clone());
+        }
+        let len = chunks.iter().map(Bytes::len).sum::<usize>() as u64;
+        Body::new(Chunks { chunks, len })
+    }
+}
+
+/// A body made of parts already in memory, of known length.
+struct Chunks {
+    chunks: std::collections::VecDeque<Bytes>,
+    len: u64,
+}
+
+impl axum::body::HttpBody for Chunks {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        let next = self.chunks.pop_front();
+        if let Some(c) = &next {
+            self.len -= c.len() as u64;
+        }
+        std::task::Poll::Ready(next.map(|c| Ok(http_body::Frame::data(c))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.chunks.is_empty()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(self.len)
+    }
 }
 
 #[derive(Default)]
@@ -90,10 +158,10 @@ impl PageCache {
     }
 
     fn put(&self, key: Key, entry: Entry, current: u64) {
-        let size = entry.body.len() + key.0.len() + key.1.len();
+        let size = entry.len + key.0.len() + key.1.len();
         let mut entries = self.lock();
         if let Some(old) = entries.map.remove(&key) {
-            entries.bytes -= old.body.len() + key.0.len() + key.1.len();
+            entries.bytes -= old.len + key.0.len() + key.1.len();
         }
         if entries.bytes + size > self.budget || entries.map.len() >= MAX_ENTRIES {
             // Make room: first whatever is stale, then, if that is not enough, all.
@@ -103,7 +171,7 @@ impl PageCache {
             entries.bytes = entries
                 .map
                 .iter()
-                .map(|(k, e)| e.body.len() + k.0.len() + k.1.len())
+                .map(|(k, e)| e.len + k.0.len() + k.1.len())
                 .sum();
             if entries.bytes + size > self.budget || entries.map.len() >= MAX_ENTRIES {
                 entries.map.clear();
@@ -180,11 +248,12 @@ pub async fn page_cache_layer(State(state): State<AppState>, req: Request, next:
         return next.run(req).await;
     };
     if let Some(e) = cache.get(&key, generation) {
-        let body = match &e.csrf {
-            Some(old) => e.body.replace(old, &security::mask_csrf(&ctx.csrf)),
-            None => e.body.clone(),
+        let body = if e.parts.len() > 1 {
+            e.body(&security::mask_csrf(&ctx.csrf))
+        } else {
+            Body::from(e.parts[0].clone())
         };
-        let mut resp = Response::new(Body::from(body));
+        let mut resp = Response::new(body);
         *resp.headers_mut() = e.headers.clone();
         return resp;
     }
@@ -199,21 +268,15 @@ pub async fn page_cache_layer(State(state): State<AppState>, req: Request, next:
             return AppError::Internal(anyhow::anyhow!("reading a page: {e}")).into_response();
         }
     };
-    if let Ok(text) = std::str::from_utf8(&bytes) {
-        let csrf = text
-            .contains(ctx.csrf_masked.as_str())
-            .then(|| ctx.csrf_masked.clone());
-        let entry = Entry {
-            generation,
-            at: Instant::now(),
-            headers: parts.headers.clone(),
-            body: text.to_string(),
-            csrf,
-        };
-        // The current generation, for clearing out stale entries to make room.
-        let current = state.db.data_generation().unwrap_or(generation);
-        cache.put(key, entry, current);
-    }
+    let entry = Entry::new(
+        generation,
+        parts.headers.clone(),
+        bytes.clone(),
+        &ctx.csrf_masked,
+    );
+    // The current generation, for clearing out stale entries to make room.
+    let current = state.db.data_generation().unwrap_or(generation);
+    cache.put(key, entry, current);
     Response::from_parts(parts, Body::from(bytes))
 }
 
@@ -222,13 +285,25 @@ mod tests {
     use super::*;
 
     fn entry(generation: u64, size: usize) -> Entry {
-        Entry {
+        Entry::new(
             generation,
-            at: Instant::now(),
-            headers: HeaderMap::new(),
-            body: "x".repeat(size),
-            csrf: None,
-        }
+            HeaderMap::new(),
+            Bytes::from("x".repeat(size)),
+            "",
+        )
+    }
+
+    #[tokio::test]
+    async fn a_kept_page_gets_the_new_token_wherever_the_old_stood() {
+        let page = "<form><input value=\"OLD\"></form><form><input value=\"OLD\"></form>!";
+        let e = Entry::new(1, HeaderMap::new(), Bytes::from(page), "OLD");
+        assert_eq!(e.parts.len(), 3);
+        let body = axum::body::to_bytes(e.body("NEWER"), usize::MAX)
+            .await
+            .unwrap();
+        assert_eq!(body, page.replace("OLD", "NEWER"));
+        let plain = Entry::new(1, HeaderMap::new(), Bytes::from("a,b\n1,2\n"), "OLD");
+        assert_eq!(plain.parts.len(), 1);
     }
 
     fn key(n: usize) -> Key {

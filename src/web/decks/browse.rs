@@ -215,17 +215,15 @@ async fn card_page(
         .theme(card.theme_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let cards = state.db.deck_cards(deck.id).await?;
-    let at = cards.iter().position(|c| c.id == card.id);
-    let previous = at.and_then(|i| i.checked_sub(1)).map(|i| cards[i].id);
-    let next = at.and_then(|i| cards.get(i + 1)).map(|c| c.id);
+    // Its place in the deck: one row, however big the deck.
+    let place = state.db.card_place(deck.id, card.id).await?;
     render(&CardPage {
         c: m.page(&format!("{} – {}", theme.name, deck.title)),
         slug: m.partnership.slug.clone(),
-        number: at.map_or(0, |i| i + 1),
-        total: cards.len(),
-        previous,
-        next,
+        number: place.map_or(0, |p| p.number as usize),
+        total: place.map_or(0, |p| p.total as usize),
+        previous: place.and_then(|p| p.previous),
+        next: place.and_then(|p| p.next),
         drawn: q.drawn.is_some(),
         can_draw: can(m.role(), Action::EditContent),
         planned: if can(m.role(), Action::EditContent) {
