@@ -279,6 +279,38 @@ impl Store {
         })
     }
 
+    /// Every action matching `f` (its page ignored), in its order, sent to `to` one
+    /// by one as they are read, for a download that starts before the last row is
+    /// read. Stops early, without error, if the receiver has gone.
+    pub async fn send_actions(
+        &self,
+        pid: Id,
+        f: &ActionFilter,
+        to: &tokio::sync::mpsc::UnboundedSender<ActionRow>,
+    ) -> DbResult<()> {
+        reader!(self, |r| {
+            use futures_util::TryStreamExt as _;
+            use {ACTION_SELECT, Param, action_filter, action_order};
+            let (filter, params) = action_filter(pid, f);
+            let order = action_order(f.sort);
+            let sql = format!("{ACTION_SELECT}{filter}{order}");
+            let mut rows = sqlx::query_as::<_, ActionRow>(sqlx::AssertSqlSafe(sql));
+            for p in &params {
+                rows = match p {
+                    Param::Int(v) => rows.bind(*v),
+                    Param::Text(v) => rows.bind(v.clone()),
+                };
+            }
+            let mut rows = rows.fetch(r);
+            while let Some(row) = rows.try_next().await? {
+                if to.send(row).is_err() {
+                    break;
+                }
+            }
+            Ok(())
+        })
+    }
+
     /// How many of a partnership's actions are open, in progress, done, and overdue on `today`.
     pub async fn action_counts(&self, pid: Id, today: &str) -> DbResult<ActionCounts> {
         reader!(self, |r| {

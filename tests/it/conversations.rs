@@ -22,6 +22,7 @@ both_engines!(
     an_expired_session_keeps_the_notes,
     only_a_real_ended_session_gets_its_own_form_held,
     autosaved_drafts_come_back,
+    a_long_action_plan_downloads_whole_and_in_order,
 );
 
 pub(crate) struct Team {
@@ -1212,4 +1213,49 @@ async fn coverage_marks_exactly_the_cards_on_held_agendas(app: TestApp) {
     on_agenda.sort();
     marked.sort();
     assert_eq!(marked, on_agenda);
+}
+
+/// The action plan's CSV is streamed in chunks: a long plan still arrives whole, in
+/// the plan's order, and an empty one is just its header.
+async fn a_long_action_plan_downloads_whole_and_in_order(app: TestApp) {
+    use tandem::domain::actions::{ActionFields, ActionSource};
+    let mut t = team(&app).await;
+    let slug = t.slug.clone();
+    let csv = t.lead.get(&format!("/p/{slug}/actions.csv")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(csv.body.lines().count(), 1, "{}", csv.body);
+    for n in 0..700 {
+        let due = format!("2030-{:02}-{:02}", 1 + n % 12, 1 + n % 28);
+        app.db
+            .create_action(
+                t.pid,
+                &ActionFields {
+                    title: format!("Action number {n}"),
+                    detail: "=SUM(A1)".into(),
+                    owner_user_id: Some(t.bea_id),
+                    owner_org_id: None,
+                    due_on: Some(due),
+                },
+                &ActionSource::default(),
+                t.lead_id,
+                now(),
+            )
+            .await
+            .unwrap();
+    }
+    let csv = t.lead.get(&format!("/p/{slug}/actions.csv?sort=due")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let mut reader = csv::Reader::from_reader(csv.body.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 700);
+    let dues: Vec<&str> = rows.iter().map(|r| &r[4]).collect();
+    assert!(dues.windows(2).all(|w| w[0] <= w[1]), "not in due order");
+    assert!(
+        rows.iter()
+            .all(|r| &r[1] == "'=SUM(A1)" && &r[2] == "Bea Brown")
+    );
+    let mut titles: Vec<&str> = rows.iter().map(|r| &r[0]).collect();
+    titles.sort();
+    titles.dedup();
+    assert_eq!(titles.len(), 700, "a row came twice or not at all");
 }

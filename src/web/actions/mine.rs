@@ -229,7 +229,8 @@ mod tests {
 
     #[test]
     fn csv_guards_against_formulas_and_names_former_members() {
-        let bytes = actions_csv(
+        let mut bytes = csv_header();
+        bytes.extend(csv_rows(
             &[row(
                 "=HYPERLINK(\"x\")",
                 Some("2020-01-01"),
@@ -237,8 +238,7 @@ mod tests {
             )],
             "2026-01-01",
             "http://h",
-        )
-        .unwrap();
+        ));
         let text = String::from_utf8(bytes).unwrap();
         assert!(text.contains("'=HYPERLINK"), "{text}");
         assert!(text.contains("Ana (former member)"));

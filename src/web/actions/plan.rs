@@ -145,61 +145,165 @@ pub(super) async fn plan(
     })
 }
 
-/// The plan as CSV (the same filters; every matching row, not one page).
+/// The plan as CSV (the same filters; every matching row, not one page). Streamed:
+/// the first rows go out as soon as they are read, and the file is never built whole.
+/// The rows are read at the database's pace, not the download's, so a slow
+/// connection does not hold a database connection.
 pub(super) async fn csv_export(
     State(state): State<AppState>,
     m: Member,
     Query(q): Query<PlanQuery>,
 ) -> Result<Response, AppError> {
     let today = m.partnership.today();
-    let mut filter = q.filter(&today);
-    filter.limit = 1_000_000;
-    filter.offset = 0;
-    let (rows, _) = state.db.actions(m.partnership.id, &filter).await?;
-    let bytes =
-        actions_csv(&rows, &today, &state.public_url).map_err(|e| AppError::Internal(e.into()))?;
+    let filter = q.filter(&today);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let db = state.db.clone();
+    let pid = m.partnership.id;
+    let mut reading = tokio::spawn(async move { db.send_actions(pid, &filter, &tx).await });
+    // Wait for the first row (or the end) before answering, so that a query that
+    // fails at once still gets a proper error page.
+    let mut first = csv_header();
+    let reading = match rx.recv().await {
+        Some(row) => {
+            first.extend(csv_rows(&[row], &today, &state.public_url));
+            Some(reading)
+        }
+        None => {
+            (&mut reading)
+                .await
+                .map_err(|e| AppError::Internal(e.into()))??;
+            None
+        }
+    };
     let name = format!(
         "attachment; filename=\"{}-actions.csv\"",
         m.partnership.slug
     );
+    let body = CsvBody {
+        first: Some(first),
+        rx,
+        reading,
+        today,
+        base: state.public_url.to_string(),
+    };
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
             (header::CONTENT_DISPOSITION, name),
         ],
-        bytes,
+        axum::body::Body::new(body),
     )
         .into_response())
 }
 
-/// Actions as CSV, with a header row. Cells that a spreadsheet would run as a formula
-/// get a leading apostrophe.
-pub fn actions_csv(rows: &[ActionRow], today: &str, base: &str) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "Title",
-        "Detail",
-        "Owner",
-        "Organisation",
-        "Due",
-        "Status",
-        "Overdue",
-        "Came from",
-        "Link",
-    ])?;
-    let safe = csv_safe;
-    for a in rows {
-        w.write_record([
-            safe(&a.title),
-            safe(&a.detail),
-            safe(&a.owner_label()),
-            safe(a.owner_org_name.as_deref().unwrap_or("")),
-            a.due_on.clone().unwrap_or_default(),
-            a.status.label().to_string(),
-            if a.is_overdue(today) { "Yes" } else { "No" }.to_string(),
-            safe(&a.source),
-            format!("{base}/p/{}/actions/{}", a.p_slug, a.id),
-        ])?;
+/// The rest of the CSV: rows as they arrive, a few hundred to a chunk.
+struct CsvBody {
+    first: Option<Vec<u8>>,
+    rx: tokio::sync::mpsc::UnboundedReceiver<ActionRow>,
+    /// The task reading the rows; `None` once it has finished well.
+    reading: Option<tokio::task::JoinHandle<Result<(), sqlx::Error>>>,
+    today: String,
+    base: String,
+}
+
+impl axum::body::HttpBody for CsvBody {
+    type Data = axum::body::Bytes;
+    type Error = axum::BoxError;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        use std::task::Poll;
+        if let Some(first) = self.first.take() {
+            return Poll::Ready(Some(Ok(http_body::Frame::data(first.into()))));
+        }
+        let mut rows = Vec::new();
+        let mut ended = false;
+        while rows.len() < 256 {
+            match self.rx.poll_recv(cx) {
+                Poll::Ready(Some(row)) => rows.push(row),
+                Poll::Ready(None) => {
+                    ended = true;
+                    break;
+                }
+                Poll::Pending => break,
+            }
+        }
+        if !rows.is_empty() {
+            let chunk = csv_rows(&rows, &self.today, &self.base);
+            return Poll::Ready(Some(Ok(http_body::Frame::data(chunk.into()))));
+        }
+        if !ended {
+            return Poll::Pending;
+        }
+        // Every row has been read: end the file, or break it off if reading failed
+        // (the browser then reports a failed download rather than a short file).
+        let Some(reading) = self.reading.as_mut() else {
+            return Poll::Ready(None);
+        };
+        match std::future::Future::poll(std::pin::Pin::new(reading), cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Ok(Ok(()))) => {
+                self.reading = None;
+                Poll::Ready(None)
+            }
+            Poll::Ready(Ok(Err(e))) => {
+                self.reading = None;
+                tracing::error!(error = %e, "reading actions for a CSV failed part-way");
+                Poll::Ready(Some(Err(e.into())))
+            }
+            Poll::Ready(Err(e)) => {
+                self.reading = None;
+                Poll::Ready(Some(Err(e.into())))
+            }
+        }
     }
-    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+const CSV_HEADER: [&str; 9] = [
+    "Title",
+    "Detail",
+    "Owner",
+    "Organisation",
+    "Due",
+    "Status",
+    "Overdue",
+    "Came from",
+    "Link",
+];
+
+/// The CSV's header row.
+pub(super) fn csv_header() -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    // Writing to memory cannot fail.
+    let _ = w.write_record(CSV_HEADER);
+    w.into_inner().unwrap_or_default()
+}
+
+/// Rows of the CSV, without the header.
+pub(super) fn csv_rows(rows: &[ActionRow], today: &str, base: &str) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    for a in rows {
+        // Writing to memory cannot fail.
+        let _ = w.write_record(csv_record(a, today, base));
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+fn csv_record(a: &ActionRow, today: &str, base: &str) -> [String; 9] {
+    let safe = csv_safe;
+    [
+        safe(&a.title),
+        safe(&a.detail),
+        safe(&a.owner_label()),
+        safe(a.owner_org_name.as_deref().unwrap_or("")),
+        a.due_on.clone().unwrap_or_default(),
+        a.status.label().to_string(),
+        if a.is_overdue(today) { "Yes" } else { "No" }.to_string(),
+        safe(&a.source),
+        format!("{base}/p/{}/actions/{}", a.p_slug, a.id),
+    ]
 }
