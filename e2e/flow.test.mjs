@@ -674,3 +674,72 @@ test("taking stock: a round, three people from two organisations, results, a sug
   await rhonaCtx.close();
   await jamieCtx.close();
 });
+
+// A phone on a poor network, with a CPU four times slower, in two profiles: Chromium's
+// "Slow 3G" as DevTools sets it (2 s round trips, 400 kbit/s each way) and a 3G link
+// as web page tests measure one (400 ms round trips, 400 kbit/s). A page needs one
+// round trip once its stylesheet is kept (a day) and two on a first visit; beyond
+// those the network's own delay, each page must paint within a second, and on the
+// 400 ms link a page visited before must paint within a second in all.
+test("on a slow network, pages paint within a second of arriving", async () => {
+  const P = base + "/p/kilmarnock-carers-partnership";
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const lead = await signIn(ctx, "morag@example.org", PASSWORD);
+  // A card: from the cards page to a deck, one of its themes, its first card.
+  await lead.goto(P + "/cards");
+  for (const part of ["/decks/", "/themes/"]) {
+    await lead.goto(new URL(await lead.locator(`main a[href*='${part}']`).first().getAttribute("href"), base).href);
+  }
+  const card = await lead.locator("main a[href*='/cards/']").first().getAttribute("href");
+  // An open health-check round nobody has answered yet, for its answer form.
+  await lead.goto(P + "/stock/new?instrument=health-check");
+  await lead.getByLabel("Name of the round (optional)").fill("Spring health check");
+  await lead.getByLabel("Closes at the end of").fill(new Date(Date.now() + 7 * 86400e3).toISOString().slice(0, 10));
+  await lead.getByRole("button", { name: "Open the round" }).click();
+  await lead.getByText("Round opened.").waitFor();
+  const answerUrl = lead.url() + "/answer";
+  await lead.goto(answerUrl);
+  assert.ok(await lead.getByRole("button", { name: "Send my answers" }).isVisible(), "the answer form");
+  assert.ok(card, "a card to load");
+  const pages = [["home", P], ["card", new URL(card, base).href], ["answer form", answerUrl]];
+  const kbit400 = (400 * 1000) / 8;
+  const profiles = [["Slow 3G", 2000, (500 * 1000) / 8 * 0.8], ["3G, 400 ms", 400, kbit400]];
+  const report = [];
+  const problems = [];
+  for (const [profile, latency, throughput] of profiles) {
+    for (const [name, url] of pages) {
+      const page = await ctx.newPage();
+      const cdp = await ctx.newCDPSession(page);
+      await cdp.send("Network.enable");
+      await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
+      await cdp.send("Network.emulateNetworkConditions", {
+        offline: false, latency, downloadThroughput: throughput, uploadThroughput: throughput,
+      });
+      await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
+      for (const [visit, trips] of [["first visit", 2], ["visited before", 1]]) {
+        if (trips === 1) {
+          await cdp.send("Network.setCacheDisabled", { cacheDisabled: false });
+          await page.goto(url, { waitUntil: "load", timeout: 60000 }); // keeps the stylesheet
+        }
+        await page.goto(url, { waitUntil: "load", timeout: 60000 });
+        const t = await page.evaluate(() => new Promise((resolve) => {
+          const read = () => {
+            const fcp = performance.getEntriesByName("first-contentful-paint")[0];
+            const nav = performance.getEntriesByType("navigation")[0];
+            if (fcp && nav) resolve({ fcp: fcp.startTime, bytes: nav.transferSize });
+            else setTimeout(read, 50);
+          };
+          read();
+        }));
+        const own = t.fcp - trips * latency;
+        report.push(`${profile}, ${name}, ${visit}: first contentful paint ${Math.round(t.fcp)} ms (${Math.round(own)} ms beyond ${trips} round trip${trips > 1 ? "s" : ""}), ${t.bytes} bytes`);
+        if (own >= 1000) problems.push(`${profile}, ${name}, ${visit}: ${Math.round(own)} ms beyond the round trips`);
+        if (latency < 1000 && trips === 1 && t.fcp >= 1000) problems.push(`${profile}, ${name}, ${visit}: painted at ${Math.round(t.fcp)} ms`);
+      }
+      await page.close();
+    }
+  }
+  console.log("CPU 4x slower:\n  " + report.join("\n  "));
+  assert.deepEqual(problems, []);
+  await ctx.close();
+});
