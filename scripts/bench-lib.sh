@@ -12,13 +12,24 @@ bench_parse() {
   '
 }
 
-# bench_serve URL: start tandem serve on a free port; sets $server and $port.
+# bench_serve URL: start tandem serve on a free port; sets $server and $port. A port
+# that turns out to be taken (another process can bind it between our check and the
+# server's) is retried with another.
 bench_serve() {
-  port=$(pg_free_port)
-  TANDEM_DATABASE_URL="$1" TANDEM_LISTEN="127.0.0.1:$port" TANDEM_DATA_DIR="$work/data" RUST_LOG=warn \
-    "$bin" serve >"$work/serve.log" 2>&1 &
-  server=$!
-  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && return 0; sleep 0.1; done
+  for _ in 1 2 3 4 5; do
+    port=$(pg_free_port)
+    TANDEM_DATABASE_URL="$1" TANDEM_LISTEN="127.0.0.1:$port" TANDEM_DATA_DIR="$work/data" RUST_LOG=warn \
+      "$bin" serve >"$work/serve.log" 2>&1 &
+    server=$!
+    for _ in $(seq 1 100); do
+      curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && return 0
+      kill -0 "$server" 2>/dev/null || break
+      sleep 0.1
+    done
+    wait "$server" 2>/dev/null || true
+    server=""
+    grep -q "Address already in use" "$work/serve.log" || break
+  done
   echo "server did not start"; cat "$work/serve.log"; return 1
 }
 
