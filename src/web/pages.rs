@@ -53,8 +53,8 @@ struct Entry {
     generation: u64,
     at: Instant,
     headers: HeaderMap,
-    /// The page, cut where its masked CSRF token stood: each reuse sends the parts
-    /// (shared, not copied) with a freshly masked token between each two.
+    /// The page, cut where its masked CSRF token stood: each reuse joins the parts
+    /// with a freshly masked token between each two.
     parts: Vec<Bytes>,
     /// Bytes of the page.
     len: usize,
@@ -81,48 +81,20 @@ impl Entry {
         }
     }
 
-    /// The page again, with `csrf` (masked afresh) where the old token stood.
-    fn body(&self, csrf: &str) -> Body {
-        let mut chunks = std::collections::VecDeque::with_capacity(self.parts.len() * 2);
-        let token = Bytes::copy_from_slice(csrf.as_bytes());
+    /// The page again, with `csrf` (masked afresh) where the old token stood: one
+    /// buffer, written in one go. (Sent as separate parts, a page with many forms
+    /// went out in many small writes, and the last waited some 40 ms for the
+    /// browser's delayed acknowledgement: 1,450 pages a second instead of 19,000.)
+    fn body(&self, csrf: &str) -> Bytes {
+        let tokens = self.parts.len().saturating_sub(1);
+        let mut out = Vec::with_capacity(self.len + tokens * csrf.len());
         for (i, part) in self.parts.iter().enumerate() {
             if i > 0 {
-                chunks.push_back(token.clone());
+                out.extend_from_slice(csrf.as_bytes());
             }
-            chunks.push_back(part.clone());
+            out.extend_from_slice(part);
         }
-        let len = chunks.iter().map(Bytes::len).sum::<usize>() as u64;
-        Body::new(Chunks { chunks, len })
-    }
-}
-
-/// A body made of parts already in memory, of known length.
-struct Chunks {
-    chunks: std::collections::VecDeque<Bytes>,
-    len: u64,
-}
-
-impl axum::body::HttpBody for Chunks {
-    type Data = Bytes;
-    type Error = std::convert::Infallible;
-
-    fn poll_frame(
-        mut self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
-        let next = self.chunks.pop_front();
-        if let Some(c) = &next {
-            self.len -= c.len() as u64;
-        }
-        std::task::Poll::Ready(next.map(|c| Ok(http_body::Frame::data(c))))
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.chunks.is_empty()
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        http_body::SizeHint::with_exact(self.len)
+        Bytes::from(out)
     }
 }
 
@@ -251,9 +223,9 @@ pub async fn page_cache_layer(State(state): State<AppState>, req: Request, next:
         let body = if e.parts.len() > 1 {
             e.body(&security::mask_csrf(&ctx.csrf))
         } else {
-            Body::from(e.parts[0].clone())
+            e.parts[0].clone()
         };
-        let mut resp = Response::new(body);
+        let mut resp = Response::new(Body::from(body));
         *resp.headers_mut() = e.headers.clone();
         return resp;
     }
@@ -293,15 +265,12 @@ mod tests {
         )
     }
 
-    #[tokio::test]
-    async fn a_kept_page_gets_the_new_token_wherever_the_old_stood() {
+    #[test]
+    fn a_kept_page_gets_the_new_token_wherever_the_old_stood() {
         let page = "<form><input value=\"OLD\"></form><form><input value=\"OLD\"></form>!";
         let e = Entry::new(1, HeaderMap::new(), Bytes::from(page), "OLD");
         assert_eq!(e.parts.len(), 3);
-        let body = axum::body::to_bytes(e.body("NEWER"), usize::MAX)
-            .await
-            .unwrap();
-        assert_eq!(body, page.replace("OLD", "NEWER"));
+        assert_eq!(e.body("NEWER"), page.replace("OLD", "NEWER"));
         let plain = Entry::new(1, HeaderMap::new(), Bytes::from("a,b\n1,2\n"), "OLD");
         assert_eq!(plain.parts.len(), 1);
     }
