@@ -19,7 +19,8 @@
 //! - A kept page carries the CSRF token masked for the response it was built for; each
 //!   reuse masks it afresh, so no two responses repeat the same secret (BREACH).
 //! - Entries expire after [`MAX_AGE`] whatever happens, so a page that reads the clock
-//!   ("overdue", "today") is at most that much behind it.
+//!   ("overdue", "today") is at most twice that behind it (while one request builds
+//!   it afresh, the others still get the copy: see [`PageCache::get`]).
 //! - Memory is bounded: `page_cache_mb` in all (16 MB by default; 0 turns the cache
 //!   off), [`MAX_ENTRY_BYTES`] for one page, [`MAX_ENTRIES`] entries.
 
@@ -58,6 +59,8 @@ struct Entry {
     parts: Vec<Bytes>,
     /// Bytes of the page.
     len: usize,
+    /// Someone is building this page afresh now that it has passed [`MAX_AGE`].
+    refreshing: std::sync::atomic::AtomicBool,
 }
 
 impl Entry {
@@ -78,6 +81,7 @@ impl Entry {
             headers,
             parts,
             len,
+            refreshing: Default::default(),
         }
     }
 
@@ -123,10 +127,19 @@ impl PageCache {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// A current entry. Past [`MAX_AGE`] (nothing changed, only the clock moved on),
+    /// one request builds the page afresh while the others still get this copy for up
+    /// to another `MAX_AGE`, rather than all building it at once.
     fn get(&self, key: &Key, generation: u64) -> Option<Arc<Entry>> {
         let entries = self.lock();
         let e = entries.map.get(key)?;
-        (e.generation == generation && e.at.elapsed() < MAX_AGE).then(|| e.clone())
+        if e.generation != generation {
+            return None;
+        }
+        let age = e.at.elapsed();
+        let fresh = age < MAX_AGE
+            || (age < 2 * MAX_AGE && e.refreshing.swap(true, std::sync::atomic::Ordering::SeqCst));
+        fresh.then(|| e.clone())
     }
 
     fn put(&self, key: Key, entry: Entry, current: u64) {
@@ -139,7 +152,7 @@ impl PageCache {
             // Make room: first whatever is stale, then, if that is not enough, all.
             entries
                 .map
-                .retain(|_, e| e.generation == current && e.at.elapsed() < MAX_AGE);
+                .retain(|_, e| e.generation == current && e.at.elapsed() < 2 * MAX_AGE);
             entries.bytes = entries
                 .map
                 .iter()
@@ -286,6 +299,22 @@ mod tests {
         assert!(cache.get(&key(1), 7).is_some());
         assert!(cache.get(&key(1), 8).is_none());
         assert!(cache.get(&key(2), 7).is_none());
+    }
+
+    #[test]
+    fn an_old_entry_is_built_again_by_one_request_while_the_rest_wait_for_nothing() {
+        let cache = PageCache::new(1);
+        let mut e = entry(1, 10);
+        e.at = Instant::now() - MAX_AGE - Duration::from_millis(10);
+        cache.put(key(1), e, 1);
+        assert!(cache.get(&key(1), 1).is_none(), "the first asker rebuilds");
+        assert!(cache.get(&key(1), 1).is_some(), "the others keep the copy");
+        assert!(cache.get(&key(1), 1).is_some());
+        let mut e = entry(1, 10);
+        e.at = Instant::now() - 2 * MAX_AGE;
+        cache.put(key(2), e, 1);
+        assert!(cache.get(&key(2), 1).is_none(), "too old for anyone");
+        assert!(cache.get(&key(2), 1).is_none());
     }
 
     #[test]
