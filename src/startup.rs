@@ -34,7 +34,7 @@ pub fn build_router(state: AppState) -> Router {
         .fallback(ops::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            web::pages::page_cache_layer,
+            web::reuse::page_cache_layer,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

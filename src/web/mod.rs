@@ -3,7 +3,7 @@
 //! `checklists`, `coverage`, `auth`, `account`, `admin`, `held`), and named furniture:
 //! `app` (every feature's routes together), `state` (what handlers reach), `routes` (the
 //! recorder every feature adds to), `instruments` (the instrument cache),
-//! `session` (the session layer), `pages` (the page cache), `cookies`, `extract` (who is asking, with what role), `guard`
+//! `session` (the session layer), `pages` (the page cache) and `reuse` (the layer answering from it), `cookies`, `extract` (who is asking, with what role), `guard`
 //! (bodies and addresses before anything else), `page` and `form` (rendering, errors
 //! beside fields), `errors` (error pages), `download`, `activity`, `conflict`, `charts`,
 //! `directory` (the member cache), `markdown`, `ops` (health, static files, headers).
@@ -37,6 +37,7 @@ pub mod page;
 pub mod pages;
 pub mod partnerships;
 pub mod people;
+pub mod reuse;
 pub mod routes;
 pub mod session;
 pub mod state;

@@ -1,4 +1,4 @@
-//! The page cache: a page a signed-in person has just been shown, kept so that asking
+//! The page cache (`web/reuse.rs` answers from it): a page a signed-in person has just been shown, kept so that asking
 //! again costs no queries and no rendering — for as long as nothing has changed.
 //!
 //! Correctness comes before speed:
@@ -28,17 +28,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use axum::body::{Body, Bytes, HttpBody as _};
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse as _, Response};
+use axum::body::{Bytes, HttpBody as _};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
 
-use super::AppState;
-use super::compress::{SECRET_ADDRESSES, Uncompressed};
-use super::extract::RequestCtx;
-use crate::error::AppError;
-use crate::security;
+use super::compress::Uncompressed;
 
 /// An entry older than this is built again whatever happened.
 pub const MAX_AGE: Duration = Duration::from_secs(2);
@@ -48,15 +42,15 @@ pub const MAX_ENTRY_BYTES: usize = 512 * 1024;
 pub const MAX_ENTRIES: usize = 4096;
 
 /// A session token's hash and the address (path and query).
-type Key = (String, String);
+pub(crate) type Key = (String, String);
 
-struct Entry {
+pub(crate) struct Entry {
     generation: u64,
     at: Instant,
-    headers: HeaderMap,
+    pub(crate) headers: HeaderMap,
     /// The page, cut where its masked CSRF token stood: each reuse joins the parts
     /// with a freshly masked token between each two.
-    parts: Vec<Bytes>,
+    pub(crate) parts: Vec<Bytes>,
     /// Bytes of the page.
     len: usize,
     /// Someone is building this page afresh now that it has passed [`MAX_AGE`].
@@ -64,7 +58,7 @@ struct Entry {
 }
 
 impl Entry {
-    fn new(generation: u64, headers: HeaderMap, body: Bytes, csrf: &str) -> Entry {
+    pub(crate) fn new(generation: u64, headers: HeaderMap, body: Bytes, csrf: &str) -> Entry {
         let len = body.len();
         let mut parts = Vec::new();
         let mut rest = body;
@@ -89,7 +83,7 @@ impl Entry {
     /// buffer, written in one go. (Sent as separate parts, a page with many forms
     /// went out in many small writes, and the last waited some 40 ms for the
     /// browser's delayed acknowledgement: 1,450 pages a second instead of 19,000.)
-    fn body(&self, csrf: &str) -> Bytes {
+    pub(crate) fn body(&self, csrf: &str) -> Bytes {
         let tokens = self.parts.len().saturating_sub(1);
         let mut out = Vec::with_capacity(self.len + tokens * csrf.len());
         for (i, part) in self.parts.iter().enumerate() {
@@ -130,7 +124,7 @@ impl PageCache {
     /// A current entry. Past [`MAX_AGE`] (nothing changed, only the clock moved on),
     /// one request builds the page afresh while the others still get this copy for up
     /// to another `MAX_AGE`, rather than all building it at once.
-    fn get(&self, key: &Key, generation: u64) -> Option<Arc<Entry>> {
+    pub(crate) fn get(&self, key: &Key, generation: u64) -> Option<Arc<Entry>> {
         let entries = self.lock();
         let e = entries.map.get(key)?;
         if e.generation != generation {
@@ -142,7 +136,7 @@ impl PageCache {
         fresh.then(|| e.clone())
     }
 
-    fn put(&self, key: Key, entry: Entry, current: u64) {
+    pub(crate) fn put(&self, key: Key, entry: Entry, current: u64) {
         let size = entry.len + key.0.len() + key.1.len();
         let mut entries = self.lock();
         if let Some(old) = entries.map.remove(&key) {
@@ -169,6 +163,11 @@ impl PageCache {
         }
     }
 
+    /// Is the cache on (given any memory)?
+    pub fn is_on(&self) -> bool {
+        self.budget > 0
+    }
+
     /// Bytes held now (for the tests and the bounds check).
     pub fn bytes(&self) -> usize {
         self.lock().bytes
@@ -185,25 +184,8 @@ impl PageCache {
     }
 }
 
-/// The key for a request this cache may answer, if it may.
-fn key_for(req: &Request) -> Option<Key> {
-    if req.method() != Method::GET {
-        return None;
-    }
-    let ctx = req.extensions().get::<RequestCtx>()?;
-    if ctx.user.is_none() || ctx.flash.is_some() {
-        return None;
-    }
-    let path = req.uri().path();
-    if SECRET_ADDRESSES.iter().any(|p| path.starts_with(p)) {
-        return None;
-    }
-    let address = req.uri().path_and_query()?.as_str().to_string();
-    Some((ctx.session_hash.clone()?, address))
-}
-
 /// May this response be kept? Then its length.
-fn keepable(resp: &Response) -> Option<usize> {
+pub(crate) fn keepable(resp: &Response) -> Option<usize> {
     if resp.status() != StatusCode::OK
         || resp.headers().contains_key(header::SET_COOKIE)
         || resp.extensions().get::<Uncompressed>().is_some()
@@ -216,53 +198,6 @@ fn keepable(resp: &Response) -> Option<usize> {
         .any(|t| kind.starts_with(t));
     let len = usize::try_from(resp.body().size_hint().exact()?).ok()?;
     (text && len <= MAX_ENTRY_BYTES).then_some(len)
-}
-
-/// Middleware, inside the session layer: answer from the cache when it can, and keep
-/// what it may.
-pub async fn page_cache_layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let cache = &state.pages;
-    if cache.budget == 0 {
-        return next.run(req).await;
-    }
-    let (Some(key), Some(generation)) = (key_for(&req), state.db.data_generation()) else {
-        return next.run(req).await;
-    };
-    let ctx = req.extensions().get::<RequestCtx>().cloned();
-    let Some(ctx) = ctx else {
-        return next.run(req).await;
-    };
-    if let Some(e) = cache.get(&key, generation) {
-        let body = if e.parts.len() > 1 {
-            e.body(&security::mask_csrf(&ctx.csrf))
-        } else {
-            e.parts[0].clone()
-        };
-        let mut resp = Response::new(Body::from(body));
-        *resp.headers_mut() = e.headers.clone();
-        return resp;
-    }
-    let resp = next.run(req).await;
-    let Some(len) = keepable(&resp) else {
-        return resp;
-    };
-    let (parts, body) = resp.into_parts();
-    let bytes: Bytes = match axum::body::to_bytes(body, len).await {
-        Ok(b) => b,
-        Err(e) => {
-            return AppError::Internal(anyhow::anyhow!("reading a page: {e}")).into_response();
-        }
-    };
-    let entry = Entry::new(
-        generation,
-        parts.headers.clone(),
-        bytes.clone(),
-        &ctx.csrf_masked,
-    );
-    // The current generation, for clearing out stale entries to make room.
-    let current = state.db.data_generation().unwrap_or(generation);
-    cache.put(key, entry, current);
-    Response::from_parts(parts, Body::from(bytes))
 }
 
 #[cfg(test)]
