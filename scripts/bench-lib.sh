@@ -1,4 +1,4 @@
-# Shared by scripts/bench and scripts/bench-cards.
+# Shared by the scripts/bench* scripts.
 
 # wrk --latency output -> "rps p50 p99 non2xx" (latencies in ms)
 bench_parse() {
@@ -33,12 +33,20 @@ bench_serve() {
   echo "server did not start"; cat "$work/serve.log"; return 1
 }
 
-# bench_load NAME URL [HEADER]: warm up, then measure; prints a result line.
+# bench_measure URL [HEADER...]: warm up, then measure; prints "rps p50 p99 non2xx".
+bench_measure() {
+  local url=$1; shift
+  local args=()
+  for h in "$@"; do args+=(-H "$h"); done
+  wrk -t2 -c64 -d2s "${args[@]}" "$url" >/dev/null 2>&1 || true
+  sleep 1
+  wrk -t2 -c64 -d"${seconds}s" --timeout 10s --latency "${args[@]}" "$url" | bench_parse
+}
+
+# bench_load NAME URL [HEADER]: measure; prints a result line.
 bench_load() {
   local name=$1 url=$2 header=${3:-"X-Bench: 1"}
-  wrk -t2 -c64 -d2s -H "$header" "$url" >/dev/null
-  sleep 2
-  read -r rps p50 p99 bad < <(wrk -t2 -c64 -d"${seconds}s" --timeout 10s --latency -H "$header" "$url" | bench_parse)
+  read -r rps p50 p99 bad < <(bench_measure "$url" "$header")
   printf '%-28s %7s req/s  p50 %6s ms  p99 %6s ms  non-2xx %s\n' "$name" "$rps" "$p50" "$p99" "$bad"
   sleep 2
 }

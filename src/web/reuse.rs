@@ -15,8 +15,16 @@ use super::pages::{Entry, Key, keepable};
 use crate::error::AppError;
 use crate::security;
 
-/// The key for a request this cache may answer, if it may.
-fn key_for(req: &Request) -> Option<Key> {
+/// What this layer needs of a request it may answer: its key, and its CSRF token
+/// bare (to mask afresh) and as masked for this response (to cut a kept page at).
+struct Asked {
+    key: Key,
+    csrf: String,
+    csrf_masked: String,
+}
+
+/// The key and tokens of a request this cache may answer, if it may.
+fn asked(req: &Request) -> Option<Asked> {
     if req.method() != Method::GET {
         return None;
     }
@@ -29,7 +37,11 @@ fn key_for(req: &Request) -> Option<Key> {
         return None;
     }
     let address = req.uri().path_and_query()?.as_str().to_string();
-    Some((ctx.session_hash.clone()?, address))
+    Some(Asked {
+        key: (ctx.session_hash.clone()?, address),
+        csrf: ctx.csrf.clone(),
+        csrf_masked: ctx.csrf_masked.clone(),
+    })
 }
 
 /// Middleware, inside the session layer: answer from the cache when it can, and keep
@@ -39,20 +51,11 @@ pub async fn page_cache_layer(State(state): State<AppState>, req: Request, next:
     if !cache.is_on() {
         return next.run(req).await;
     }
-    let (Some(key), Some(generation)) = (key_for(&req), state.db.data_generation()) else {
+    let (Some(asked), Some(generation)) = (asked(&req), state.db.data_generation()) else {
         return next.run(req).await;
     };
-    let ctx = req.extensions().get::<RequestCtx>().cloned();
-    let Some(ctx) = ctx else {
-        return next.run(req).await;
-    };
-    if let Some(e) = cache.get(&key, generation) {
-        let body = if e.parts.len() > 1 {
-            e.body(&security::mask_csrf(&ctx.csrf))
-        } else {
-            e.parts[0].clone()
-        };
-        let mut resp = Response::new(Body::from(body));
+    if let Some(e) = cache.get(&asked.key, generation) {
+        let mut resp = Response::new(Body::from(e.body(&security::mask_csrf(&asked.csrf))));
         *resp.headers_mut() = e.headers.clone();
         return resp;
     }
@@ -71,10 +74,10 @@ pub async fn page_cache_layer(State(state): State<AppState>, req: Request, next:
         generation,
         parts.headers.clone(),
         bytes.clone(),
-        &ctx.csrf_masked,
+        &asked.csrf_masked,
     );
     // The current generation, for clearing out stale entries to make room.
     let current = state.db.data_generation().unwrap_or(generation);
-    cache.put(key, entry, current);
+    cache.put(asked.key, entry, current);
     Response::from_parts(parts, Body::from(bytes))
 }

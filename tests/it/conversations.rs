@@ -83,7 +83,7 @@ pub(crate) fn id_after(location: &str, prefix: &str) -> Id {
 }
 
 /// Plan a conversation through the form; its id.
-async fn plan(c: &mut Client, slug: &str, title: &str, date: &str) -> Id {
+pub(crate) async fn plan(c: &mut Client, slug: &str, title: &str, date: &str) -> Id {
     let r = c
         .post(
             &format!("/p/{slug}/conversations"),
