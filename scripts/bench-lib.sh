@@ -50,3 +50,29 @@ bench_load() {
   printf '%-28s %7s req/s  p50 %6s ms  p99 %6s ms  non-2xx %s\n' "$name" "$rps" "$p50" "$p99" "$bad"
   sleep 2
 }
+
+# bench_common_pages SLUG DECK COOKIE: with a server from bench_serve on a partnership
+# seeded with conversations, a deck and rounds 1 (closed, answered) and 2 (open), sets
+# the array $pages to "name|path" for the ten common pages of issue 13's table.
+bench_common_pages() {
+  local slug=$1 deck=$2 cookie=$3
+  local base="http://127.0.0.1:$port/p/$slug" conv item theme card
+  conv=$(curl -sf -H "$cookie" "$base/conversations" | grep -o "conversations/[0-9]*\"" | sed -n 1p | tr -dc 0-9 || true)
+  item=$(curl -sf -H "$cookie" "$base/conversations/$conv" | grep -o "items/[0-9]*\"" | sed -n 1p | tr -dc 0-9 || true)
+  theme=$(curl -sf -H "$cookie" "$base/decks/$deck" | grep -o "themes/[0-9]*\"" | sed -n 1p | tr -dc 0-9 || true)
+  card=$(curl -sf -H "$cookie" "$base/decks/$deck/themes/$theme" | grep -o "cards/[0-9]*\"" | sed -n 1p | tr -dc 0-9 || true)
+  [ -n "$conv" ] && [ -n "$item" ] && [ -n "$card" ] || { echo "could not find a conversation, item or card"; return 1; }
+  local p0="/p/$slug"
+  pages=(
+    "home|$p0"
+    "your partnerships|/partnerships"
+    "card|$p0/cards/$card"
+    "deck|$p0/decks/$deck"
+    "conversation|$p0/conversations/$conv"
+    "agenda item|$p0/conversations/$conv/items/$item"
+    "action plan|$p0/actions"
+    "answer form|$p0/stock/2/answer"
+    "results|$p0/stock/1/results"
+    "checklists|$p0/checklists"
+  )
+}

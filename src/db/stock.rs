@@ -151,6 +151,19 @@ impl Store {
         })
     }
 
+    /// What the shipped cards are at: how many shipped decks and the sum of their
+    /// versions (a deck's cards change only when its version goes up).
+    pub async fn shipped_version(&self) -> DbResult<(i64, i64)> {
+        reader!(self, |r| {
+            sqlx::query_as(
+                "SELECT COUNT(*), CAST(COALESCE(SUM(builtin_version), 0) AS BIGINT) FROM decks
+                 WHERE partnership_id IS NULL AND builtin_key IS NOT NULL",
+            )
+            .fetch_one(r)
+            .await
+        })
+    }
+
     /// Open a new round of an instrument; returns its id.
     pub async fn create_round(
         &self,

@@ -369,6 +369,8 @@ pub struct ItemResult {
     pub options: Vec<(String, String, Option<i64>)>,
     /// Per shown group, a count per option.
     pub counts: Vec<Vec<i64>>,
+    /// Per shown group, the share per option as whole percentages adding up to 100.
+    pub shares: Vec<Vec<i64>>,
     /// Per shown group, the 0–100 score (None: nobody gave a scored answer).
     pub scores: Vec<Option<i64>>,
     /// How far people's answers spread (0 = all the same, 100 = split between ends).
@@ -447,25 +449,29 @@ impl ItemResult {
             .unwrap_or(0)
     }
 
-    /// Group `g`'s shares per option as whole percentages that add up to exactly 100
-    /// (largest remainders get the leftover points), so tables and bars never show
-    /// 103% or 97% in all.
-    pub fn percents(&self, g: usize) -> Vec<i64> {
-        let counts = self.counts.get(g).map(|c| c.as_slice()).unwrap_or(&[]);
-        let total: i64 = counts.iter().sum();
-        if total == 0 {
-            return vec![0; counts.len()];
-        }
-        let mut out: Vec<i64> = counts.iter().map(|n| n * 100 / total).collect();
-        let short = 100 - out.iter().sum::<i64>();
-        let mut by_remainder: Vec<usize> = (0..counts.len()).collect();
-        // Largest remainder first; ties go to the earlier option.
-        by_remainder.sort_by_key(|&o| (std::cmp::Reverse(counts[o] * 100 % total), o));
-        for &o in by_remainder.iter().take(short.max(0) as usize) {
-            out[o] += 1;
-        }
-        out
+    /// Group `g`'s shares per option as whole percentages that add up to exactly 100.
+    pub fn percents(&self, g: usize) -> &[i64] {
+        self.shares.get(g).map_or(&[], |s| s.as_slice())
     }
+}
+
+/// Shares per option as whole percentages that add up to exactly 100 (largest
+/// remainders get the leftover points), so tables and bars never show 103% or 97% in
+/// all; all 0 when nobody answered.
+fn shares(counts: &[i64]) -> Vec<i64> {
+    let total: i64 = counts.iter().sum();
+    if total == 0 {
+        return vec![0; counts.len()];
+    }
+    let mut out: Vec<i64> = counts.iter().map(|n| n * 100 / total).collect();
+    let short = 100 - out.iter().sum::<i64>();
+    let mut by_remainder: Vec<usize> = (0..counts.len()).collect();
+    // Largest remainder first; ties go to the earlier option.
+    by_remainder.sort_by_key(|&o| (std::cmp::Reverse(counts[o] * 100 % total), o));
+    for &o in by_remainder.iter().take(short.max(0) as usize) {
+        out[o] += 1;
+    }
+    out
 }
 
 /// One section's (principle's) results.
@@ -649,6 +655,7 @@ fn item_result(item: &Item, scale: &Scale, groups: &[Group], counts: &CountMap) 
         key: item.key.clone(),
         text: item.text.clone(),
         options,
+        shares: per_group.iter().map(|c| shares(c)).collect(),
         counts: per_group,
         scores,
         spread,

@@ -13,6 +13,21 @@ pub const GROUP_COLOURS: [&str; 7] = [
 /// Dash patterns, so lines differ by more than colour.
 const DASHES: [&str; 4] = ["", "7 4", "2 4", "10 4 2 4"];
 
+/// The charts of one round's results page: drawn once per change of its answers and
+/// kept with the results (`web/instruments.rs`), since every member sees the same.
+#[derive(Debug, Clone, Default)]
+pub struct ResultCharts {
+    /// Score bars for the scored sections (empty when there are none).
+    pub score: String,
+    /// The highest and lowest scores, in words.
+    pub summary: String,
+    /// Per item key, its stacked answer bars.
+    pub items: std::collections::HashMap<String, String>,
+    /// Per unscored two-question section (the spectrum): where each group is now and
+    /// wants to be.
+    pub positions: std::collections::HashMap<String, String>,
+}
+
 /// A named series of 0–100 values (None: no value).
 #[derive(Debug, Clone)]
 pub struct Series {

@@ -1,16 +1,19 @@
 //! The instrument cache: instrument versions parsed once and kept for the life of the
 //! process (stored wording never changes), the newest version of each, and each
-//! round's answer counts until its answers change. Shared by the stock pages, the
-//! checklists and the partnership home page.
+//! round's results (and their charts, once drawn) until its answers change. Shared by
+//! the stock pages, the checklists and the partnership home page.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::ops::Deref;
+use std::sync::{Arc, OnceLock, RwLock};
 
 use crate::db::Store;
+use crate::db::stock::ShippedCard;
 use crate::domain::instruments::{Instrument, parse as parse_instrument};
 use crate::domain::model::Id;
 use crate::domain::stock::*;
 use crate::error::AppError;
+use crate::web::charts::ResultCharts;
 
 /// An instrument version's id with its parsed wording.
 pub type Current = (Id, Arc<Instrument>);
@@ -21,16 +24,47 @@ pub type Current = (Id, Arc<Instrument>);
 pub struct InstrumentCache {
     by_id: RwLock<HashMap<Id, Arc<Instrument>>>,
     latest: RwLock<Option<Vec<Current>>>,
-    /// A round's counts, keyed by round id and tagged with the round's `changes`
-    /// when they were read: a results page costs one small query until something changes.
-    counts: RwLock<HashMap<Id, (i64, Arc<Counts>)>>,
+    /// A round's results, keyed by round id and tagged with what they were computed
+    /// from (the round's `changes`, whether it is anonymous, and its instrument and
+    /// birth, so a new round given a deleted one's id is not taken for it): the home
+    /// page and a
+    /// results page cost no counting and no drawing until an answer changes. Every
+    /// member of the partnership sees the same results, so they are shared.
+    results: RwLock<HashMap<Id, (Tag, Arc<RoundResults>)>>,
+    /// The shipped decks' cards (results suggest them), tagged with the decks'
+    /// versions: one small query instead of every card's row.
+    shipped: RwLock<Option<(ShippedVersion, Arc<Vec<ShippedCard>>)>>,
 }
 
-/// Counts per group × item × answer, and the size of each group.
-pub type Counts = (Vec<Tally>, Vec<GroupSize>);
+/// What the shipped decks are at (`Store::shipped_version`).
+type ShippedVersion = (i64, i64);
 
-/// Rounds whose counts are kept at once (the oldest are dropped beyond this).
-const COUNTS_KEPT: usize = 512;
+/// What a round's results were computed from.
+type Tag = (i64, bool, Id, i64);
+
+/// Rounds whose results are kept at once (all are dropped beyond this; the charts of
+/// one are ~150 KB, so this bounds the cache at ~10 MB).
+const ROUNDS_KEPT: usize = 64;
+
+/// A round's results, and their charts once a results page has drawn them.
+pub struct RoundResults {
+    pub results: Results,
+    charts: OnceLock<ResultCharts>,
+}
+
+impl RoundResults {
+    /// The charts, drawn by `draw` the first time they are asked for.
+    pub fn charts(&self, draw: impl FnOnce(&Results) -> ResultCharts) -> &ResultCharts {
+        self.charts.get_or_init(|| draw(&self.results))
+    }
+}
+
+impl Deref for RoundResults {
+    type Target = Results;
+    fn deref(&self) -> &Results {
+        &self.results
+    }
+}
 
 impl InstrumentCache {
     /// The instrument version with this id.
@@ -78,22 +112,48 @@ impl InstrumentCache {
         Ok(out)
     }
 
-    /// A round's counts, from memory if nothing changed since they were read.
-    pub async fn counts(&self, db: &Store, r: &Round) -> Result<Arc<Counts>, AppError> {
-        if let Some((changes, c)) = self.counts.read().ok().and_then(|m| m.get(&r.id).cloned())
-            && changes == r.changes
+    /// A round's instrument and results, from memory if nothing changed since they
+    /// were computed.
+    pub async fn results(
+        &self,
+        db: &Store,
+        r: &Round,
+    ) -> Result<(Arc<Instrument>, Arc<RoundResults>), AppError> {
+        let i = self.get(db, r.instrument_id).await?;
+        let tag = (r.changes, r.anonymous, r.instrument_id, r.created_at);
+        if let Some((t, res)) = self.results.read().ok().and_then(|m| m.get(&r.id).cloned())
+            && t == tag
         {
-            return Ok(c);
+            return Ok((i, res));
         }
-
-        let c = Arc::new(tokio::try_join!(db.tallies(r.id), db.group_sizes(r.id))?);
-        if let Ok(mut m) = self.counts.write() {
-            if m.len() >= COUNTS_KEPT {
+        let (tallies, sizes) = tokio::try_join!(db.tallies(r.id), db.group_sizes(r.id))?;
+        let res = Arc::new(RoundResults {
+            results: compute(&i, &tallies, plan_groups(&sizes, r.anonymous)),
+            charts: OnceLock::new(),
+        });
+        if let Ok(mut m) = self.results.write() {
+            if m.len() >= ROUNDS_KEPT && !m.contains_key(&r.id) {
                 m.clear();
             }
-            m.insert(r.id, (r.changes, c.clone()));
+            m.insert(r.id, (tag, res.clone()));
         }
-        Ok(c)
+        Ok((i, res))
+    }
+
+    /// Every card of the shipped decks (`Store::shipped_cards`), from memory while
+    /// no shipped deck has a new version.
+    pub async fn shipped_cards(&self, db: &Store) -> Result<Arc<Vec<ShippedCard>>, AppError> {
+        let version = db.shipped_version().await?;
+        if let Some((v, cards)) = self.shipped.read().ok().and_then(|s| s.clone())
+            && v == version
+        {
+            return Ok(cards);
+        }
+        let cards = Arc::new(db.shipped_cards().await?);
+        if let Ok(mut s) = self.shipped.write() {
+            *s = Some((version, cards.clone()));
+        }
+        Ok(cards)
     }
 
     /// The newest version of the instrument `key`.

@@ -468,6 +468,7 @@ async fn paper_tallies_are_checked_counted_and_marked(app: TestApp) {
     let r = t.cal.get(&format!("/p/{slug}/stock/{round}/results")).await;
     r.assert_contains("Includes answers from paper copies: 4 from Ayr Health");
     r.assert_contains("3 <span class=\"meta\">(75%)</span>");
+    r.assert_contains("mostly");
     // Someone else's batch: only a lead may remove it.
     let batch = app.db.paper_batches(round).await.unwrap()[0].id;
     let del = format!("/p/{slug}/stock/{round}/tally/{batch}/delete");
@@ -478,6 +479,11 @@ async fn paper_tallies_are_checked_counted_and_marked(app: TestApp) {
     let page = t.cal.get(&format!("/p/{slug}/stock/{round}")).await;
     page.assert_contains("0 people answered");
     page.assert_lacks("plus 4 on paper");
+    // The results (kept until the round's answers change) and their charts follow.
+    let r = t.cal.get(&format!("/p/{slug}/stock/{round}/results")).await;
+    r.assert_lacks("Includes answers from paper copies");
+    r.assert_lacks("(75%)");
+    r.assert_lacks("mostly");
 }
 
 async fn differences_lead_to_suggested_cards_and_a_conversation(app: TestApp) {

@@ -6,10 +6,11 @@ use crate::domain::model::{Id, Partnership};
 use crate::domain::roles::{Action, can};
 use crate::domain::stock::*;
 use crate::error::AppError;
-use crate::web::charts::{self, Segment, Series};
+use crate::web::charts::{self, ResultCharts, Segment, Series};
 use crate::web::download::csv_safe;
 use crate::web::download::file_name;
 use crate::web::extract::Member;
+use crate::web::instruments::RoundResults;
 use crate::web::short;
 use crate::web::{AppState, PageCtx, render};
 use askama::Template;
@@ -79,11 +80,6 @@ pub(super) fn cards_for(refs: &[String], shipped: &[ShippedCard], n: usize) -> V
     out
 }
 
-/// Per item chart, drawn as SVG.
-pub struct ItemChart {
-    pub svg: String,
-}
-
 pub(super) const DIVERGING: [(i64, &str); 5] = [
     (0, "#b2182b"),
     (25, "#ef8a62"),
@@ -114,7 +110,7 @@ pub(super) fn option_colours(item: &ItemResult, scored: bool) -> Vec<&'static st
         .collect()
 }
 
-pub(super) fn item_chart(id: &str, item: &ItemResult, scored: bool, groups: &[Group]) -> ItemChart {
+pub(super) fn item_chart(id: &str, item: &ItemResult, scored: bool, groups: &[Group]) -> String {
     let colours = option_colours(item, scored);
     let rows: Vec<(String, Vec<Segment>)> = groups
         .iter()
@@ -136,9 +132,7 @@ pub(super) fn item_chart(id: &str, item: &ItemResult, scored: bool, groups: &[Gr
         .map(|(g, grp)| format!("{}: mostly {}", grp.name, item.most_common(g)))
         .collect::<Vec<_>>()
         .join(". ");
-    ItemChart {
-        svg: charts::stacked(id, &format!("Answers to: {}", item.text), &desc, &rows),
-    }
+    charts::stacked(id, &format!("Answers to: {}", item.text), &desc, &rows)
 }
 
 /// For a section of two questions answered on a scale of positions (the spectrum's
@@ -186,7 +180,7 @@ pub(super) fn position_chart(s: &SectionResult, groups: &[Group]) -> Option<Stri
 }
 
 /// A sentence on the scores: highest and lowest principle.
-pub(super) fn score_summary(sections: &[SectionResult]) -> String {
+pub(super) fn score_summary(sections: &[&SectionResult]) -> String {
     let scored: Vec<(&str, i64)> = sections
         .iter()
         .filter_map(|s| {
@@ -214,21 +208,16 @@ pub(super) fn score_summary(sections: &[SectionResult]) -> String {
 
 #[derive(Template)]
 #[template(path = "stock/results.html")]
-pub(super) struct ResultsPage {
+pub(super) struct ResultsPage<'a> {
     c: PageCtx,
     slug: String,
     r: Round,
     phrase: String,
     visible: bool,
-    res: Results,
-    score_chart: String,
-    score_summary: String,
-    scored: Vec<SectionResult>,
-    unscored: Vec<SectionResult>,
-    charts: HashMap<String, ItemChart>,
-    /// Per unscored two-question section (the spectrum): where each group is now and
-    /// wants to be, as a chart.
-    position_charts: HashMap<String, String>,
+    res: &'a Results,
+    charts: &'a ResultCharts,
+    scored: Vec<&'a SectionResult>,
+    unscored: Vec<&'a SectionResult>,
     differences: Vec<DifferenceView>,
     batches: Vec<PaperBatch>,
     can_run: bool,
@@ -236,18 +225,59 @@ pub(super) struct ResultsPage {
     raw_export: bool,
 }
 
-/// The results a member may see, or None while they are hidden.
+/// A round's instrument and results (computed once per change of its answers).
 pub(super) async fn results_for(
     state: &AppState,
     r: &Round,
-) -> Result<(Arc<Instrument>, Results), AppError> {
-    let i = state
-        .instruments
-        .get(state.db.as_ref(), r.instrument_id)
-        .await?;
-    let counts = state.instruments.counts(state.db.as_ref(), r).await?;
-    let res = compute(&i, &counts.0, plan_groups(&counts.1, r.anonymous));
-    Ok((i, res))
+) -> Result<(Arc<Instrument>, Arc<RoundResults>), AppError> {
+    state.instruments.results(state.db.as_ref(), r).await
+}
+
+/// The charts of a results page (drawn once per change of the round's answers).
+fn draw_charts(r: &Round, res: &Results) -> ResultCharts {
+    let scored: Vec<&SectionResult> = res.sections.iter().filter(|s| s.scored).collect();
+    let summary = score_summary(&scored);
+    let score = if scored.is_empty() || res.is_empty() {
+        String::new()
+    } else {
+        let series: Vec<Series> = res
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(g, grp)| Series {
+                name: grp.name.clone(),
+                values: scored.iter().map(|s| s.scores[g]).collect(),
+            })
+            .collect();
+        charts::score_bars(
+            "chart-scores",
+            &format!("Scores out of 100: {}", r.instrument_title),
+            &summary,
+            &scored.iter().map(|s| s.title.clone()).collect::<Vec<_>>(),
+            &series,
+        )
+    };
+    let mut items = HashMap::new();
+    for s in &res.sections {
+        for (n, it) in s.items.iter().enumerate() {
+            items.insert(
+                it.key.clone(),
+                item_chart(&format!("item-{}-{n}", s.key), it, s.scored, &res.groups),
+            );
+        }
+    }
+    let positions = res
+        .sections
+        .iter()
+        .filter(|s| !s.scored)
+        .filter_map(|s| position_chart(s, &res.groups).map(|c| (s.key.clone(), c)))
+        .collect();
+    ResultCharts {
+        score,
+        summary,
+        items,
+        positions,
+    }
 }
 
 pub(super) async fn results_page(
@@ -259,60 +289,27 @@ pub(super) async fn results_page(
     let r = own_round(&state, &m, id).await?;
     let today = m.partnership.today();
     let visible = r.results_visible(&today);
-    let (res, batches) = if visible {
+    let hidden = Results {
+        groups: vec![],
+        note: None,
+        sections: vec![],
+        differences: vec![],
+    };
+    let no_charts = ResultCharts::default();
+    let (round_results, batches) = if visible {
         let (_, res) = results_for(&state, &r).await?;
-        (res, state.db.paper_batches(r.id).await?)
+        (Some(res), state.db.paper_batches(r.id).await?)
     } else {
-        (
-            Results {
-                groups: vec![],
-                note: None,
-                sections: vec![],
-                differences: vec![],
-            },
-            vec![],
-        )
+        (None, vec![])
     };
-    let scored: Vec<SectionResult> = res.sections.iter().filter(|s| s.scored).cloned().collect();
-    let unscored: Vec<SectionResult> = res.sections.iter().filter(|s| !s.scored).cloned().collect();
-    let series: Vec<Series> = res
-        .groups
-        .iter()
-        .enumerate()
-        .map(|(g, grp)| Series {
-            name: grp.name.clone(),
-            values: scored.iter().map(|s| s.scores[g]).collect(),
-        })
-        .collect();
-    let summary = score_summary(&scored);
-    let score_chart = if scored.is_empty() || res.is_empty() {
-        String::new()
-    } else {
-        charts::score_bars(
-            "chart-scores",
-            &format!("Scores out of 100: {}", r.instrument_title),
-            &summary,
-            &scored.iter().map(|s| s.title.clone()).collect::<Vec<_>>(),
-            &series,
-        )
+    let (res, charts): (&Results, &ResultCharts) = match &round_results {
+        Some(rr) => (rr, rr.charts(|res| draw_charts(&r, res))),
+        None => (&hidden, &no_charts),
     };
-    let mut chart_map = HashMap::new();
-    for s in &res.sections {
-        for (n, it) in s.items.iter().enumerate() {
-            chart_map.insert(
-                it.key.clone(),
-                item_chart(&format!("item-{}-{n}", s.key), it, s.scored, &res.groups),
-            );
-        }
-    }
-    let position_charts = unscored
-        .iter()
-        .filter_map(|s| position_chart(s, &res.groups).map(|c| (s.key.clone(), c)))
-        .collect();
     let shipped = if res.differences.is_empty() {
-        vec![]
+        Arc::default()
     } else {
-        state.db.shipped_cards().await?
+        state.instruments.shipped_cards(state.db.as_ref()).await?
     };
     let differences = res
         .differences
@@ -329,18 +326,15 @@ pub(super) async fn results_page(
         slug: m.partnership.slug.clone(),
         phrase: r.state_phrase(&today),
         visible,
-        score_chart,
-        score_summary: summary,
-        scored,
-        unscored,
-        charts: chart_map,
-        position_charts,
+        res,
+        charts,
+        scored: res.sections.iter().filter(|s| s.scored).collect(),
+        unscored: res.sections.iter().filter(|s| !s.scored).collect(),
         differences,
         batches,
         can_run: can(m.role(), Action::RunRound),
         can_edit: can(m.role(), Action::EditContent),
         raw_export: can(m.role(), Action::RunRound) && !r.anonymous,
-        res,
         r,
     })
 }
@@ -377,7 +371,7 @@ pub(super) async fn visible_results(
     state: &AppState,
     m: &Member,
     id: Id,
-) -> Result<(Round, Arc<Instrument>, Results), AppError> {
+) -> Result<(Round, Arc<Instrument>, Arc<RoundResults>), AppError> {
     let r = own_round(state, m, id).await?;
     if !r.results_visible(&m.partnership.today()) {
         return Err(AppError::Forbidden);
