@@ -64,6 +64,9 @@ fn fit(s: &str, max: usize) -> String {
     }
 }
 
+/// The dark text colour `text_on` gives on light fills.
+const DARK_TEXT: &str = "#0b0c0c";
+
 /// White or near-black text, whichever reads better on `fill` (the one rule in
 /// `domain::colour`).
 pub fn text_on(fill: &str) -> &'static str {
@@ -159,11 +162,14 @@ pub fn stacked(id: &str, title: &str, desc: &str, rows: &[(String, Vec<Segment>)
     let width = bar_x + bar_w + 10;
     let mut out = String::new();
     open(&mut out, id, width, height, title, desc);
+    // Names, bars and their labels each go in one group that carries what they share
+    // (anchor, outline, text colour): the results page draws hundreds of them.
+    let (mut names, mut bars, mut labels) = (String::new(), String::new(), String::new());
     for (ri, (name, segs)) in rows.iter().enumerate() {
         let y = row_h * ri as i64;
         let _ = write!(
-            out,
-            r##"<text x="{label_w}" y="{}" text-anchor="end" fill="#1a1a1a">{}</text>"##,
+            names,
+            r##"<text x="{label_w}" y="{}">{}</text>"##,
             y + 17,
             esc(&fit(name, 22))
         );
@@ -190,23 +196,30 @@ pub fn stacked(id: &str, title: &str, desc: &str, rows: &[(String, Vec<Segment>)
             let end = bar_x + bar_w * acc.min(total) / total;
             let w = end - x;
             let _ = write!(
-                out,
-                r##"<rect x="{x}" y="{}" width="{w}" height="{}" fill="{colour}" stroke="#ffffff" stroke-width="1"/>"##,
+                bars,
+                r##"<rect x="{x}" y="{}" width="{w}" height="{}" fill="{colour}"/>"##,
                 y + 3,
                 row_h - 6
             );
             if w >= 34 {
+                let fill = match text_on(colour) {
+                    DARK_TEXT => String::new(),
+                    other => format!(r#" fill="{other}""#),
+                };
                 let _ = write!(
-                    out,
-                    r##"<text x="{}" y="{}" text-anchor="middle" fill="{}">{pct}%</text>"##,
+                    labels,
+                    r##"<text x="{}" y="{}"{fill}>{pct}%</text>"##,
                     x + w / 2,
                     y + 17,
-                    text_on(colour)
                 );
             }
             x = end;
         }
     }
+    let _ = write!(
+        out,
+        r##"<g text-anchor="end" fill="#1a1a1a">{names}</g><g stroke="#ffffff">{bars}</g><g text-anchor="middle" fill="{DARK_TEXT}">{labels}</g>"##
+    );
     let top = row_h * rows.len() as i64 + 8;
     for (i, (label, colour)) in legend.iter().enumerate() {
         let col = i as i64 % per_line;
@@ -432,6 +445,6 @@ mod tests {
     #[test]
     fn text_colour_follows_the_fill() {
         assert_eq!(text_on("#2166ac"), "#ffffff");
-        assert_eq!(text_on("#d9d9d9"), "#0b0c0c");
+        assert_eq!(text_on("#d9d9d9"), DARK_TEXT);
     }
 }
