@@ -4,16 +4,57 @@
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::Method;
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
 
 use super::AppState;
-use super::compress::SECRET_ADDRESSES;
+use super::compress::{SECRET_ADDRESSES, WhenSafe};
 use super::extract::RequestCtx;
 use super::pages::{Entry, Key, keepable};
 use crate::error::AppError;
 use crate::security;
+use tower_http::compression::Predicate as _;
+
+/// Pages above this are gzipped for keeping on a blocking thread, not in line.
+const GZIP_INLINE_BYTES: usize = 16 * 1024;
+
+/// Does the request accept gzip (named, or `*`, with a weight above 0)?
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            let mut params = coding.split(';');
+            let name = params.next().unwrap_or("").trim();
+            let refused = params.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
+}
+
+/// A kept page as a response: gzipped when the browser asked and it is kept so.
+fn answer(e: &Entry, csrf: &str, gzip: bool) -> Response {
+    let mut headers = e.headers.clone();
+    let body = match (&e.gzipped, gzip) {
+        (Some(g), true) => {
+            headers.remove(header::CONTENT_LENGTH);
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+            g.body(csrf)
+        }
+        _ => e.body(csrf),
+    };
+    let mut resp = Response::new(Body::from(body));
+    *resp.headers_mut() = headers;
+    resp
+}
 
 /// What this layer needs of a request it may answer: its key, and its CSRF token
 /// bare (to mask afresh) and as masked for this response (to cut a kept page at).
@@ -54,15 +95,15 @@ pub async fn page_cache_layer(State(state): State<AppState>, req: Request, next:
     let (Some(asked), Some(generation)) = (asked(&req), state.db.data_generation()) else {
         return next.run(req).await;
     };
+    let gzip = accepts_gzip(req.headers());
     if let Some(e) = cache.get(&asked.key, generation) {
-        let mut resp = Response::new(Body::from(e.body(&security::mask_csrf(&asked.csrf))));
-        *resp.headers_mut() = e.headers.clone();
-        return resp;
+        return answer(&e, &security::mask_csrf(&asked.csrf), gzip);
     }
     let resp = next.run(req).await;
     let Some(len) = keepable(&resp) else {
         return resp;
     };
+    let compressible = WhenSafe.should_compress(&resp);
     let (parts, body) = resp.into_parts();
     let bytes: Bytes = match axum::body::to_bytes(body, len).await {
         Ok(b) => b,
@@ -70,14 +111,24 @@ pub async fn page_cache_layer(State(state): State<AppState>, req: Request, next:
             return AppError::Internal(anyhow::anyhow!("reading a page: {e}")).into_response();
         }
     };
-    let entry = Entry::new(
-        generation,
-        parts.headers.clone(),
-        bytes.clone(),
-        &asked.csrf_masked,
-    );
+    let entry = Entry::new(generation, parts.headers.clone(), bytes, &asked.csrf_masked);
+    let entry = match compressible {
+        false => entry,
+        true if len <= GZIP_INLINE_BYTES => entry.with_gzip(),
+        true => match tokio::task::spawn_blocking(move || entry.with_gzip()).await {
+            Ok(e) => e,
+            Err(e) => {
+                return AppError::Internal(anyhow::anyhow!("gzipping a page: {e}")).into_response();
+            }
+        },
+    };
+    let entry = std::sync::Arc::new(entry);
+    // This response: the page as built (its own token), gzipped if asked for.
+    let mut resp = answer(&entry, &asked.csrf_masked, gzip);
+    *resp.status_mut() = parts.status;
+    resp.extensions_mut().extend(parts.extensions);
     // The current generation, for clearing out stale entries to make room.
     let current = state.db.data_generation().unwrap_or(generation);
     cache.put(asked.key, entry, current);
-    Response::from_parts(parts, Body::from(bytes))
+    resp
 }

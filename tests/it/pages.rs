@@ -15,7 +15,8 @@ both_engines!(
     a_change_shows_at_once_on_a_page_just_seen,
     pages_are_kept_for_one_session_only,
     a_kept_page_ends_with_its_session,
-    the_cache_keeps_within_its_memory
+    the_cache_keeps_within_its_memory,
+    a_kept_page_goes_gzipped_with_a_fresh_token_that_works
 );
 
 async fn a_change_shows_at_once_on_a_page_just_seen(app: TestApp) {
@@ -75,6 +76,61 @@ async fn pages_are_kept_for_one_session_only(app: TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+}
+
+/// A browser asking for gzip gets a kept page gzipped (unzipping whole: the client
+/// panics otherwise), each time with a new masked token that a form accepts; one not
+/// asking gets it plain; a change shows at once either way.
+async fn a_kept_page_goes_gzipped_with_a_fresh_token_that_works(app: TestApp) {
+    let mut t = team(&app).await;
+    let page = format!("/p/{}/people", t.slug);
+    let token = |body: &str| {
+        regex::Regex::new(r#"name="_csrf" value="([0-9a-f]+)""#)
+            .unwrap()
+            .captures(body)
+            .map(|c| c[1].to_string())
+            .expect("a form")
+    };
+    let encoding = |r: &crate::helpers::Resp| {
+        r.headers
+            .get(axum::http::header::CONTENT_ENCODING)
+            .map(|v| v.to_str().unwrap().to_string())
+    };
+    t.lead.accept_encoding = Some("gzip, deflate, br".into());
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let r = t.lead.get(&page).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(encoding(&r).as_deref(), Some("gzip"));
+        r.assert_contains("Lena Lead");
+        r.assert_contains("</html>");
+        seen.push(token(&r.body));
+    }
+    assert!(!app.state.pages.is_empty(), "the page was kept");
+    seen.dedup();
+    assert_eq!(seen.len(), 3, "a kept page repeated its masked token");
+    let r = t
+        .lead
+        .post_raw(
+            &format!("/p/{}/organisations", t.slug),
+            &[
+                ("_csrf", &seen[2]),
+                ("name", "Ayr Carers"),
+                ("kind", "charity"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = t.lead.get(&page).await;
+    assert_eq!(encoding(&r).as_deref(), Some("gzip"));
+    r.assert_contains("Ayr Carers");
+    // Refusing gzip, or not asking: plain.
+    t.lead.accept_encoding = Some("gzip;q=0, identity".into());
+    let r = t.lead.get(&page).await;
+    assert_eq!(encoding(&r), None);
+    r.assert_contains("Ayr Carers");
+    t.lead.accept_encoding = None;
+    assert_eq!(encoding(&t.lead.get(&page).await), None);
 }
 
 async fn a_kept_page_ends_with_its_session(app: TestApp) {

@@ -342,10 +342,24 @@ impl Client {
             }
         }
         let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        // Like a browser: a gzipped body is read unzipped (and must unzip whole).
+        let gzipped = headers
+            .get(header::CONTENT_ENCODING)
+            .is_some_and(|v| v == "gzip");
+        let body = if gzipped {
+            use std::io::Read as _;
+            let mut out = String::new();
+            flate2::read::GzDecoder::new(&bytes[..])
+                .read_to_string(&mut out)
+                .unwrap_or_else(|e| panic!("{path}: a broken gzip body: {e}"));
+            out
+        } else {
+            String::from_utf8_lossy(&bytes).into_owned()
+        };
         Resp {
             status,
             headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
+            body,
         }
     }
 
