@@ -59,6 +59,8 @@ pub(crate) struct Entry {
     len: usize,
     /// The page gzipped, when it is worth compressing.
     pub(crate) gzipped: Option<Gzipped>,
+    /// The length of the token the page was cut at.
+    token_len: usize,
     /// Someone is building this page afresh now that it has passed [`MAX_AGE`].
     refreshing: std::sync::atomic::AtomicBool,
 }
@@ -82,6 +84,7 @@ impl Entry {
             parts,
             len,
             gzipped: None,
+            token_len: csrf.len(),
             refreshing: Default::default(),
         }
     }
@@ -89,7 +92,7 @@ impl Entry {
     /// The same entry, also kept gzipped (compressing costs ~1 ms for 100 KB: the
     /// caller decides where to spend it).
     pub(crate) fn with_gzip(mut self) -> Entry {
-        self.gzipped = Some(Gzipped::new(&self.parts));
+        self.gzipped = Gzipped::new(&self.parts, self.token_len);
         self
     }
 
@@ -115,15 +118,23 @@ impl Entry {
 
 /// A kept page gzipped so that a fresh token can be put in without compressing again.
 ///
-/// Each part between two tokens is deflated on its own by a fresh compressor and
-/// ended with a sync flush (on a byte boundary, not final); a token goes between two
-/// parts as a stored block (no compression), and the stream ends with an empty final
-/// stored block, the CRC-32 of the whole (combined from the parts' and the token's)
-/// and its length. So no part refers back into a token, and the token is never
-/// compressed with anything an attacker could have put in the page (BREACH).
+/// Each stretch between two tokens is deflated by a fresh compressor and ended with a
+/// sync flush (on a byte boundary, not final); a token goes between two stretches as
+/// a stored block (not compressed), and the stream ends with an empty final stored
+/// block, the CRC-32 of the whole (combined from the stretches' and the token's) and
+/// its length. The token is never compressed with anything an attacker could have
+/// put in the page (BREACH).
+///
+/// So that a page with a hundred forms still compresses well, each stretch's
+/// compressor is primed with the 32 KB before it, in which each token is replaced by
+/// as many NUL bytes. A page holds no NUL (else no priming), so no match can reach
+/// into a token's place: what the browser's window holds there (the fresh token, of
+/// the same length) is never read, and only tokens of that length are put in.
 pub(crate) struct Gzipped {
     parts: Vec<Vec<u8>>,
     crcs: Vec<flate2::Crc>,
+    /// The length of the token the stretches were primed around.
+    token_len: usize,
     /// Compressed bytes of the parts.
     len: usize,
 }
@@ -132,37 +143,72 @@ pub(crate) struct Gzipped {
 const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
 /// An empty stored block marked final.
 const FINAL_BLOCK: [u8; 5] = [1, 0, 0, 0xff, 0xff];
+/// Deflate's window.
+const WINDOW: usize = 32 * 1024;
+
+/// `data` deflated raw, primed with `dictionary`, ended with a sync flush.
+fn deflate(data: &[u8], dictionary: &[u8]) -> Result<Vec<u8>, flate2::CompressError> {
+    use flate2::{Compress, Compression, FlushCompress};
+    let mut c = Compress::new(Compression::default(), false);
+    if !dictionary.is_empty() {
+        c.set_dictionary(dictionary)?;
+    }
+    let mut out = Vec::with_capacity(data.len() / 3 + 64);
+    loop {
+        if out.capacity() - out.len() < 64 {
+            out.reserve(out.capacity().max(1024));
+        }
+        let done = c.total_in() as usize;
+        c.compress_vec(&data[done..], &mut out, FlushCompress::Sync)?;
+        // All input taken and room left over: the flush is complete.
+        if c.total_in() as usize == data.len() && out.len() < out.capacity() {
+            return Ok(out);
+        }
+    }
+}
 
 impl Gzipped {
-    fn new(parts: &[Bytes]) -> Gzipped {
-        use std::io::Write as _;
+    fn new(parts: &[Bytes], token_len: usize) -> Option<Gzipped> {
+        let prime = !parts.iter().any(|p| memchr::memchr(0, p).is_some());
         let mut out = Vec::with_capacity(parts.len());
         let mut crcs = Vec::with_capacity(parts.len());
+        // What the browser will have seen before each stretch, tokens as NULs.
+        let mut seen: Vec<u8> = Vec::new();
         for part in parts {
-            let mut e = flate2::write::DeflateEncoder::new(
-                Vec::with_capacity(part.len() / 4 + 16),
-                flate2::Compression::default(),
-            );
-            // Writing to and flushing into a Vec cannot fail.
-            let _ = e.write_all(part);
-            let _ = e.flush();
-            out.push(std::mem::take(e.get_mut()));
+            let dictionary = if prime {
+                &seen[seen.len().saturating_sub(WINDOW)..]
+            } else {
+                &[][..]
+            };
+            out.push(deflate(part, dictionary).ok()?);
             let mut crc = flate2::Crc::new();
             crc.update(part);
             crcs.push(crc);
+            if prime {
+                seen.extend_from_slice(part);
+                seen.resize(seen.len() + token_len, 0);
+                if seen.len() > 2 * WINDOW {
+                    seen.drain(..seen.len() - WINDOW);
+                }
+            }
         }
         let len = out.iter().map(Vec::len).sum();
-        Gzipped {
+        Some(Gzipped {
             parts: out,
             crcs,
+            token_len,
             len,
-        }
+        })
     }
 
-    /// The gzipped page with `csrf` where each token stood.
-    pub(crate) fn body(&self, csrf: &str) -> Bytes {
+    /// The gzipped page with `csrf` where each token stood (None for a token of
+    /// another length than the page was primed around).
+    pub(crate) fn body(&self, csrf: &str) -> Option<Bytes> {
         let token = csrf.as_bytes();
         let tokens = self.parts.len().saturating_sub(1);
+        if tokens > 0 && token.len() != self.token_len {
+            return None;
+        }
         let mut out = Vec::with_capacity(self.len + tokens * (token.len() + 5) + 32);
         out.extend_from_slice(&GZIP_HEADER);
         let mut crc = flate2::Crc::new();
@@ -172,7 +218,7 @@ impl Gzipped {
             if i > 0 {
                 // A stored block: not final, type 00, then the length and its
                 // complement (a masked token is far below 64 KB).
-                let n = token.len() as u16;
+                let n = u16::try_from(token.len()).ok()?;
                 out.push(0);
                 out.extend_from_slice(&n.to_le_bytes());
                 out.extend_from_slice(&(!n).to_le_bytes());
@@ -185,7 +231,7 @@ impl Gzipped {
         out.extend_from_slice(&FINAL_BLOCK);
         out.extend_from_slice(&crc.sum().to_le_bytes());
         out.extend_from_slice(&crc.amount().to_le_bytes());
-        Bytes::from(out)
+        Some(Bytes::from(out))
     }
 }
 
@@ -332,14 +378,41 @@ mod tests {
         ] {
             let e = Entry::new(1, HeaderMap::new(), Bytes::from(page.clone()), "OLD").with_gzip();
             let g = e.gzipped.as_ref().unwrap();
-            for token in ["NEWER", "", "x"] {
-                let body = g.body(token);
+            for token in ["NEW", "xyz"] {
+                let body = g.body(token).expect("a token of the same length");
                 assert_eq!(gunzip(&body), page.replace("OLD", token), "{page:.40}");
             }
             if page.len() > 1000 {
                 assert!(g.len < page.len() / 4, "{} of {}", g.len, page.len());
             }
+            if page.contains("OLD") {
+                assert!(g.body("LONGER").is_none(), "a token of another length");
+            }
         }
+        // A hundred forms (each a stretch of its own) still compress like one page, but
+        // for a few bytes a stretch (a block header and a flush).
+        let many: String = (0..100)
+            .map(|n| format!("<li>Entry {n} of the checklist<form>{form}</form></li>"))
+            .collect();
+        let e = Entry::new(1, HeaderMap::new(), Bytes::from(many.clone()), "OLD").with_gzip();
+        let g = e.gzipped.as_ref().unwrap();
+        assert_eq!(gunzip(&g.body("NEW").unwrap()), many.replace("OLD", "NEW"));
+        let whole = {
+            use std::io::Write as _;
+            let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            z.write_all(many.as_bytes()).unwrap();
+            z.finish().unwrap().len()
+        };
+        assert!(
+            g.len < whole + 12 * 101,
+            "{} bytes, {whole} as one stream",
+            g.len
+        );
+        // A page with a NUL is not primed, and still reads back whole.
+        let odd = format!("a\0b{form}c{form}");
+        let e = Entry::new(1, HeaderMap::new(), Bytes::from(odd.clone()), "OLD").with_gzip();
+        let body = e.gzipped.as_ref().unwrap().body("NEW").unwrap();
+        assert_eq!(gunzip(&body), odd.replace("OLD", "NEW"));
     }
 
     #[test]

@@ -42,14 +42,18 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
 /// A kept page as a response: gzipped when the browser asked and it is kept so.
 fn answer(e: &Entry, csrf: &str, gzip: bool) -> Response {
     let mut headers = e.headers.clone();
-    let body = match (&e.gzipped, gzip) {
-        (Some(g), true) => {
+    let zipped = match (&e.gzipped, gzip) {
+        (Some(g), true) => g.body(csrf),
+        _ => None,
+    };
+    let body = match zipped {
+        Some(z) => {
             headers.remove(header::CONTENT_LENGTH);
             headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
             headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-            g.body(csrf)
+            z
         }
-        _ => e.body(csrf),
+        None => e.body(csrf),
     };
     let mut resp = Response::new(Body::from(body));
     *resp.headers_mut() = headers;
