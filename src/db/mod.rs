@@ -71,6 +71,21 @@ macro_rules! access_writer {
     };
 }
 
+/// Like [`writer!`], for the one write that nothing cached depends on: a session's
+/// last use (`Store::touch_session`, at most once a minute per session). It moves no
+/// generation on, so the pages kept for every session survive it (on PostgreSQL any
+/// other write moves the data generation on, and with a hundred people signed in a
+/// touch would otherwise empty the page cache more than once a second).
+macro_rules! unseen_writer {
+    ($store:expr, |$w:ident| $body:expr) => {{
+        let store: &$crate::db::Store = $store;
+        match &store.pools {
+            $crate::db::Pools::Sqlite { w: $w, .. } => async { $body }.await,
+            $crate::db::Pools::Postgres($w) => async { $body }.await,
+        }
+    }};
+}
+
 /// Run `$body` with `$c` bound to the engine's connection inside a [`Conn`]: for the
 /// few statements several transactions share (see `partnerships::lock_partnership`).
 macro_rules! on_conn {

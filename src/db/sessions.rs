@@ -187,7 +187,7 @@ impl Store {
 
     /// Note that the session was just used.
     pub async fn touch_session(&self, token_hash: &str, now: Timestamp) -> DbResult<()> {
-        writer!(self, |w| {
+        unseen_writer!(self, |w| {
             sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
                 .bind(now)
                 .bind(token_hash)

@@ -16,8 +16,40 @@ both_engines!(
     pages_are_kept_for_one_session_only,
     a_kept_page_ends_with_its_session,
     the_cache_keeps_within_its_memory,
-    a_kept_page_goes_gzipped_with_a_fresh_token_that_works
+    a_kept_page_goes_gzipped_with_a_fresh_token_that_works,
+    a_session_noting_its_last_use_keeps_every_kept_page
 );
+
+/// Sessions note their last use once a minute; that changes nothing a page shows, so
+/// it must not throw away everyone's kept pages (any other write does).
+async fn a_session_noting_its_last_use_keeps_every_kept_page(app: TestApp) {
+    let t = team(&app).await;
+    let before = app.db.data_generation().expect("a generation");
+    let token = t
+        .lead
+        .cookies
+        .get(tandem::web::extract::SESSION_COOKIE)
+        .expect("signed in");
+    let hash = tandem::security::token_hash(token);
+    app.db
+        .touch_session(&hash, tandem::domain::now() + 120)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.db.data_generation(),
+        Some(before),
+        "a touch moved the generation"
+    );
+    app.db
+        .add_organisation(t.pid, "Ayr Carers", "charity", tandem::domain::now())
+        .await
+        .unwrap();
+    assert_ne!(
+        app.db.data_generation(),
+        Some(before),
+        "a write did not move it"
+    );
+}
 
 async fn a_change_shows_at_once_on_a_page_just_seen(app: TestApp) {
     let mut t = team(&app).await;
