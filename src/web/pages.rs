@@ -146,22 +146,29 @@ const FINAL_BLOCK: [u8; 5] = [1, 0, 0, 0xff, 0xff];
 /// Deflate's window.
 const WINDOW: usize = 32 * 1024;
 
-/// `data` deflated raw, primed with `dictionary`, ended with a sync flush.
-fn deflate(data: &[u8], dictionary: &[u8]) -> Result<Vec<u8>, flate2::CompressError> {
-    use flate2::{Compress, Compression, FlushCompress};
-    let mut c = Compress::new(Compression::default(), false);
+/// `data` deflated raw by `c` (reset first), primed with `dictionary`, ended with a
+/// sync flush, in a buffer of just its size (the cache counts lengths).
+fn deflate(
+    c: &mut flate2::Compress,
+    data: &[u8],
+    dictionary: &[u8],
+) -> Result<Vec<u8>, flate2::CompressError> {
+    use flate2::FlushCompress;
+    c.reset();
     if !dictionary.is_empty() {
         c.set_dictionary(dictionary)?;
     }
+    let start = c.total_in();
+    let taken = |c: &flate2::Compress| (c.total_in() - start) as usize;
     let mut out = Vec::with_capacity(data.len() / 3 + 64);
     loop {
         if out.capacity() - out.len() < 64 {
             out.reserve(out.capacity().max(1024));
         }
-        let done = c.total_in() as usize;
-        c.compress_vec(&data[done..], &mut out, FlushCompress::Sync)?;
+        c.compress_vec(&data[taken(c)..], &mut out, FlushCompress::Sync)?;
         // All input taken and room left over: the flush is complete.
-        if c.total_in() as usize == data.len() && out.len() < out.capacity() {
+        if taken(c) == data.len() && out.len() < out.capacity() {
+            out.shrink_to_fit();
             return Ok(out);
         }
     }
@@ -174,13 +181,15 @@ impl Gzipped {
         let mut crcs = Vec::with_capacity(parts.len());
         // What the browser will have seen before each stretch, tokens as NULs.
         let mut seen: Vec<u8> = Vec::new();
+        // One compressor for every stretch (each is ~300 KB of state to set up).
+        let mut c = flate2::Compress::new(flate2::Compression::default(), false);
         for part in parts {
             let dictionary = if prime {
                 &seen[seen.len().saturating_sub(WINDOW)..]
             } else {
                 &[][..]
             };
-            out.push(deflate(part, dictionary).ok()?);
+            out.push(deflate(&mut c, part, dictionary).ok()?);
             let mut crc = flate2::Crc::new();
             crc.update(part);
             crcs.push(crc);
