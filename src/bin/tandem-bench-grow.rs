@@ -20,7 +20,7 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
-use sqlx::{PgPool, Row, SqlitePool};
+use sqlx::{PgPool, SqlitePool};
 
 /// Tables that belong to no partnership (or to a device, not a partnership): left out.
 const NOT_COPIED: &[&str] = &[
@@ -66,75 +66,47 @@ struct Table {
     refs: Vec<(String, String)>,
 }
 
+/// Runs `$body` with `$p` bound to whichever pool this is (the same code, two types).
+macro_rules! on_pool {
+    ($db:expr, |$p:ident| $body:expr) => {
+        match $db {
+            Db::Sqlite($p) => $body,
+            Db::Pg($p) => $body,
+        }
+    };
+}
+
 impl Db {
-    async fn execute(&self, sql: &str) -> anyhow::Result<u64> {
-        Ok(match self {
-            Db::Sqlite(p) => sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
-                .execute(p)
-                .await?
-                .rows_affected(),
-            Db::Pg(p) => sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
-                .execute(p)
-                .await?
-                .rows_affected(),
-        })
+    async fn close(&self) {
+        on_pool!(self, |p| p.close().await)
     }
 
-    async fn close(&self) {
-        match self {
-            Db::Sqlite(p) => p.close().await,
-            Db::Pg(p) => p.close().await,
-        }
+    async fn execute(&self, sql: &str) -> anyhow::Result<u64> {
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        Ok(on_pool!(self, |p| sqlx::query(sql)
+            .execute(p)
+            .await?
+            .rows_affected()))
     }
 
     async fn number(&self, sql: &str) -> anyhow::Result<Option<i64>> {
-        Ok(match self {
-            Db::Sqlite(p) => {
-                sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
-                    .fetch_one(p)
-                    .await?
-            }
-            Db::Pg(p) => {
-                sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
-                    .fetch_one(p)
-                    .await?
-            }
-        })
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        Ok(on_pool!(self, |p| sqlx::query_scalar(sql)
+            .fetch_one(p)
+            .await?))
     }
 
     async fn numbers(&self, sql: &str) -> anyhow::Result<(Option<i64>, Option<i64>)> {
-        Ok(match self {
-            Db::Sqlite(p) => {
-                sqlx::query_as(sqlx::AssertSqlSafe(sql.to_string()))
-                    .fetch_one(p)
-                    .await?
-            }
-            Db::Pg(p) => {
-                sqlx::query_as(sqlx::AssertSqlSafe(sql.to_string()))
-                    .fetch_one(p)
-                    .await?
-            }
-        })
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        Ok(on_pool!(self, |p| sqlx::query_as(sql).fetch_one(p).await?))
     }
 
     async fn strings(&self, sql: &str, arg: &str) -> anyhow::Result<Vec<(String, String)>> {
-        let pairs = match self {
-            Db::Sqlite(p) => sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
-                .bind(arg)
-                .fetch_all(p)
-                .await?
-                .iter()
-                .map(|r| (r.get::<String, _>(0), r.get::<String, _>(1)))
-                .collect(),
-            Db::Pg(p) => sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
-                .bind(arg)
-                .fetch_all(p)
-                .await?
-                .iter()
-                .map(|r| (r.get::<String, _>(0), r.get::<String, _>(1)))
-                .collect(),
-        };
-        Ok(pairs)
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        Ok(on_pool!(self, |p| sqlx::query_as(sql)
+            .bind(arg)
+            .fetch_all(p)
+            .await?))
     }
 
     /// Every table with its insertable columns and its references, from the catalogue.
