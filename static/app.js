@@ -62,3 +62,14 @@ document.addEventListener("DOMContentLoaded", function () {
     if (dirty && !saving) { e.preventDefault(); e.returnValue = ""; }
   });
 });
+// Navigation menus (<details data-menu>): on wide screens in browsers that cannot show a
+// closed <details>'s contents with CSS alone, open them so every link shows.
+(function () {
+  if (!window.matchMedia || (window.CSS && CSS.supports && CSS.supports("selector(::details-content)"))) return;
+  var wide = window.matchMedia("(min-width: 50rem)");
+  var apply = function () {
+    document.querySelectorAll("details[data-menu]").forEach(function (d) { d.open = wide.matches; });
+  };
+  document.addEventListener("DOMContentLoaded", apply);
+  if (wide.addEventListener) wide.addEventListener("change", apply);
+})();

@@ -169,6 +169,15 @@ impl super::model::Partnership {
     }
 }
 
+/// A day `days` after `day` (YYYY-MM-DD; a day that does not parse comes back as it was).
+pub fn add_days(day: &str, days: i64) -> String {
+    parse_day(day)
+        .ok()
+        .and_then(|d| d.checked_add(jiff::Span::new().days(days)).ok())
+        .map(|d| d.to_string())
+        .unwrap_or_else(|| day.to_string())
+}
+
 /// Today as YYYY-MM-DD in a time zone (for "overdue").
 pub fn today(tz: &str) -> String {
     zoned(super::now(), tz)

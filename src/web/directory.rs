@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use crate::db::{DbResult, Store};
 use crate::domain::actions::ActionRow;
 use crate::domain::model::{Id, Member, Organisation, Partnership};
+use crate::domain::roles::Role;
 
 /// Partnerships kept at once; past this the cache starts afresh (a crude but safe bound).
 const MAX_ENTRIES: usize = 1024;
@@ -23,12 +24,15 @@ pub struct Directory {
 
 impl Directory {
     /// Who can own an action: ("u:ID" or "o:ID", label), people first then
-    /// organisations. `current` keeps a former member selectable on an action they
+    /// organisations. Observers are left out: they read everything and change
+    /// nothing, so they could never update an action of their own. `current` keeps a
+    /// former member, or someone since made an observer, selectable on an action they
     /// already own.
     pub fn owner_choices(&self, current: Option<&ActionRow>) -> Vec<(String, String)> {
         let mut people: Vec<(String, String)> = self
             .members
             .iter()
+            .filter(|p| p.role != Role::Observer)
             .map(|p| {
                 (
                     format!("u:{}", p.user_id),
@@ -39,9 +43,14 @@ impl Directory {
         people.sort_by_key(|p| p.1.to_lowercase());
         if let Some(a) = current
             && let Some(uid) = a.owner_user_id
-            && !a.owner_is_member
+            && !people.iter().any(|(k, _)| *k == format!("u:{uid}"))
         {
-            people.push((format!("u:{uid}"), a.owner_label()));
+            let label = if self.is_observer(uid) {
+                format!("{} (an observer, who cannot update it)", a.owner_label())
+            } else {
+                a.owner_label()
+            };
+            people.push((format!("u:{uid}"), label));
         }
         let orgs = self.organisations.iter().map(|o| {
             (
@@ -50,6 +59,13 @@ impl Directory {
             )
         });
         people.into_iter().chain(orgs).collect()
+    }
+
+    /// Whether `user` is in the partnership as an observer.
+    pub fn is_observer(&self, user: Id) -> bool {
+        self.members
+            .iter()
+            .any(|m| m.user_id == user && m.role == Role::Observer)
     }
 }
 

@@ -28,6 +28,7 @@ pub mod download;
 pub mod errors;
 pub mod extract;
 pub mod form;
+pub mod foryou;
 pub mod guard;
 pub mod held;
 pub mod instruments;

@@ -30,6 +30,7 @@ pub fn routes(r: Routes) -> Routes {
 struct MinePage {
     c: PageCtx,
     partnerships: Vec<MyPartnership>,
+    waiting: Vec<super::foryou::Waiting>,
 }
 
 async fn mine(
@@ -37,9 +38,15 @@ async fn mine(
     SignedIn { user, ctx }: SignedIn,
 ) -> Result<Response, AppError> {
     let partnerships = state.db.my_partnerships(user.id).await?;
+    let waiting = if partnerships.is_empty() {
+        Vec::new()
+    } else {
+        super::foryou::waiting(&state, user.id, None).await?
+    };
     render(&MinePage {
         c: ctx.page("Your partnerships"),
         partnerships,
+        waiting,
     })
 }
 
@@ -126,7 +133,7 @@ async fn create(
             tracing::info!(partnership_id = p.id, by = user.id, "partnership created");
             Ok(redirect_with_flash(
                 &format!("/p/{}", p.slug),
-                "Your partnership is ready. Next, add the other organisations and invite people.",
+                "Your partnership is ready. The getting-started list below shows what to do next.",
             ))
         }
         CreatePartnership::SlugTaken => {
@@ -165,6 +172,10 @@ struct HomePage {
     principles: Vec<(super::checklists::Principle, Option<i64>)>,
     /// The round those scores come from: (id, title).
     scores_from: Option<(crate::domain::model::Id, String)>,
+    /// What is waiting for the reader here.
+    waiting: Vec<super::foryou::Waiting>,
+    /// A new partnership's first steps (leads only; empty once all are done).
+    steps: Vec<super::foryou::Step>,
 }
 
 /// Organisations with their members, in order (organisations without members included).
@@ -204,6 +215,19 @@ async fn home(State(state): State<AppState>, m: Member) -> Result<Response, AppE
             (p, score)
         })
         .collect();
+    let waiting = super::foryou::waiting(&state, m.user.id, Some(m.partnership.id)).await?;
+    let steps = if can(m.role(), Action::ManageInvites) {
+        super::foryou::getting_started(
+            &state,
+            m.partnership.id,
+            &m.partnership.slug,
+            orgs.len(),
+            members.len(),
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
     render(&HomePage {
         c: m.page(&m.partnership.name),
         slug: m.partnership.slug.clone(),
@@ -217,6 +241,8 @@ async fn home(State(state): State<AppState>, m: Member) -> Result<Response, AppE
         can_edit_details: can(m.role(), Action::EditDetails),
         principles,
         scores_from: latest.map(|(r, _)| (r.id, r.title)),
+        waiting,
+        steps,
     })
 }
 

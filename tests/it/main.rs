@@ -7,6 +7,7 @@ mod auth;
 mod authz;
 mod conversations;
 mod decks;
+mod foryou;
 mod ops;
 mod pages;
 mod partnerships;

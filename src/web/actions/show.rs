@@ -29,6 +29,8 @@ pub(super) struct ShowPage {
     statuses: Vec<ActionStatus>,
     can_edit: bool,
     source_link: Option<String>,
+    /// The owner is an observer, who cannot update it.
+    owner_observes: bool,
 }
 
 pub(super) async fn show(
@@ -43,7 +45,13 @@ pub(super) async fn show(
         (Some(c), None) => Some(conv_url(&m.partnership.slug, c)),
         _ => None,
     };
+    let dir = state
+        .directory
+        .get(state.db.as_ref(), &m.partnership)
+        .await?;
+    let owner_observes = a.owner_user_id.is_some_and(|u| dir.is_observer(u));
     render(&ShowPage {
+        owner_observes,
         c: m.page(&short(&a.title)),
         slug: m.partnership.slug.clone(),
         overdue: a.is_overdue(&m.partnership.today()),

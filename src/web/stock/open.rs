@@ -5,7 +5,7 @@ use crate::domain::instruments::Instrument;
 use crate::domain::now;
 use crate::domain::roles::Action;
 use crate::domain::stock::*;
-use crate::domain::time::parse_day;
+use crate::domain::time::{add_days, parse_day};
 use crate::error::AppError;
 use crate::web::extract::{Member, SafeForm};
 use crate::web::{AppState, Errors, PageCtx, redirect_with_flash, render_status};
@@ -38,15 +38,6 @@ pub(super) struct NewPage {
     instruments: Vec<Arc<Instrument>>,
     errors: Errors,
     f: RoundForm,
-}
-
-/// A day `days` after `day` (YYYY-MM-DD).
-pub(super) fn add_days(day: &str, days: i64) -> String {
-    parse_day(day)
-        .ok()
-        .and_then(|d| d.checked_add(jiff::Span::new().days(days)).ok())
-        .map(|d| d.to_string())
-        .unwrap_or_else(|| day.to_string())
 }
 
 #[derive(Deserialize, Default)]

@@ -1,0 +1,308 @@
+//! "For you" on the home page and "Your partnerships", and a new partnership's
+//! getting-started list; who can own an action.
+
+use axum::http::StatusCode;
+use tandem::domain::time::{add_days, today};
+
+use crate::both_engines;
+use crate::conversations::{id_after, plan, team};
+use crate::helpers::TestApp;
+
+both_engines!(
+    for_you_lists_what_waits_for_me_and_nothing_else,
+    getting_started_follows_what_has_happened,
+    observers_cannot_own_actions_and_the_page_says_why,
+);
+
+async fn for_you_lists_what_waits_for_me_and_nothing_else(app: TestApp) {
+    let mut t = team(&app).await;
+    let slug = t.slug.clone();
+    let home = format!("/p/{slug}");
+    let today = today("Europe/London");
+    let page = t.bea.get(&home).await;
+    page.assert_contains("For you");
+    page.assert_contains("Nothing is waiting for you");
+
+    // A round to answer, until it is sent; never for an observer.
+    let r = t
+        .lead
+        .post(
+            &format!("/p/{slug}/stock"),
+            &[
+                ("instrument", "spectrum"),
+                ("title", "Where we stand"),
+                ("opens", &today),
+                ("closes", &add_days(&today, 7)),
+                ("mode", "named"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let round = id_after(r.location(), "/stock/");
+    let answer = format!("/p/{slug}/stock/{round}/answer");
+    let page = t.bea.get(&home).await;
+    page.assert_contains(&format!("<a href=\"{answer}\">Answer “Where we stand”</a>"));
+    page.assert_contains("closes at the end of");
+    t.obs.get(&home).await.assert_lacks(&answer);
+
+    // Actions: mine overdue and due soon are listed, far off and others' are not.
+    for (title, owner, due) in [
+        ("Book the venue", t.bea_id, add_days(&today, -3)),
+        ("Draft the leaflet", t.bea_id, add_days(&today, 5)),
+        ("Plan next year", t.bea_id, add_days(&today, 60)),
+        ("Job for Cal", t.cal_id, add_days(&today, 1)),
+    ] {
+        let r = t
+            .lead
+            .post(
+                &format!("/p/{slug}/actions"),
+                &[
+                    ("title", title),
+                    ("owner", &format!("u:{owner}")),
+                    ("due", &due),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let page = t.bea.get(&home).await;
+    page.assert_contains("Book the venue");
+    page.assert_contains("overdue: it was due on");
+    page.assert_contains("Draft the leaflet");
+    page.assert_lacks("Plan next year");
+    page.assert_lacks("Job for Cal");
+
+    // A conversation I am invited to, with a card to add my views to.
+    let conv = plan(&mut t.lead, &slug, "Spring meeting", &add_days(&today, 10)).await;
+    t.lead
+        .post(
+            &format!("/p/{slug}/conversations/{conv}/items"),
+            &[("title", "Referrals"), ("minutes", "")],
+        )
+        .await;
+    t.lead
+        .post(
+            &format!("/p/{slug}/conversations/{conv}/attendees"),
+            &[("member", &t.bea_id.to_string())],
+        )
+        .await;
+    let page = t.bea.get(&home).await;
+    page.assert_contains("Add your views before “Spring meeting” (0 of 1 agenda item done)");
+    t.cal.get(&home).await.assert_lacks("Spring meeting");
+
+    // A draft of notes I left.
+    let item = app.db.agenda(conv).await.unwrap()[0].id;
+    let item_url = format!("/p/{slug}/conversations/{conv}/items/{item}");
+    let r = t
+        .bea
+        .post(
+            &format!("{item_url}/draft"),
+            &[
+                ("notes", "Half-typed thought"),
+                ("agreed", ""),
+                ("differ", ""),
+                ("version", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let page = t.bea.get(&home).await;
+    page.assert_contains(&format!(
+        "<a href=\"{item_url}\">Finish your notes on “Referrals” (Spring meeting)</a>"
+    ));
+
+    // "Your partnerships" lists the same, naming the partnership; another partnership's
+    // home does not.
+    let page = t.bea.get("/partnerships").await;
+    page.assert_contains("Answer “Where we stand”");
+    page.assert_contains("Book the venue");
+    page.assert_contains("Ayr · ");
+    let mut other = app.signed_in(t.bea_id).await;
+    let other_slug = app.partnership(&mut other, "Elsewhere", "elsewhere").await;
+    let page = other.get(&format!("/p/{other_slug}")).await;
+    page.assert_lacks("Book the venue");
+    page.assert_lacks("Where we stand");
+
+    // Once sent, the round leaves the list.
+    let r = t
+        .bea
+        .post(
+            &answer,
+            &[
+                ("a-now", "coordinating"),
+                ("a-wanted", "collaborating"),
+                ("intent", "send"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    t.bea.get(&home).await.assert_lacks(&answer);
+
+    // Someone who has left the partnership sees nothing of it.
+    t.cal
+        .get("/partnerships")
+        .await
+        .assert_contains("Job for Cal");
+    let r = t.cal.post(&format!("/p/{slug}/leave"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = t.cal.get("/partnerships").await;
+    page.assert_lacks("Job for Cal");
+    page.assert_lacks("Ayr · ");
+}
+
+async fn getting_started_follows_what_has_happened(app: TestApp) {
+    let ann = app.user("ann@example.org", "Ann", false).await;
+    let mut a = app.signed_in(ann).await;
+    let slug = app.partnership(&mut a, "New Start", "new-start").await;
+    let home = format!("/p/{slug}");
+    let status = |page: &str, step: usize| -> bool {
+        let at = page
+            .find(&format!("id=\"task-{step}-status\""))
+            .unwrap_or_else(|| panic!("no step {step}"));
+        page[at..].starts_with(&format!("id=\"task-{step}-status\">Done"))
+    };
+    let page = a.get(&home).await;
+    page.assert_contains("Getting started");
+    page.assert_contains(&format!("href=\"/p/{slug}/people#orgs-heading\""));
+    page.assert_contains(&format!(
+        "href=\"/p/{slug}/stock/new?instrument=readiness\""
+    ));
+    assert!((1..=4).all(|s| !status(&page.body, s)), "{}", page.body);
+
+    let pid = app.partnership_id(&slug, ann).await;
+    app.db
+        .add_organisation(pid, "Carers Centre", "charity", tandem::domain::now())
+        .await
+        .unwrap()
+        .unwrap();
+    let page = a.get(&home).await;
+    assert!(status(&page.body, 1) && !status(&page.body, 2));
+
+    let orgs = app.db.organisations(pid).await.unwrap();
+    let r = a
+        .post(
+            &format!("/p/{slug}/invites"),
+            &[
+                ("organisation_id", &orgs[1].id.to_string()),
+                ("role", "member"),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert!(
+        r.status.is_success() || r.status == StatusCode::SEE_OTHER,
+        "{}",
+        r.body
+    );
+    assert!(status(&a.get(&home).await.body, 2));
+
+    let today = today("Europe/London");
+    let r = a
+        .post(
+            &format!("/p/{slug}/stock"),
+            &[
+                ("instrument", "readiness"),
+                ("title", ""),
+                ("opens", &today),
+                ("closes", &add_days(&today, 7)),
+                ("mode", "anonymous"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = a.get(&home).await;
+    assert!(status(&page.body, 3) && !status(&page.body, 4));
+    // A member is not shown the leads' list.
+    let bea = app.user("bea@example.org", "Bea", false).await;
+    app.join(
+        pid,
+        orgs[1].id,
+        ann,
+        bea,
+        tandem::domain::roles::Role::Member,
+    )
+    .await;
+    app.signed_in(bea)
+        .await
+        .get(&home)
+        .await
+        .assert_lacks("Getting started");
+
+    plan(&mut a, &slug, "First talk", &add_days(&today, 3)).await;
+    a.get(&home).await.assert_lacks("Getting started");
+}
+
+/// Observers read everything and change nothing, so they are not offered as owners, a
+/// crafted form naming one is refused, and an action whose owner was later made an
+/// observer says why they cannot update it.
+async fn observers_cannot_own_actions_and_the_page_says_why(app: TestApp) {
+    let mut t = team(&app).await;
+    let slug = t.slug.clone();
+    let form = t.lead.get(&format!("/p/{slug}/actions/new")).await;
+    form.assert_contains(&format!("value=\"u:{}\"", t.bea_id));
+    form.assert_lacks("Olu Observer");
+    form.assert_contains("Observers are not listed");
+    let obs_id = app
+        .db
+        .members(t.pid)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.display_name == "Olu Observer")
+        .unwrap();
+    let r = t
+        .lead
+        .post(
+            &format!("/p/{slug}/actions"),
+            &[
+                ("title", "Count the leaflets"),
+                ("owner", &format!("u:{}", obs_id.user_id)),
+                ("due", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    r.assert_contains("Choose someone in the partnership");
+    r.assert_contains("value=\"Count the leaflets\"");
+
+    let r = t
+        .lead
+        .post(
+            &format!("/p/{slug}/actions"),
+            &[
+                ("title", "Count the leaflets"),
+                ("owner", &format!("u:{}", t.bea_id)),
+                ("due", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let action = r.location().to_string();
+    t.lead.get(&action).await.assert_lacks("is an observer");
+    let bea_m = app
+        .db
+        .membership(&slug, t.bea_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .1
+        .id;
+    let r = t
+        .lead
+        .post(
+            &format!("/p/{slug}/members/{bea_m}"),
+            &[
+                ("role", "observer"),
+                ("organisation_id", &t.council.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = t.bea.get(&action).await;
+    page.assert_contains("is an observer: observers can read everything but change nothing");
+    // Still shown as the owner when the action is edited, and marked.
+    t.lead
+        .get(&format!("{action}/edit"))
+        .await
+        .assert_contains("(an observer, who cannot update it)");
+}
