@@ -598,6 +598,10 @@ test("taking stock: a round, three people from two organisations, results, a sug
   await jamie.getByText("Results stay hidden").waitFor();
   await lead.goto(roundUrl);
   await lead.getByRole("button", { name: "Close the round now" }).click();
+  // It asks first, on a page of its own.
+  await lead.getByRole("heading", { name: /now\?$/ }).waitFor();
+  await check(lead, "confirm-close");
+  await lead.getByRole("button", { name: "Yes, close the round" }).click();
   await lead.getByText("Round closed.").waitFor();
   // A late answer is refused and shown back.
   await jamie.goto(roundUrl + "/answer");
@@ -641,6 +645,8 @@ test("taking stock: a round, three people from two organisations, results, a sug
   }
   await lead.goto(spectrumUrl);
   await lead.getByRole("button", { name: "Close the round now" }).click();
+  await lead.getByRole("button", { name: "Yes, close the round" }).click();
+  await lead.getByText("Round closed.").waitFor();
   await lead.goto(spectrumUrl + "/results");
   await lead.getByRole("caption").filter({ hasText: "Most common answer, by organisation" }).waitFor();
   await check(lead, "spectrum-results");

@@ -424,6 +424,20 @@ impl Store {
         })
     }
 
+    /// The accounts that have sent answers to a round (for "who has not answered yet"
+    /// in named rounds, and "how many of the partnership" in any).
+    pub async fn sent_by(&self, round_id: Id) -> DbResult<Vec<Id>> {
+        reader!(self, |r| {
+            sqlx::query_scalar(
+                "SELECT s.user_id FROM answer_sets s
+                 WHERE s.round_id = $1 AND s.submitted_at IS NOT NULL AND s.user_id IS NOT NULL",
+            )
+            .bind(round_id)
+            .fetch_all(r)
+            .await
+        })
+    }
+
     /// Enter a batch of paper forms; returns its id.
     pub async fn add_paper(
         &self,

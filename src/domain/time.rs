@@ -47,20 +47,19 @@ pub fn valid_time_zone(name: &str) -> bool {
     TimeZone::get(name).is_ok()
 }
 
-/// Read a day typed as YYYY-MM-DD (what `<input type="date">` sends), in plain words
-/// when it is wrong.
+/// The ways of writing a date we read, for messages.
+pub const DAY_EXAMPLE: &str = "for example 31/12/2026 or 31 Dec 2026";
+
+/// Read a day as people in the UK write it: 31/12/2026 (also with dots or dashes, or
+/// a two-digit year), 31 Dec 2026, 31st December 2026, December 31, 2026, and
+/// 2026-12-31 (what a browser's date box sends). Wrong dates are explained in plain
+/// words.
 pub fn parse_day(s: &str) -> Result<Date, String> {
-    let s = s.trim();
-    let parts: Vec<&str> = s.split('-').collect();
-    let nums: Option<Vec<i64>> = if parts.len() == 3 {
-        parts.iter().map(|p| p.parse::<i64>().ok()).collect()
-    } else {
-        None
+    let Some((y, m, d)) = day_parts(s) else {
+        return Err(format!(
+            "Enter the date as day, month and year, {DAY_EXAMPLE}"
+        ));
     };
-    let Some(n) = nums else {
-        return Err("Enter the date as year-month-day, for example 2026-03-14".into());
-    };
-    let (y, m, d) = (n[0], n[1], n[2]);
     if !(1900..=2200).contains(&y) {
         return Err("Enter a year between 1900 and 2200".into());
     }
@@ -75,6 +74,58 @@ pub fn parse_day(s: &str) -> Result<Date, String> {
             "The day must be between 1 and 31".to_string()
         }
     })
+}
+
+/// (year, month, day) from any of the forms [`parse_day`] reads; not yet checked.
+fn day_parts(s: &str) -> Option<(i64, i64, i64)> {
+    let s = s.trim().to_lowercase();
+    let words: Vec<&str> = s
+        .split(|c: char| c.is_whitespace() || matches!(c, '/' | '.' | '-' | ','))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let [a, b, c] = words.as_slice() else {
+        return None;
+    };
+    let number = |w: &str| -> Option<i64> {
+        let w = ["st", "nd", "rd", "th"]
+            .iter()
+            .find_map(|end| w.strip_suffix(end).filter(|n| !n.is_empty()))
+            .unwrap_or(w);
+        if w.is_empty() || w.len() > 4 || !w.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        w.parse().ok()
+    };
+    let month = |w: &str| -> Option<i64> {
+        let w = w.trim_end_matches('.');
+        if w.len() < 3 {
+            return None;
+        }
+        MONTHS
+            .iter()
+            .position(|m| m.to_lowercase().starts_with(w) || (w == "sept" && m.starts_with("Sep")))
+            .map(|i| i as i64 + 1)
+    };
+    let year = |w: &str| -> Option<i64> {
+        let y = number(w)?;
+        match w.len() {
+            2 => Some(2000 + y),
+            4 => Some(y),
+            _ => None,
+        }
+    };
+    // 2026-12-31: the year first only when written in full.
+    if a.len() == 4 && a.bytes().all(|b| b.is_ascii_digit()) {
+        return Some((number(a)?, number(b)?, number(c)?));
+    }
+    // 31/12/2026, 31 Dec 2026: the day first, then the month.
+    if let Some(d) = number(a) {
+        let m = number(b).or_else(|| month(b))?;
+        return Some((year(c)?, m, d));
+    }
+    // December 31, 2026
+    let m = month(a)?;
+    Some((year(c)?, m, number(b)?))
 }
 
 /// Read a time typed as HH:MM.
@@ -218,6 +269,37 @@ mod tests {
         );
         assert!(parse_day("2026-13-01").unwrap_err().contains("month"));
         assert!(parse_day("tomorrow").is_err());
+        for typed in [
+            "2026-12-31",
+            "31/12/2026",
+            "31/12/26",
+            " 31.12.2026 ",
+            "31-12-2026",
+            "31 Dec 2026",
+            "31 dec. 2026",
+            "31st December 2026",
+            "December 31, 2026",
+            "31 december 26",
+        ] {
+            assert_eq!(
+                parse_day(typed).unwrap().to_string(),
+                "2026-12-31",
+                "{typed}"
+            );
+        }
+        assert_eq!(parse_day("3 Sept 2026").unwrap().to_string(), "2026-09-03");
+        assert_eq!(parse_day("1/2/2026").unwrap().to_string(), "2026-02-01");
+        for bad in [
+            "31/12",
+            "12/31/2026",
+            "31 Decx 2026",
+            "31 De 2026",
+            "31/12/202",
+            "2026/12",
+        ] {
+            assert!(parse_day(bad).is_err(), "{bad}");
+        }
+        assert!(parse_day("12/31/2026").unwrap_err().contains("month"));
         assert!(parse_day("2028-02-29").is_ok());
         assert!(parse_time("25:00").is_err());
         assert_eq!(parse_time("09:05").unwrap(), Time::new(9, 5, 0, 0).unwrap());

@@ -46,8 +46,8 @@ pub mod stock;
 
 pub use form::Errors;
 pub use page::{
-    MessagePage, NEXT_HOME, PageCtx, date, date_time, redirect_with_flash, render, render_status,
-    safe_next, short, urlencode,
+    ConfirmPage, Confirmed, MessagePage, NEXT_HOME, PageCtx, date, date_time, redirect_with_flash,
+    render, render_status, safe_next, short, urlencode,
 };
 pub use routes::Routes;
 pub use state::AppState;

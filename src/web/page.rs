@@ -108,6 +108,40 @@ pub struct MessagePage {
     pub link: Option<(String, String)>,
 }
 
+/// "Are you sure?": a page that asks before something that cannot be undone, and
+/// works without JavaScript. Its form posts back to the action's own address.
+#[derive(Template)]
+#[template(path = "confirm.html")]
+pub struct ConfirmPage {
+    pub c: PageCtx,
+    pub heading: String,
+    /// What will happen, a paragraph each.
+    pub lines: Vec<String>,
+    /// Where the form posts.
+    pub action: String,
+    /// The button's words, and whether it is drawn as a warning.
+    pub button: &'static str,
+    pub warning: bool,
+    /// Where "no" goes back to, and its words.
+    pub back: String,
+    pub back_label: &'static str,
+}
+
+/// The form of an action that asks first: the confirmation page sends `confirm=yes`;
+/// the first press of the button (without it) gets the confirmation page instead.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct Confirmed {
+    confirm: String,
+}
+
+impl Confirmed {
+    /// The person has said yes on the confirmation page.
+    pub fn yes(&self) -> bool {
+        self.confirm == "yes"
+    }
+}
+
 /// Format a timestamp for people.
 pub fn date(ts: i64) -> String {
     crate::domain::format_date(ts)

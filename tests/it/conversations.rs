@@ -938,7 +938,10 @@ async fn deleting_a_deck_keeps_the_record_readable(app: TestApp) {
         .await;
     let r = t
         .lead
-        .post(&format!("/p/{slug}/decks/{}/delete", deck.id), &[])
+        .post(
+            &format!("/p/{slug}/decks/{}/delete", deck.id),
+            &[("confirm", "yes")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(app.db.deck(deck.id).await.unwrap().is_none());

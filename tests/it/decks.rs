@@ -179,7 +179,11 @@ async fn search_finds_visible_cards_only(app: TestApp) {
         .find(|d| d.title == "Secret deck")
         .unwrap()
         .id;
-    b.post(&format!("/p/{other}/decks/{own}/delete"), &[]).await;
+    b.post(
+        &format!("/p/{other}/decks/{own}/delete"),
+        &[("confirm", "yes")],
+    )
+    .await;
     let after = b.get(&format!("/p/{other}/cards/search?q=funders")).await;
     assert!(
         !after.body.contains("hide from our funders"),
@@ -300,8 +304,11 @@ async fn custom_decks_are_built_edited_and_reordered(app: TestApp) {
     .await;
     let edit = c.get(&format!("{base}/edit")).await;
     edit.assert_contains("People and time");
-    c.post(&format!("{base}/themes/{}/delete", themes[1].id), &[])
-        .await;
+    c.post(
+        &format!("{base}/themes/{}/delete", themes[1].id),
+        &[("confirm", "yes")],
+    )
+    .await;
     assert_eq!(app.db.themes(deck).await.unwrap().len(), 1);
     // Shipped decks cannot be edited in place.
     let index = c.get(&format!("/p/{slug}/cards")).await;
@@ -313,7 +320,9 @@ async fn custom_decks_are_built_edited_and_reordered(app: TestApp) {
         StatusCode::FORBIDDEN
     );
     // Delete the deck.
-    let r = c.post(&format!("{base}/delete"), &[]).await;
+    let r = c
+        .post(&format!("{base}/delete"), &[("confirm", "yes")])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(app.db.deck(deck).await.unwrap().is_none());
 }

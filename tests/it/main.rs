@@ -7,7 +7,7 @@ mod auth;
 mod authz;
 mod conversations;
 mod decks;
-mod foryou;
+mod first_hour;
 mod ops;
 mod pages;
 mod partnerships;

@@ -139,7 +139,9 @@ async fn a_round_opens_collects_drafts_and_answers_and_refuses_bad_input(app: Te
     assert_eq!(form.body.matches("value=\"agree\" checked").count(), 3);
     // Drafts do not count.
     let page = t.bea.get(&format!("/p/{slug}/stock/{round}")).await;
-    page.assert_contains("0 people answered");
+    page.assert_contains(
+        "<strong>0 of 3</strong> people in the partnership who can answer have sent",
+    );
 
     // Sending with questions left out names them; nothing chosen is lost.
     let r = send(&mut t.bea, &slug, round, &all[..5], "send").await;
@@ -161,14 +163,14 @@ async fn a_round_opens_collects_drafts_and_answers_and_refuses_bad_input(app: Te
     let r = send(&mut t.bea, &slug, round, &all, "send").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let page = t.bea.get(&format!("/p/{slug}/stock/{round}")).await;
-    page.assert_contains("1 person answered");
+    page.assert_contains("<strong>1 of 3</strong>");
     page.assert_contains("You sent your answers on");
     // Changing after sending keeps it sent.
     let changed = answers(&hc, |_| "strongly-agree");
     let r = send(&mut t.bea, &slug, round, &changed, "draft").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let page = t.bea.get(&format!("/p/{slug}/stock/{round}")).await;
-    page.assert_contains("1 person answered");
+    page.assert_contains("<strong>1 of 3</strong>");
 
     // Observers read but do not answer.
     let r = t.obs.get(&format!("/p/{slug}/stock/{round}/answer")).await;
@@ -228,12 +230,36 @@ async fn results_stay_hidden_until_close_or_reveal_and_closed_rounds_keep_input(
     // Closed: answering is refused, and what was chosen is shown back.
     let r = t
         .bea
-        .post(&format!("/p/{slug}/stock/{round}/close"), &[])
+        .post(
+            &format!("/p/{slug}/stock/{round}/close"),
+            &[("confirm", "yes")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // The button asks first; nothing changes until the lead says yes.
     let r = t
         .lead
         .post(&format!("/p/{slug}/stock/{round}/close"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    r.assert_contains("now?</h1>");
+    r.assert_contains("nobody can send or change their answers");
+    r.assert_contains("name=\"confirm\" value=\"yes\"");
+    assert!(
+        app.db
+            .round(round)
+            .await
+            .unwrap()
+            .unwrap()
+            .closed_at
+            .is_none()
+    );
+    let r = t
+        .lead
+        .post(
+            &format!("/p/{slug}/stock/{round}/close"),
+            &[("confirm", "yes")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let r = send(
@@ -355,8 +381,23 @@ async fn named_rounds_show_who_answered_and_leads_export_answers(app: TestApp) {
     let page = t.obs.get(&format!("/p/{slug}/stock/{round}")).await;
     page.assert_contains("Bea Brown");
     page.assert_contains("Cal Clark");
+    // Two of the three who can answer have; the lead has not, and the observer is not
+    // asked. The round's address is there to send on.
+    page.assert_contains("<strong>2 of 3</strong>");
+    let not_yet = &page.body[page.body.find("Who has not answered yet").unwrap()..];
+    let not_yet = &not_yet[..not_yet.find("Who has answered").unwrap()];
+    assert!(not_yet.contains("Lena Lead"), "{not_yet}");
+    assert!(
+        !not_yet.contains("Bea Brown") && !not_yet.contains("Olu Observer"),
+        "{not_yet}"
+    );
+    page.assert_contains(&format!("/p/{slug}/stock/{round}/answer\""));
+    page.assert_contains("data-copy=\"round-link\"");
     t.lead
-        .post(&format!("/p/{slug}/stock/{round}/close"), &[])
+        .post(
+            &format!("/p/{slug}/stock/{round}/close"),
+            &[("confirm", "yes")],
+        )
         .await;
     let r = t.obs.get(&format!("/p/{slug}/stock/{round}/results")).await;
     // Now vs wanted per organisation, named groups of any size.
@@ -463,7 +504,10 @@ async fn paper_tallies_are_checked_counted_and_marked(app: TestApp) {
     page.assert_contains("0 people answered, plus 4 on paper");
     page.assert_contains("entered by Bea Brown");
     t.lead
-        .post(&format!("/p/{slug}/stock/{round}/close"), &[])
+        .post(
+            &format!("/p/{slug}/stock/{round}/close"),
+            &[("confirm", "yes")],
+        )
         .await;
     let r = t.cal.get(&format!("/p/{slug}/stock/{round}/results")).await;
     r.assert_contains("Includes answers from paper copies: 4 from Ayr Health");
@@ -477,7 +521,7 @@ async fn paper_tallies_are_checked_counted_and_marked(app: TestApp) {
     let r = t.bea.post(&del, &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let page = t.cal.get(&format!("/p/{slug}/stock/{round}")).await;
-    page.assert_contains("0 people answered");
+    page.assert_contains("<strong>0 of 3</strong>");
     page.assert_lacks("plus 4 on paper");
     // The results (kept until the round's answers change) and their charts follow.
     let r = t.cal.get(&format!("/p/{slug}/stock/{round}/results")).await;
@@ -504,7 +548,10 @@ async fn differences_lead_to_suggested_cards_and_a_conversation(app: TestApp) {
     )
     .await;
     t.lead
-        .post(&format!("/p/{slug}/stock/{round}/close"), &[])
+        .post(
+            &format!("/p/{slug}/stock/{round}/close"),
+            &[("confirm", "yes")],
+        )
         .await;
     let r = t.bea.get(&format!("/p/{slug}/stock/{round}/results")).await;
     let first = &hc.sections[0].items[0];
@@ -579,7 +626,10 @@ async fn trends_and_exports_follow_the_rounds(app: TestApp) {
             send(c, &slug, round, &answers(&hc, |_| pick), "send").await;
         }
         t.lead
-            .post(&format!("/p/{slug}/stock/{round}/close"), &[])
+            .post(
+                &format!("/p/{slug}/stock/{round}/close"),
+                &[("confirm", "yes")],
+            )
             .await;
         if n == 1 {
             let csv = t

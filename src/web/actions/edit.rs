@@ -276,12 +276,7 @@ pub(super) async fn save(
             vec![
                 ConflictField::line("Title", "title", &a.title, &f.title),
                 ConflictField::text("Detail", "detail", &a.detail, &f.detail),
-                ConflictField::line(
-                    "Due (year-month-day)",
-                    "due",
-                    a.due_on.as_deref().unwrap_or(""),
-                    &f.due,
-                ),
+                ConflictField::line("Due", "due", a.due_on.as_deref().unwrap_or(""), &f.due),
             ],
             vec![("owner".into(), f.owner.clone())],
         ),

@@ -5,8 +5,8 @@ use crate::domain::now;
 use crate::domain::roles::{Action, can};
 use crate::domain::{actions::*, conversations::*, time::*};
 use crate::error::AppError;
-use crate::web::extract::{Member, NoFields, SafeForm};
-use crate::web::{AppState, PageCtx, redirect_with_flash, render};
+use crate::web::extract::{Member, SafeForm};
+use crate::web::{AppState, PageCtx, redirect_with_flash, render, short};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -187,14 +187,35 @@ pub(super) async fn set_views(
     Ok(redirect_with_flash(&url, message))
 }
 
+/// Delete a conversation, once its runner has said yes on a page that says what goes.
 pub(super) async fn delete(
     State(state): State<AppState>,
     m: Member,
     Path((_, id)): Path<(String, Id)>,
-    SafeForm(_): SafeForm<NoFields>,
+    SafeForm(f): SafeForm<crate::web::Confirmed>,
 ) -> Result<Response, AppError> {
     m.require(Action::RunConversation)?;
     let conv = own_conversation(&state, &m, id).await?;
+    if !f.yes() {
+        let back = conv_url(&m.partnership.slug, id);
+        return render(&crate::web::ConfirmPage {
+            c: m.page(&format!("Delete “{}”?", short(&conv.title))),
+            heading: format!("Delete “{}”?", conv.title),
+            lines: vec![
+                "This removes its agenda, everyone's views and the notes of what was \
+                 said, for good: it cannot be undone. Its actions stay on the action plan."
+                    .into(),
+                "If you might want the record, download its summary first (from the \
+                 conversation's page)."
+                    .into(),
+            ],
+            action: format!("{back}/delete"),
+            button: "Yes, delete it",
+            warning: true,
+            back,
+            back_label: "No, keep it",
+        });
+    }
     state.db.delete_conversation(id).await?;
     let url = format!("/p/{}/conversations", m.partnership.slug);
     log(

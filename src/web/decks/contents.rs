@@ -128,10 +128,35 @@ async fn delete_theme(
     State(state): State<AppState>,
     m: Member,
     Path((_, id, theme)): Path<(String, Id, Id)>,
-    SafeForm(_): SafeForm<NoFields>,
+    SafeForm(f): SafeForm<crate::web::Confirmed>,
 ) -> Result<Response, AppError> {
     let deck = own_deck(&state, &m, id).await?;
     let theme = own_theme(&state, &deck, theme).await?;
+    if !f.yes() {
+        let name = state
+            .db
+            .theme(theme)
+            .await?
+            .map(|t| t.name)
+            .unwrap_or_default();
+        return crate::web::render(&crate::web::ConfirmPage {
+            c: m.page(&format!("Delete “{}”?", crate::web::short(&name))),
+            heading: format!("Delete the theme “{name}” and its cards?"),
+            lines: vec![
+                "Its cards go with it, for good: it cannot be undone. Conversations that \
+                 used them keep their text."
+                    .into(),
+            ],
+            action: format!(
+                "/p/{}/decks/{}/themes/{theme}/delete",
+                m.partnership.slug, deck.id
+            ),
+            button: "Yes, delete the theme",
+            warning: true,
+            back: edit_url(&m, deck.id),
+            back_label: "No, keep it",
+        });
+    }
     state.db.delete_theme(theme, now()).await?;
     Ok(redirect_with_flash(
         &edit_url(&m, deck.id),

@@ -261,9 +261,29 @@ async fn delete(
     State(state): State<AppState>,
     m: Member,
     Path((_, id)): Path<(String, Id)>,
-    SafeForm(_): SafeForm<NoFields>,
+    SafeForm(f): SafeForm<crate::web::Confirmed>,
 ) -> Result<Response, AppError> {
     let deck = own_deck(&state, &m, id).await?;
+    if !f.yes() {
+        let back = format!("/p/{}/decks/{}/edit", m.partnership.slug, deck.id);
+        return crate::web::render(&crate::web::ConfirmPage {
+            c: m.page(&format!("Delete “{}”?", crate::web::short(&deck.title))),
+            heading: format!("Delete the deck “{}”?", deck.title),
+            lines: vec![
+                format!(
+                    "This removes the deck with its {} themes and {} cards, for good: it \
+                     cannot be undone. Conversations that used its cards keep their text.",
+                    deck.theme_count, deck.card_count
+                ),
+                "If you might want it back, export it first (from the deck's page).".into(),
+            ],
+            action: format!("/p/{}/decks/{}/delete", m.partnership.slug, deck.id),
+            button: "Yes, delete the deck",
+            warning: true,
+            back,
+            back_label: "No, keep it",
+        });
+    }
     state.db.delete_deck(deck.id).await?;
     Ok(redirect_with_flash(
         &format!("/p/{}/cards", m.partnership.slug),

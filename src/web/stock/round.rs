@@ -7,7 +7,7 @@ use crate::domain::roles::{Action, can};
 use crate::domain::stock::*;
 use crate::error::AppError;
 use crate::web::extract::{Member, NoFields, SafeForm};
-use crate::web::{AppState, PageCtx, redirect_with_flash, render};
+use crate::web::{AppState, ConfirmPage, Confirmed, PageCtx, redirect_with_flash, render};
 use crate::web::{activity::log, short};
 use askama::Template;
 use axum::extract::{Path, State};
@@ -36,6 +36,14 @@ pub(super) struct RoundPage {
     me: Id,
     /// The partnership's time zone, for the times shown.
     zone: String,
+    /// The round's address, to send to people.
+    link: String,
+    /// Of the people in the partnership who can answer: how many there are and how
+    /// many have sent their answers.
+    can_answer_count: usize,
+    sent_count: usize,
+    /// In a named round: who can answer and has not yet (name, organisation).
+    not_yet: Vec<(String, String)>,
 }
 
 pub(super) async fn round_page(
@@ -51,7 +59,37 @@ pub(super) async fn round_page(
     } else {
         state.db.answered_names(r.id).await?
     };
+    let sent = state.db.sent_by(r.id).await?;
+    let dir = state
+        .directory
+        .get(state.db.as_ref(), &m.partnership)
+        .await?;
+    let answerers: Vec<_> = dir
+        .members
+        .iter()
+        .filter(|p| can(p.role, Action::EditContent))
+        .collect();
+    let sent_count = answerers
+        .iter()
+        .filter(|p| sent.contains(&p.user_id))
+        .count();
+    let not_yet = if r.anonymous {
+        vec![]
+    } else {
+        answerers
+            .iter()
+            .filter(|p| !sent.contains(&p.user_id))
+            .map(|p| (p.display_name.clone(), p.organisation_name.clone()))
+            .collect()
+    };
     render(&RoundPage {
+        link: format!(
+            "{}/p/{}/stock/{}/answer",
+            state.public_url, m.partnership.slug, r.id
+        ),
+        can_answer_count: answerers.len(),
+        sent_count,
+        not_yet,
         c: m.page(&r.title),
         slug: m.partnership.slug.clone(),
         state: r.state(&today),
@@ -69,16 +107,43 @@ pub(super) async fn round_page(
     })
 }
 
+/// Close a round early, once the lead has said yes on a page that says how many have
+/// answered and that nobody can change their answers afterwards.
 pub(super) async fn close(
     State(state): State<AppState>,
     m: Member,
     Path((_, id)): Path<(String, Id)>,
-    SafeForm(_): SafeForm<NoFields>,
+    SafeForm(f): SafeForm<Confirmed>,
 ) -> Result<Response, AppError> {
     m.require(Action::RunRound)?;
     let r = own_round(&state, &m, id).await?;
-    state.db.close_round(r.id, now()).await?;
     let url = round_url(&m.partnership.slug, r.id);
+    if r.state(&m.partnership.today()) == RoundState::Closed {
+        return Ok(redirect_with_flash(&url, "This round has already closed."));
+    }
+    if !f.yes() {
+        return render(&ConfirmPage {
+            c: m.page(&format!("Close “{}”?", short(&r.title))),
+            heading: format!("Close “{}” now?", r.title),
+            lines: vec![
+                format!(
+                    "It is due to stay open until the end of {}. So far {}.",
+                    day_words(&r.closes_on),
+                    r.answered_phrase()
+                ),
+                "Once it is closed nobody can send or change their answers, and the \
+                 results are shown to the partnership. A closed round cannot be opened \
+                 again; you would need to open a new one."
+                    .into(),
+            ],
+            action: format!("{url}/close"),
+            button: "Yes, close the round",
+            warning: true,
+            back: url,
+            back_label: "No, keep it open",
+        });
+    }
+    state.db.close_round(r.id, now()).await?;
     log(
         &state,
         &m,

@@ -1,5 +1,6 @@
-//! "For you" on the home page and "Your partnerships", and a new partnership's
-//! getting-started list; who can own an action.
+//! What people meet in their first hour: "For you" on the home page and "Your
+//! partnerships", a new partnership's getting-started list, who can own an action,
+//! dates as people type them, and asking before what cannot be undone.
 
 use axum::http::StatusCode;
 use tandem::domain::time::{add_days, today};
@@ -12,6 +13,8 @@ both_engines!(
     for_you_lists_what_waits_for_me_and_nothing_else,
     getting_started_follows_what_has_happened,
     observers_cannot_own_actions_and_the_page_says_why,
+    dates_are_read_as_people_type_them_and_kept_when_wrong,
+    deleting_a_conversation_asks_first,
 );
 
 async fn for_you_lists_what_waits_for_me_and_nothing_else(app: TestApp) {
@@ -305,4 +308,91 @@ async fn observers_cannot_own_actions_and_the_page_says_why(app: TestApp) {
         .get(&format!("{action}/edit"))
         .await
         .assert_contains("(an observer, who cannot update it)");
+}
+
+async fn dates_are_read_as_people_type_them_and_kept_when_wrong(app: TestApp) {
+    let mut t = team(&app).await;
+    let slug = t.slug.clone();
+    let add = |due: &'static str| [("title", "Book the hall"), ("owner", ""), ("due", due)];
+    let r = t
+        .lead
+        .post(&format!("/p/{slug}/actions"), &add("31/12/2031"))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = t
+        .lead
+        .post(&format!("/p/{slug}/actions"), &add("1 Feb 2032"))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let (rows, _) = app
+        .db
+        .actions(
+            t.pid,
+            &tandem::domain::actions::ActionFilter {
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let mut days: Vec<_> = rows.iter().filter_map(|a| a.due_on.clone()).collect();
+    days.sort();
+    assert_eq!(days, ["2031-12-31", "2032-02-01"]);
+    // A wrong date is explained beside the field and kept as typed.
+    let r = t
+        .lead
+        .post(&format!("/p/{slug}/actions"), &add("31/13/2031"))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("The month must be between 1 and 12");
+    r.assert_contains("value=\"31/13/2031\"");
+    r.assert_contains("type=\"text\" value=\"31/13/2031\"");
+    // The same rule for a meeting's date and a round's days.
+    let r = t
+        .lead
+        .post(
+            &format!("/p/{slug}/conversations"),
+            &[
+                ("title", "Winter meeting"),
+                ("date", "14 March 2031"),
+                ("time", "10:00"),
+                ("time_zone", "Europe/London"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = t
+        .lead
+        .post(
+            &format!("/p/{slug}/stock"),
+            &[
+                ("instrument", "spectrum"),
+                ("title", ""),
+                ("opens", "tomorrow"),
+                ("closes", "31/12/2031"),
+                ("mode", "named"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Enter the date as day, month and year, for example 31/12/2026");
+    r.assert_contains("value=\"tomorrow\"");
+    r.assert_contains("value=\"31/12/2031\"");
+}
+
+async fn deleting_a_conversation_asks_first(app: TestApp) {
+    let mut t = team(&app).await;
+    let slug = t.slug.clone();
+    let conv = plan(&mut t.lead, &slug, "To be deleted", "2031-06-01").await;
+    let delete = format!("/p/{slug}/conversations/{conv}/delete");
+    let r = t.lead.post(&delete, &[]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    r.assert_contains("Delete “To be deleted”?");
+    r.assert_contains("it cannot be undone");
+    r.assert_contains(&format!("action=\"{delete}\""));
+    r.assert_contains(&format!("href=\"/p/{slug}/conversations/{conv}\""));
+    assert!(app.db.conversation(conv).await.unwrap().is_some());
+    let r = t.lead.post(&delete, &[("confirm", "yes")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(app.db.conversation(conv).await.unwrap().is_none());
 }
