@@ -61,8 +61,11 @@ pub struct Item {
     pub key: String,
     /// The statement people answer.
     pub text: String,
-    /// What a low score usually means and what helps (shown with results).
+    /// What a low score usually means and what helps (shown with results, for
+    /// whoever runs the round).
     pub guidance: String,
+    /// Help for the person answering (shown on the form and the paper copy).
+    pub help: String,
     /// Key of the item's scale (its own, or its section's).
     pub scale: String,
     /// Card themes (`deck/theme`) to talk it through with.
@@ -198,6 +201,8 @@ struct FileItem {
     text: String,
     #[serde(default)]
     guidance: String,
+    #[serde(default)]
+    help: String,
     scale: Option<Spanned<String>>,
     #[serde(default)]
     suggest: Vec<Spanned<String>>,
@@ -390,6 +395,7 @@ pub fn parse(text: &str) -> Result<Instrument, Vec<LineError>> {
                 key: fi.key.clone(),
                 text: fi.text.trim().to_string(),
                 guidance: fi.guidance.trim().to_string(),
+                help: fi.help.trim().to_string(),
                 scale,
                 suggest: fi
                     .suggest

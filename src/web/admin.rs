@@ -144,7 +144,7 @@ async fn disable_user(
 ) -> Result<Response, AppError> {
     let u = target(&state, id).await?;
     if u.id == admin.user.id {
-        return Ok(redirect_with_flash(
+        return Ok(crate::web::redirect_with_problem(
             "/admin/users",
             "You cannot turn off your own account.",
         ));

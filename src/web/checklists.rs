@@ -127,7 +127,11 @@ async fn checklist_page(
     render_status(
         status,
         &ChecklistPage {
-            c: m.page("Action checklists"),
+            c: if problem.is_some() {
+                m.page("Action checklists").quiet()
+            } else {
+                m.page("Action checklists")
+            },
             slug: m.partnership.slug.clone(),
             principles: principles(state, m.partnership.id).await?,
             can_edit: can(m.role(), Action::EditContent),

@@ -44,10 +44,10 @@ pub mod session;
 pub mod state;
 pub mod stock;
 
-pub use form::Errors;
+pub use form::{Bounced, Errors};
 pub use page::{
     ConfirmPage, Confirmed, MessagePage, NEXT_HOME, PageCtx, date, date_time, redirect_with_flash,
-    render, render_status, safe_next, short, urlencode,
+    redirect_with_problem, render, render_status, safe_next, short, urlencode,
 };
 pub use routes::Routes;
 pub use state::AppState;

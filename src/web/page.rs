@@ -30,6 +30,13 @@ impl PageCtx {
         }
     }
 
+    /// For a form sent back with a problem: no one-off message from before (it would
+    /// read as if the form had worked).
+    pub fn quiet(mut self) -> Self {
+        self.flash = None;
+        self
+    }
+
     /// The page title as the browser tab shows it.
     pub fn full_title(&self) -> String {
         if self.title.is_empty() {
@@ -70,6 +77,12 @@ pub fn redirect_with_flash(to: &str, message: &str) -> Response {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
     resp
+}
+
+/// Like [`redirect_with_flash`], for a problem that belongs to no one field (the last
+/// lead trying to leave): the message is shown as a problem, not as a success.
+pub fn redirect_with_problem(to: &str, message: &str) -> Response {
+    redirect_with_flash(to, &format!("!{message}"))
 }
 
 /// Percent-encode for a query string or cookie value.
@@ -170,8 +183,14 @@ pub fn short(s: &str) -> String {
     if s.chars().count() <= 60 {
         s.to_string()
     } else {
+        // Cut at the last space within the first 57 characters (not mid-word), and
+        // drop punctuation left at the cut.
         let cut: String = s.chars().take(57).collect();
-        format!("{}…", cut.trim_end())
+        let at = cut.rfind(' ').filter(|&i| i >= 20).unwrap_or(cut.len());
+        format!(
+            "{}…",
+            cut[..at].trim_end_matches(|c: char| c.is_whitespace() || ",.;:-–".contains(c))
+        )
     }
 }
 
@@ -179,6 +198,18 @@ pub fn short(s: &str) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn short_cuts_between_words() {
+        assert_eq!(short("A short title"), "A short title");
+        let long = "The organisations we need to reach our shared aim are realistic. Yes.";
+        assert_eq!(
+            short(long),
+            "The organisations we need to reach our shared aim are…"
+        );
+        let one_word = "x".repeat(80);
+        assert_eq!(short(&one_word).chars().count(), 58);
+    }
 
     /// Where a browser would go for a `Location: value` sent by https://tandem.test.
     fn lands_on(value: &str) -> Option<String> {

@@ -336,7 +336,7 @@ pub struct MemberForm {
 }
 
 fn last_lead_message(m: &Member) -> Response {
-    redirect_with_flash(
+    crate::web::redirect_with_problem(
         &people_url(m),
         "A partnership needs at least one lead. Make someone else a lead first.",
     )
@@ -411,7 +411,7 @@ async fn leave(
                 &format!("You have left {}.", m.partnership.name),
             ))
         }
-        MemberChange::LastLead => Ok(redirect_with_flash(
+        MemberChange::LastLead => Ok(crate::web::redirect_with_problem(
             &people_url(&m),
             "You are the only lead, so you cannot leave yet. Make someone else a lead first.",
         )),

@@ -15,6 +15,8 @@ both_engines!(
     observers_cannot_own_actions_and_the_page_says_why,
     dates_are_read_as_people_type_them_and_kept_when_wrong,
     deleting_a_conversation_asks_first,
+    a_form_on_a_long_page_comes_back_where_it_was_with_what_was_typed,
+    the_answer_form_numbers_its_questions_and_names_them_in_full,
 );
 
 async fn for_you_lists_what_waits_for_me_and_nothing_else(app: TestApp) {
@@ -395,4 +397,149 @@ async fn deleting_a_conversation_asks_first(app: TestApp) {
     let r = t.lead.post(&delete, &[("confirm", "yes")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(app.db.conversation(conv).await.unwrap().is_none());
+}
+
+/// Forms that are one of many on a long page (an agenda item's time, the guest form,
+/// an action's progress) come back as the same page with the message at that form and
+/// what was typed kept; the form's address ends in its anchor, so the browser lands
+/// there. Problems that belong to no field are shown as problems, not successes.
+async fn a_form_on_a_long_page_comes_back_where_it_was_with_what_was_typed(app: TestApp) {
+    let mut t = team(&app).await;
+    let slug = t.slug.clone();
+    let conv = plan(&mut t.lead, &slug, "Long page", "2031-06-01").await;
+    for title in ["First", "Second", "Third"] {
+        t.lead
+            .post(
+                &format!("/p/{slug}/conversations/{conv}/items"),
+                &[("title", title), ("minutes", "10")],
+            )
+            .await;
+    }
+    let items = app.db.agenda(conv).await.unwrap();
+    let item = items[2].id;
+    let page = t.lead.get(&format!("/p/{slug}/conversations/{conv}")).await;
+    page.assert_contains(&format!("/items/{item}#item-{item}\""));
+    for (typed, message) in [
+        ("abc", "Enter minutes as a whole number"),
+        ("-5", "Minutes must be between 0 and 480"),
+        ("100000", "Minutes must be between 0 and 480"),
+    ] {
+        let r = t
+            .lead
+            .post(
+                &format!("/p/{slug}/conversations/{conv}/items/{item}"),
+                &[
+                    ("title", "Third, renamed"),
+                    ("minutes", typed),
+                    ("version", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{typed}");
+        r.assert_contains(&format!("<a href=\"#minutes-{item}\">{message}"));
+        r.assert_contains(&format!("id=\"minutes-{item}-error\""));
+        r.assert_contains(&format!("value=\"{typed}\""));
+        r.assert_contains("value=\"Third, renamed\"");
+        // The other items keep their own values, and nothing was saved.
+        r.assert_contains("value=\"First\"");
+        assert!(!r.body.contains("class=\"flash"), "{}", r.body);
+    }
+    assert_eq!(app.db.agenda_item(item).await.unwrap().unwrap().minutes, 10);
+
+    let r = t
+        .lead
+        .post(
+            &format!("/p/{slug}/conversations/{conv}/attendees"),
+            &[("name", "  "), ("organisation", "Carers Centre")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("attendees#guest\"");
+    r.assert_contains("<a href=\"#guest-name\">Enter the guest");
+    r.assert_contains("id=\"guest-name-error\"");
+    r.assert_contains("value=\"Carers Centre\"");
+
+    let (rows, _) = app
+        .db
+        .actions(
+            t.pid,
+            &tandem::domain::actions::ActionFilter {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(rows.is_empty());
+    let r = t
+        .lead
+        .post(
+            &format!("/p/{slug}/actions"),
+            &[("title", "Write it up"), ("owner", ""), ("due", "")],
+        )
+        .await;
+    let action = r.location().to_string();
+    let long = "word ".repeat(500);
+    let r = t
+        .lead
+        .post(
+            &format!("{action}/status"),
+            &[("status", "in_progress"), ("note", &long)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("status#progress\"");
+    r.assert_contains("Keep the progress note to 2,000 characters or fewer");
+    r.assert_contains(&format!(">{long}</textarea>"));
+    r.assert_contains("value=\"in_progress\" checked");
+
+    // A problem with no field of its own reads as a problem.
+    let r = t
+        .lead
+        .post(
+            &format!("{action}/status"),
+            &[("status", "open"), ("note", "")],
+        )
+        .await;
+    let page = t.lead.get(r.location()).await;
+    page.assert_contains("class=\"flash flash-problem\" role=\"alert\"><p>Nothing to save");
+}
+
+async fn the_answer_form_numbers_its_questions_and_names_them_in_full(app: TestApp) {
+    let mut t = team(&app).await;
+    let slug = t.slug.clone();
+    let today = today("Europe/London");
+    let r = t
+        .lead
+        .post(
+            &format!("/p/{slug}/stock"),
+            &[
+                ("instrument", "health-check"),
+                ("title", ""),
+                ("opens", &today),
+                ("closes", &add_days(&today, 7)),
+                ("mode", "anonymous"),
+            ],
+        )
+        .await;
+    let round = id_after(r.location(), "/stock/");
+    let form = t.bea.get(&format!("/p/{slug}/stock/{round}/answer")).await;
+    let total = form.body.matches("<span class=\"q-number\">").count();
+    assert!(total > 20, "{total}");
+    form.assert_contains(&format!("Question 1 of {total}</span>"));
+    form.assert_contains(&format!("Question {total} of {total}</span>"));
+    form.assert_contains("class=\"radio choice-apart\"");
+    // Facilitator tips stay with the results, not on the form.
+    form.assert_lacks("write the versions side by side");
+    let r = t
+        .bea
+        .post(
+            &format!("/p/{slug}/stock/{round}/answer"),
+            &[("intent", "send")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains(
+        "Question 1, “We can describe, in plain words, the problem we are here…”: choose an answer",
+    );
 }

@@ -7,7 +7,7 @@ use crate::domain::roles::{Action, can};
 use crate::error::AppError;
 use crate::web::conversations::{conv_url, item_url};
 use crate::web::extract::{Member, SafeForm};
-use crate::web::{AppState, PageCtx, redirect_with_flash, render};
+use crate::web::{AppState, PageCtx, redirect_with_flash};
 use crate::web::{activity::log, short};
 use askama::Template;
 use axum::extract::{Path, State};
@@ -31,6 +31,8 @@ pub(super) struct ShowPage {
     source_link: Option<String>,
     /// The owner is an observer, who cannot update it.
     owner_observes: bool,
+    /// The progress form sent back with a problem.
+    bounced: crate::web::Bounced,
 }
 
 pub(super) async fn show(
@@ -38,7 +40,17 @@ pub(super) async fn show(
     m: Member,
     Path((_, id)): Path<(String, Id)>,
 ) -> Result<Response, AppError> {
-    let a = own_action(&state, &m, id).await?;
+    show_with(&state, &m, id, crate::web::Bounced::none()).await
+}
+
+/// The action's page, with its progress form sent back if `bounced` says so.
+async fn show_with(
+    state: &AppState,
+    m: &Member,
+    id: Id,
+    bounced: crate::web::Bounced,
+) -> Result<Response, AppError> {
+    let a = own_action(state, m, id).await?;
     let events = state.db.action_events(id).await?;
     let source_link = match (a.conversation_id, a.item_id) {
         (Some(c), Some(i)) => Some(item_url(&m.partnership.slug, c, i)),
@@ -50,17 +62,26 @@ pub(super) async fn show(
         .get(state.db.as_ref(), &m.partnership)
         .await?;
     let owner_observes = a.owner_user_id.is_some_and(|u| dir.is_observer(u));
-    render(&ShowPage {
-        owner_observes,
-        c: m.page(&short(&a.title)),
-        slug: m.partnership.slug.clone(),
-        overdue: a.is_overdue(&m.partnership.today()),
-        events,
-        statuses: ActionStatus::ALL.to_vec(),
-        can_edit: can(m.role(), Action::EditContent),
-        source_link,
-        a,
-    })
+    let quiet = bounced.has_problems();
+    crate::web::render_status(
+        bounced.status(),
+        &ShowPage {
+            bounced,
+            owner_observes,
+            c: if quiet {
+                m.page(&short(&a.title)).quiet()
+            } else {
+                m.page(&short(&a.title))
+            },
+            slug: m.partnership.slug.clone(),
+            overdue: a.is_overdue(&m.partnership.today()),
+            events,
+            statuses: ActionStatus::ALL.to_vec(),
+            can_edit: can(m.role(), Action::EditContent),
+            source_link,
+            a,
+        },
+    )
 }
 
 #[derive(Deserialize, Default)]
@@ -80,17 +101,22 @@ pub(super) async fn status(
     let a = own_action(&state, &m, id).await?;
     let url = format!("/p/{}/actions/{id}", m.partnership.slug);
     let Some(new_status) = ActionStatus::parse(&f.status) else {
-        return Ok(redirect_with_flash(&url, "Choose a status."));
+        return Ok(crate::web::redirect_with_problem(&url, "Choose a status."));
     };
     let note = f.note.trim();
     if note.chars().count() > 2_000 {
-        return Ok(redirect_with_flash(
-            &url,
-            "A progress note must be 2,000 characters or fewer. Nothing was changed.",
-        ));
+        let bounced = crate::web::Bounced::at("progress")
+            .error(
+                "note",
+                "note",
+                "Keep the progress note to 2,000 characters or fewer. Nothing was changed yet.",
+            )
+            .typed("note", f.note.clone())
+            .typed("status", f.status.clone());
+        return show_with(&state, &m, id, bounced).await;
     }
     if new_status == a.status && note.is_empty() {
-        return Ok(redirect_with_flash(
+        return Ok(crate::web::redirect_with_problem(
             &url,
             "Nothing to save: the status is the same and the note is empty.",
         ));

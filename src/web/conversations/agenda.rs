@@ -358,20 +358,31 @@ pub(super) async fn save_plan(
     let conv = own_conversation(&state, &m, id).await?;
     let it = own_item(&state, &conv, item).await?;
     let url = conv_url(&m.partnership.slug, id);
-    let minutes = match parse_minutes(&f.minutes) {
-        Ok(n) => n,
-        Err(e) => return Ok(redirect_with_flash(&format!("{url}#item-{item}"), &e)),
-    };
     let title = if it.is_card {
         it.title.clone()
     } else {
         tidy(&f.title)
     };
+    let mut bounced = crate::web::Bounced::at(format!("item-{item}"));
     if title.is_empty() || title.chars().count() > 300 {
-        return Ok(redirect_with_flash(
-            &format!("{url}#item-{item}"),
-            "An item needs a title of up to 300 characters.",
-        ));
+        bounced = bounced.error(
+            "title",
+            format!("title-{item}"),
+            "An item needs a title of up to 300 characters",
+        );
+    }
+    let minutes = match parse_minutes(&f.minutes) {
+        Ok(n) => n,
+        Err(e) => {
+            bounced = bounced.error("minutes", format!("minutes-{item}"), e);
+            0
+        }
+    };
+    if bounced.has_problems() {
+        let bounced = bounced
+            .typed("title", f.title.clone())
+            .typed("minutes", f.minutes.clone());
+        return super::page::page_with(&state, &m, id, bounced).await;
     }
     match state
         .db

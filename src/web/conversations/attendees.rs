@@ -68,11 +68,28 @@ pub(super) async fn add_attendee(
     }
     let name = tidy(&f.name);
     let organisation = tidy(&f.organisation);
-    if name.is_empty() || name.chars().count() > 200 || organisation.chars().count() > 200 {
-        return Ok(redirect_with_flash(
-            &url,
-            "To add a guest, enter their name (and their organisation if they have one), each up to 200 characters.",
-        ));
+    let mut bounced = crate::web::Bounced::at("guest");
+    if name.is_empty() {
+        bounced = bounced.error("name", "guest-name", "Enter the guest's name");
+    } else if name.chars().count() > 200 {
+        bounced = bounced.error(
+            "name",
+            "guest-name",
+            "Keep the name to 200 characters or fewer",
+        );
+    }
+    if organisation.chars().count() > 200 {
+        bounced = bounced.error(
+            "organisation",
+            "guest-org",
+            "Keep the organisation to 200 characters or fewer",
+        );
+    }
+    if bounced.has_problems() {
+        let bounced = bounced
+            .typed("name", f.name.clone())
+            .typed("organisation", f.organisation.clone());
+        return super::page::page_with(&state, &m, id, bounced).await;
     }
     state
         .db

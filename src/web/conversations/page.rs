@@ -6,7 +6,7 @@ use crate::domain::roles::{Action, can};
 use crate::domain::{actions::*, conversations::*, time::*};
 use crate::error::AppError;
 use crate::web::extract::{Member, SafeForm};
-use crate::web::{AppState, PageCtx, redirect_with_flash, render, short};
+use crate::web::{AppState, Bounced, PageCtx, redirect_with_flash, render, render_status, short};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -58,6 +58,8 @@ pub(super) struct ConversationPage {
     can_edit: bool,
     can_run: bool,
     statuses: Vec<ConversationStatus>,
+    /// A form of this page sent back with a problem.
+    bounced: Bounced,
 }
 
 pub(super) async fn page(
@@ -65,7 +67,18 @@ pub(super) async fn page(
     m: Member,
     Path((_, id)): Path<(String, Id)>,
 ) -> Result<Response, AppError> {
-    let conv = own_conversation(&state, &m, id).await?;
+    page_with(&state, &m, id, Bounced::none()).await
+}
+
+/// The conversation page, with one of its forms sent back if `bounced` says so (then
+/// with status 422).
+pub(super) async fn page_with(
+    state: &AppState,
+    m: &Member,
+    id: Id,
+    bounced: Bounced,
+) -> Result<Response, AppError> {
+    let conv = own_conversation(state, m, id).await?;
     let (items, attendees, actions, views) = tokio::try_join!(
         state.db.agenda(id),
         state.db.attendees(id),
@@ -88,23 +101,32 @@ pub(super) async fn page(
         })
         .collect();
     let total: i64 = items.iter().map(|i| i.minutes).sum();
-    render(&ConversationPage {
-        c: m.page(&conv.title),
-        slug: m.partnership.slug.clone(),
-        when: conv.when(),
-        place_is_link: conv.place.starts_with("https://") || conv.place.starts_with("http://"),
-        views_open: conv.views_open(now()),
-        items: item_views(items, &views),
-        total: duration(total),
-        attendees,
-        invitable,
-        actions,
-        today: today(&conv.time_zone),
-        can_edit: can(m.role(), Action::EditContent),
-        can_run: can(m.role(), Action::RunConversation),
-        statuses: ConversationStatus::ALL.to_vec(),
-        conv,
-    })
+    let quiet = bounced.has_problems();
+    render_status(
+        bounced.status(),
+        &ConversationPage {
+            bounced,
+            c: if quiet {
+                m.page(&conv.title).quiet()
+            } else {
+                m.page(&conv.title)
+            },
+            slug: m.partnership.slug.clone(),
+            when: conv.when(),
+            place_is_link: conv.place.starts_with("https://") || conv.place.starts_with("http://"),
+            views_open: conv.views_open(now()),
+            items: item_views(items, &views),
+            total: duration(total),
+            attendees,
+            invitable,
+            actions,
+            today: today(&conv.time_zone),
+            can_edit: can(m.role(), Action::EditContent),
+            can_run: can(m.role(), Action::RunConversation),
+            statuses: ConversationStatus::ALL.to_vec(),
+            conv,
+        },
+    )
 }
 
 #[derive(Deserialize)]

@@ -22,12 +22,14 @@ use super::*;
 
 /// One question on the answer form.
 pub(super) struct Question {
+    /// Its number in the whole form, from 1.
+    number: usize,
     item: Item,
     field: String,
     chosen: String,
     error: Option<String>,
-    /// (key, label, description)
-    options: Vec<(String, String, String)>,
+    /// (key, label, description, shown apart from the scale: "Don't know")
+    options: Vec<(String, String, String, bool)>,
 }
 
 pub(super) struct QuestionSection {
@@ -47,6 +49,8 @@ pub(super) struct AnswerPage {
     problems: Vec<(String, String)>,
     sent_at: Option<String>,
     draft_at: Option<String>,
+    /// How many questions the form has.
+    total: usize,
 }
 
 impl AnswerPage {
@@ -61,6 +65,7 @@ impl AnswerPage {
         AnswerPage {
             c: m.page(&format!("Answer: {}", r.title)),
             slug: m.partnership.slug.clone(),
+            total: sections.iter().map(|s| s.questions.len()).sum(),
             sections,
             problems: vec![],
             sent_at: set
@@ -96,6 +101,7 @@ pub(super) fn question_sections(
     chosen: &HashMap<String, String>,
     errors: &HashMap<String, String>,
 ) -> Vec<QuestionSection> {
+    let mut number = 0;
     i.sections
         .iter()
         .map(|s| QuestionSection {
@@ -104,6 +110,10 @@ pub(super) fn question_sections(
                 .items
                 .iter()
                 .map(|it| Question {
+                    number: {
+                        number += 1;
+                        number
+                    },
                     item: it.clone(),
                     field: field_name(it),
                     chosen: chosen.get(&it.key).cloned().unwrap_or_default(),
@@ -111,6 +121,7 @@ pub(super) fn question_sections(
                     options: i
                         .scale(&it.scale)
                         .map(|sc| {
+                            let scored = sc.options.iter().any(|o| o.points.is_some());
                             sc.options
                                 .iter()
                                 .map(|o| {
@@ -118,6 +129,7 @@ pub(super) fn question_sections(
                                         o.key.clone(),
                                         o.label.clone(),
                                         o.description.clone().unwrap_or_default(),
+                                        scored && o.points.is_none(),
                                     )
                                 })
                                 .collect()
@@ -127,6 +139,13 @@ pub(super) fn question_sections(
                 .collect(),
         })
         .collect()
+}
+
+/// A question's number in the whole form, from 1.
+fn number_of(i: &Instrument, item: &Item) -> usize {
+    all_items(i)
+        .position(|(_, it)| it.key == item.key)
+        .map_or(0, |p| p + 1)
 }
 
 pub(super) fn closed_page(
@@ -219,7 +238,7 @@ pub(super) async fn answer_save(
                 Err(e) => {
                     problems.push((
                         format!("{}-0", field_name(it)),
-                        format!("{}: {e}", short(&it.text)),
+                        format!("Question {}, “{}”: {e}", number_of(&i, it), short(&it.text)),
                     ));
                     errors.insert(it.key.clone(), e);
                 }
@@ -229,7 +248,11 @@ pub(super) async fn answer_save(
                     .to_string();
                 problems.push((
                     format!("{}-0", field_name(it)),
-                    format!("{}: choose an answer", short(&it.text)),
+                    format!(
+                        "Question {}, “{}”: choose an answer",
+                        number_of(&i, it),
+                        short(&it.text)
+                    ),
                 ));
                 errors.insert(it.key.clone(), e);
             }
