@@ -663,7 +663,7 @@ test("taking stock: a round, three people from two organisations, results, a sug
   await firstEntry.getByLabel("We have done this").check();
   await firstEntry.getByLabel("Link to evidence (optional)").fill("minutes of the May board");
   await firstEntry.getByRole("button", { name: "Save" }).click();
-  await lead.getByText("Enter a web address starting with https://").waitFor();
+  await lead.getByText("Enter a web address starting with https://").first().waitFor();
   await check(lead, "checklist-error");
   const again2 = lead.locator(".checklist-entry").first();
   await again2.getByLabel("Link to evidence (optional)").fill("https://example.org/minutes");
@@ -748,4 +748,88 @@ test("on a slow network, pages paint within a second of arriving", async () => {
   console.log("CPU 4x slower:\n  " + report.join("\n  "));
   assert.deepEqual(problems, []);
   await ctx.close();
+});
+
+// Every form that can refuse what was typed: after sending bad input, the message
+// must be on screen (not 2,000 px away) and what was typed still in its box. With
+// JavaScript on and off: without it the browser lands by the form's own address.
+test("errors show where people are looking, with what they typed kept", async () => {
+  const P = base + "/p/kilmarnock-carers-partnership";
+  const report = [];
+  for (const js of [true, false]) {
+    const ctx = await browser.newContext({ viewport: { width: 1100, height: 800 }, javaScriptEnabled: js });
+    const page = await signIn(ctx, "morag@example.org", PASSWORD);
+    // A conversation with three items of its own, so the last one's form is far down.
+    await page.goto(P + "/conversations/new");
+    await page.getByLabel("Title").fill(`Long agenda ${js ? "with" : "without"} script`);
+    await page.getByLabel("Date").fill("14/03/2031");
+    await page.getByRole("button", { name: "Plan it" }).click();
+    const conv = page.url().replace(/[#?].*$/, "");
+    for (const title of ["Welcome", "Referrals", "Budget"]) {
+      await page.goto(conv + "/add");
+      await page.getByLabel("Title", { exact: true }).fill(title);
+      await page.getByRole("button", { name: "Add item" }).click();
+    }
+    await page.goto(conv);
+    const action = await (async () => {
+      await page.goto(P + "/actions/new");
+      await page.getByLabel("What needs doing").fill("Book the hall");
+      await page.getByRole("button", { name: "Add action" }).click();
+      return page.url().replace(/[#?].*$/, "");
+    })();
+
+    // [what, address, fill these boxes, press this button, the box to check]
+    const forms = [
+      ["a new partnership's web address", base + "/partnerships/new",
+        [["Partnership name", "Garden club"], ["Web address", "garden club!"], ["Shared aim", "Grow food together."], ["Organisation name", "Allotments"]],
+        "Create partnership", "Web address"],
+      ["a meeting's date", P + "/conversations/new",
+        [["Title", "Spring meeting"], ["Date", "31/13/2031"]], "Plan it", "Date"],
+      ["an agenda item's minutes, far down the page", conv,
+        [["Minutes for item 3", "abc"]], "Save item 3", "Minutes for item 3"],
+      ["a guest with no name", conv,
+        [["Their organisation (optional)", "Carers Centre"]], "Add guest", "Their organisation (optional)"],
+      ["an action's due date", P + "/actions/new",
+        [["What needs doing", "Print the leaflets"], ["Due", "31 Smarch 2031"]], "Add action", "Due"],
+      ["a progress note that is too long", action,
+        [["Progress note (optional)", "word ".repeat(450)]], "Save progress", "Progress note (optional)"],
+      ["a round's closing day", P + "/stock/new?instrument=spectrum",
+        [["Closes at the end of", "next Friday"]], "Open the round", "Closes at the end of"],
+    ];
+    for (const [what, url, fills, button, field] of forms) {
+      await page.goto(url);
+      for (const [label, value] of fills) await page.getByLabel(label, { exact: true }).fill(value);
+      await page.getByRole("button", { name: button, exact: true }).click();
+      await page.waitForLoadState("load");
+      const where = await page.evaluate(() => {
+        const m = document.querySelector(".error-summary, .error-message");
+        if (!m) return null;
+        const r = m.getBoundingClientRect();
+        return { top: Math.round(r.top), bottom: Math.round(r.bottom), height: window.innerHeight, scrolled: Math.round(window.scrollY) };
+      });
+      assert.ok(where, `${what}: no message shown (${page.url()})`);
+      assert.ok(where.top >= 0 && where.bottom <= where.height, `${what}: the message is at ${where.top}-${where.bottom} px, outside the ${where.height} px window`);
+      const typed = fills.find(([label]) => label === field)[1];
+      assert.equal(await page.getByLabel(field, { exact: true }).inputValue(), typed, `${what}: what was typed is kept`);
+      report.push(`${js ? "script on " : "script off"} · ${what}: message at ${where.top} px of ${where.height} (page scrolled ${where.scrolled} px), typed value kept`);
+    }
+
+    // The 21st checklist entry's evidence link.
+    await page.goto(P + "/checklists");
+    const entry = page.locator(".checklist-entry").nth(20);
+    await entry.locator("summary").click();
+    await entry.getByLabel("Link to evidence (optional)").fill("the May board minutes");
+    await entry.getByRole("button", { name: "Save" }).click();
+    await page.waitForLoadState("load");
+    const box = page.locator(".checklist-entry").nth(20).getByLabel("Link to evidence (optional)");
+    assert.equal(await box.inputValue(), "the May board minutes", "checklist: what was typed is kept");
+    const at = await page.locator(".checklist-entry").nth(20).locator(".error-summary").evaluate((m) => {
+      const r = m.getBoundingClientRect();
+      return { top: Math.round(r.top), bottom: Math.round(r.bottom), height: window.innerHeight, scrolled: Math.round(window.scrollY) };
+    });
+    assert.ok(at.top >= 0 && at.bottom <= at.height, `checklist: the message is at ${at.top}-${at.bottom} px`);
+    report.push(`${js ? "script on " : "script off"} · the 21st checklist entry's link: message at ${at.top} px (page scrolled ${at.scrolled} px), typed value kept`);
+    await ctx.close();
+  }
+  console.log("Errors in view:\n  " + report.join("\n  "));
 });
