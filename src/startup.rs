@@ -120,10 +120,21 @@ pub async fn setup_link_if_needed(db: &Store, public_url: &str) -> anyhow::Resul
 /// Run `tandem serve` until Ctrl-C or SIGTERM, letting requests in flight finish.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     crate::work::return_large_blocks_to_the_system();
+    // The address first: a port already taken stops start-up before anything (a data
+    // folder, a database file) is made.
+    let listener = TcpListener::bind(settings.listen).await.map_err(|e| {
+        let why = if e.kind() == std::io::ErrorKind::AddrInUse {
+            "another program is already using that port".to_string()
+        } else {
+            e.to_string()
+        };
+        anyhow::anyhow!(
+            "could not listen on {}: {why}. Choose another address with TANDEM_LISTEN \
+             (for example TANDEM_LISTEN=127.0.0.1:8090) or `listen` in the config file",
+            settings.listen
+        )
+    })?;
     let db = open_database(&settings).await?;
-    let listener = TcpListener::bind(settings.listen)
-        .await
-        .with_context(|| format!("could not listen on {}", settings.listen))?;
     let bound = listener.local_addr()?;
     let public_url = settings.effective_public_url(bound);
     tracing::info!(engine = ?db.engine(), address = %bound, public_url, "Tandem is listening on http://{bound}");

@@ -265,3 +265,34 @@ async fn postgres_cache_hears_changes_made_outside_tandem() {
     }
     assert!(gone, "the node kept a membership removed in the database");
 }
+
+/// A port already taken stops `tandem serve` with a message naming TANDEM_LISTEN, and
+/// before anything is made: no data folder is left behind.
+#[test]
+fn a_taken_port_names_the_setting_and_makes_nothing() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap();
+    let dir = crate::helpers::TempDir(
+        std::env::temp_dir().join(format!("tandem-port-{}", uuid::Uuid::new_v4())),
+    );
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let data = dir.0.join("data");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tandem"))
+        .arg("serve")
+        .env_remove("TANDEM_DATABASE_URL")
+        .env_remove("TANDEM_CONFIG")
+        .env("TANDEM_LISTEN", addr.to_string())
+        .env("TANDEM_DATA_DIR", &data)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("another program is already using that port"),
+        "{err}"
+    );
+    assert!(err.contains("TANDEM_LISTEN"), "{err}");
+    assert!(!data.exists(), "a data folder was made: {err}");
+    drop(taken);
+}

@@ -41,6 +41,46 @@ pub struct TestApp {
     pub router: Router,
     pub public_url: String,
     _dir: Option<TempDir>,
+    _schema: Option<PgSchema>,
+}
+
+/// A test's PostgreSQL schema, dropped when the test ends (passed or failed), so a
+/// server shared with other work is left as it was. `TANDEM_TEST_KEEP_SCHEMAS=1` keeps
+/// them to look into a failure.
+pub struct PgSchema(String);
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        if std::env::var_os("TANDEM_TEST_KEEP_SCHEMAS").is_some() {
+            return;
+        }
+        let schema = self.0.clone();
+        // Drop may run inside the test's runtime, which cannot be blocked on: a thread
+        // of its own with a small runtime does the work.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                use sqlx::Connection;
+                let mut conn = sqlx::PgConnection::connect(&postgres_base_url())
+                    .await
+                    .ok()?;
+                sqlx::query("SET lock_timeout = '10s'")
+                    .execute(&mut conn)
+                    .await
+                    .ok()?;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP SCHEMA IF EXISTS {schema} CASCADE"
+                )))
+                .execute(&mut conn)
+                .await
+                .ok()?;
+                conn.close().await.ok()
+            })
+        })
+        .join();
+    }
 }
 
 /// A temp folder removed on drop.
@@ -60,6 +100,7 @@ impl TestApp {
         let unique = uuid::Uuid::new_v4().simple().to_string();
         let mut settings = Settings::default();
         let mut dir = None;
+        let mut pg_schema = None;
         match engine {
             Engine::Sqlite => {
                 let d = std::env::temp_dir().join(format!("tandem-it-{unique}"));
@@ -80,6 +121,7 @@ impl TestApp {
                     .await
                     .unwrap();
                 conn.close().await.ok();
+                pg_schema = Some(schema.clone());
                 let sep = if base.contains('?') { '&' } else { '?' };
                 settings.database_url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
             }
@@ -101,6 +143,7 @@ impl TestApp {
             router,
             public_url,
             _dir: dir,
+            _schema: pg_schema.map(PgSchema),
         }
     }
 
