@@ -73,3 +73,16 @@ document.addEventListener("DOMContentLoaded", function () {
   document.addEventListener("DOMContentLoaded", apply);
   if (wide.addEventListener) wide.addEventListener("change", apply);
 })();
+// Printing shows folded parts too (for browsers whose print styles cannot open them).
+window.addEventListener("beforeprint", function () {
+  document.querySelectorAll("details:not([open]):not([data-menu])").forEach(function (d) {
+    d.setAttribute("open", "");
+    d.setAttribute("data-opened-for-print", "");
+  });
+});
+window.addEventListener("afterprint", function () {
+  document.querySelectorAll("details[data-opened-for-print]").forEach(function (d) {
+    d.removeAttribute("open");
+    d.removeAttribute("data-opened-for-print");
+  });
+});

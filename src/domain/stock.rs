@@ -17,6 +17,15 @@ pub const MIN_GROUP: i64 = 3;
 /// Items and principles whose divergence reaches this are listed as "where you differ".
 pub const DIVERGENCE_WORTH_TALKING: i64 = 20;
 
+/// How far apart answers were, in words people use (for a divergence of 0–100).
+pub fn differ_words(divergence: impl Plain<i64>) -> &'static str {
+    match divergence.plain() {
+        70.. => "People answered very differently",
+        45..70 => "People answered quite differently",
+        _ => "Some people answered differently",
+    }
+}
+
 /// A round of an instrument, with how many have answered.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Round {
@@ -423,7 +432,8 @@ impl ItemResult {
         self.scores.get(g.plain()).copied().flatten()
     }
 
-    /// The most chosen answer of group `g` ("Agree"; "Agree / Disagree" on a tie).
+    /// The most chosen answer of group `g` ("Agree"; "Agree or Disagree, equally" on a
+    /// tie of two; "split evenly between A, B and C" when more share the top).
     pub fn most_common(&self, g: impl Plain<usize>) -> String {
         let Some(c) = self.counts.get(g.plain()) else {
             return String::new();
@@ -432,13 +442,29 @@ impl ItemResult {
         if max == 0 {
             return "No answers".into();
         }
-        self.options
+        let top: Vec<&str> = self
+            .options
             .iter()
             .zip(c)
             .filter(|(_, n)| **n == max)
-            .map(|(o, _)| o.1.clone())
-            .collect::<Vec<_>>()
-            .join(" / ")
+            .map(|(o, _)| o.1.as_str())
+            .collect();
+        match top.as_slice() {
+            [one] => (*one).to_string(),
+            [a, b] => format!("{a} or {b}, equally"),
+            [first @ .., last] => format!("split evenly between {} and {last}", first.join(", ")),
+            [] => String::new(),
+        }
+    }
+
+    /// "mostly Agree", or the tie in words: for a sentence about group `g`.
+    pub fn mostly(&self, g: impl Plain<usize>) -> String {
+        let m = self.most_common(g);
+        if m.starts_with("split") || m.ends_with("equally") || m == "No answers" {
+            m
+        } else {
+            format!("mostly {m}")
+        }
     }
 
     /// Share of group `g` choosing option `o`, as a whole percentage.
@@ -449,27 +475,49 @@ impl ItemResult {
             .unwrap_or(0)
     }
 
-    /// Group `g`'s shares per option as whole percentages that add up to exactly 100.
+    /// Group `g`'s shares per option as whole percentages (equal counts read equal).
     pub fn percents(&self, g: usize) -> &[i64] {
         self.shares.get(g).map_or(&[], |s| s.as_slice())
     }
 }
 
-/// Shares per option as whole percentages that add up to exactly 100 (largest
-/// remainders get the leftover points), so tables and bars never show 103% or 97% in
-/// all; all 0 when nobody answered.
+/// Shares per option as whole percentages. Leftover points (from rounding down) go to
+/// the largest remainders, so the shares usually add up to exactly 100, but never to
+/// only some of a set of equal counts: equal counts always read equal (three answers
+/// one each are 33, 33 and 33, not 34, 33 and 33). All 0 when nobody answered.
 fn shares(counts: &[i64]) -> Vec<i64> {
     let total: i64 = counts.iter().sum();
     if total == 0 {
         return vec![0; counts.len()];
     }
     let mut out: Vec<i64> = counts.iter().map(|n| n * 100 / total).collect();
-    let short = 100 - out.iter().sum::<i64>();
+    let mut short = 100 - out.iter().sum::<i64>();
     let mut by_remainder: Vec<usize> = (0..counts.len()).collect();
-    // Largest remainder first; ties go to the earlier option.
-    by_remainder.sort_by_key(|&o| (std::cmp::Reverse(counts[o] * 100 % total), o));
-    for &o in by_remainder.iter().take(short.max(0) as usize) {
-        out[o] += 1;
+    // Largest remainder first, equal counts side by side.
+    by_remainder.sort_by_key(|&o| {
+        (
+            std::cmp::Reverse(counts[o] * 100 % total),
+            std::cmp::Reverse(counts[o]),
+            o,
+        )
+    });
+    let mut i = 0;
+    while short > 0 && i < by_remainder.len() {
+        // All options with this count take a point together, or none does.
+        let n = counts[by_remainder[i]];
+        let same: Vec<usize> = by_remainder[i..]
+            .iter()
+            .copied()
+            .take_while(|&o| counts[o] == n)
+            .collect();
+        if counts[by_remainder[i]] * 100 % total == 0 || same.len() as i64 > short {
+            break;
+        }
+        for &o in &same {
+            out[o] += 1;
+        }
+        short -= same.len() as i64;
+        i += same.len();
     }
     out
 }
@@ -789,9 +837,20 @@ fn rank_differences(groups: &[Group], sections: &[SectionResult]) -> Vec<Differe
                         .filter(|(o, n)| **n > 0 && o.2.is_some())
                         .map(|(o, _)| o.1.as_str())
                         .collect();
+                    let scale: Vec<&str> = i
+                        .options
+                        .iter()
+                        .filter(|o| o.2.is_some())
+                        .map(|o| o.1.as_str())
+                        .collect();
                     match (chosen.first(), chosen.last()) {
-                        (Some(a), Some(b)) if a != b => {
+                        (Some(a), Some(b))
+                            if a != b && scale.first() == Some(a) && scale.last() == Some(b) =>
+                        {
                             format!("Answers ran all the way from \"{a}\" to \"{b}\".")
+                        }
+                        (Some(a), Some(b)) if a != b => {
+                            format!("Answers ran from \"{a}\" to \"{b}\".")
                         }
                         _ => "People answered this very differently.".to_string(),
                     }

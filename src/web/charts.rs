@@ -21,8 +21,10 @@ pub struct ResultCharts {
     pub score: String,
     /// The highest and lowest scores, in words.
     pub summary: String,
-    /// Per item key, its stacked answer bars.
+    /// Per item key, its stacked answer bars (without a legend of their own).
     pub items: std::collections::HashMap<String, String>,
+    /// Per section key, the legend its items' bars share (one per scale it uses).
+    pub legends: std::collections::HashMap<String, Vec<String>>,
     /// Per unscored two-question section (the spectrum): where each group is now and
     /// wants to be.
     pub positions: std::collections::HashMap<String, String>,
@@ -149,11 +151,55 @@ pub fn score_bars(
     out
 }
 
-/// Stacked 100% bars, one row per group, with a legend underneath.
-pub fn stacked(id: &str, title: &str, desc: &str, rows: &[(String, Vec<Segment>)]) -> String {
+/// The colours of a set of answers and what each means, as its own small drawing: one
+/// legend shared by every chart of a section.
+pub fn legend(id: &str, title: &str, entries: &[(String, &'static str)]) -> String {
+    let per_line = 3;
+    let rows = (entries.len() as i64 + per_line - 1) / per_line;
+    let (width, height) = (630, rows * 20 + 4);
+    let mut out = String::new();
+    let words: Vec<&str> = entries.iter().map(|(l, _)| l.as_str()).collect();
+    open(&mut out, id, width, height, title, &words.join(", "));
+    legend_entries(&mut out, entries, 0, 0, per_line, 210);
+    out.push_str("</svg>");
+    out
+}
+
+fn legend_entries(
+    out: &mut String,
+    entries: &[(String, &'static str)],
+    left: i64,
+    top: i64,
+    per_line: i64,
+    col_w: i64,
+) {
+    for (i, (label, colour)) in entries.iter().enumerate() {
+        let x = left + (i as i64 % per_line) * col_w;
+        let y = top + (i as i64 / per_line) * 20;
+        let _ = write!(
+            out,
+            r##"<rect x="{x}" y="{}" width="12" height="12" fill="{colour}" stroke="#767676" stroke-width="0.5"/><text x="{}" y="{}" fill="#1a1a1a">{}</text>"##,
+            y + 2,
+            x + 17,
+            y + 12,
+            esc(&fit(label, 30))
+        );
+    }
+}
+
+/// Stacked 100% bars, one row per group, with a legend underneath unless the page
+/// shows one shared legend (`with_legend` false).
+pub fn stacked(
+    id: &str,
+    title: &str,
+    desc: &str,
+    rows: &[(String, Vec<Segment>)],
+    with_legend: bool,
+) -> String {
     let (label_w, bar_x, bar_w, row_h) = (150, 160, 460, 26);
     let legend: Vec<(String, &'static str)> = rows
         .first()
+        .filter(|_| with_legend)
         .map(|(_, segs)| segs.iter().map(|(_, l, c)| (l.clone(), *c)).collect())
         .unwrap_or_default();
     let per_line = 2;
@@ -221,20 +267,7 @@ pub fn stacked(id: &str, title: &str, desc: &str, rows: &[(String, Vec<Segment>)
         r##"<g text-anchor="end" fill="#1a1a1a">{names}</g><g stroke="#ffffff">{bars}</g><g text-anchor="middle" fill="{DARK_TEXT}">{labels}</g>"##
     );
     let top = row_h * rows.len() as i64 + 8;
-    for (i, (label, colour)) in legend.iter().enumerate() {
-        let col = i as i64 % per_line;
-        let row = i as i64 / per_line;
-        let x = bar_x + col * 230;
-        let y = top + row * 20;
-        let _ = write!(
-            out,
-            r##"<rect x="{x}" y="{}" width="12" height="12" fill="{colour}" stroke="#767676" stroke-width="0.5"/><text x="{}" y="{}" fill="#1a1a1a">{}</text>"##,
-            y + 2,
-            x + 17,
-            y + 12,
-            esc(&fit(label, 30))
-        );
-    }
+    legend_entries(&mut out, &legend, bar_x, top, per_line, 230);
     out.push_str("</svg>");
     out
 }
@@ -371,18 +404,22 @@ pub fn positions(
                 x_of(*b)
             );
         }
+        // The ring first and the dot on top; where the two (nearly) coincide the ring
+        // is drawn wider, around the dot, so neither hides the other.
+        let close = matches!((a, b), (Some(a), Some(b)) if (x_of(*a) - x_of(*b)).abs() < 14);
+        if let Some(b) = b {
+            let (r, fill) = if close { (12, "none") } else { (7, "#ffffff") };
+            let _ = write!(
+                out,
+                r##"<circle cx="{}" cy="{y}" r="{r}" fill="{fill}" stroke="{second}" stroke-width="3"/>"##,
+                x_of(*b)
+            );
+        }
         if let Some(a) = a {
             let _ = write!(
                 out,
                 r##"<circle cx="{}" cy="{y}" r="7" fill="{first}"/>"##,
                 x_of(*a)
-            );
-        }
-        if let Some(b) = b {
-            let _ = write!(
-                out,
-                r##"<circle cx="{}" cy="{y}" r="7" fill="#ffffff" stroke="{second}" stroke-width="3"/>"##,
-                x_of(*b)
             );
         }
     }
@@ -434,6 +471,7 @@ mod tests {
                     (34, "Not sure".into(), "#d9d9d9"),
                 ],
             )],
+            true,
         );
         // Three segments that reach the end of the bar exactly.
         assert_eq!(svg.matches("<rect x=").count(), 3 + 3);

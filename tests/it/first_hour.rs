@@ -17,6 +17,7 @@ both_engines!(
     deleting_a_conversation_asks_first,
     a_form_on_a_long_page_comes_back_where_it_was_with_what_was_typed,
     the_answer_form_numbers_its_questions_and_names_them_in_full,
+    results_lead_with_the_headline_and_fold_the_detail,
 );
 
 async fn for_you_lists_what_waits_for_me_and_nothing_else(app: TestApp) {
@@ -542,4 +543,74 @@ async fn the_answer_form_numbers_its_questions_and_names_them_in_full(app: TestA
     r.assert_contains(
         "Question 1, “We can describe, in plain words, the problem we are here…”: choose an answer",
     );
+}
+
+/// The results page: the scores first, then where people differ in plain words, then
+/// every question folded away by part with one legend each; a range of answers that
+/// does not reach both ends of the scale is not called "all the way".
+async fn results_lead_with_the_headline_and_fold_the_detail(app: TestApp) {
+    let mut t = team(&app).await;
+    let slug = t.slug.clone();
+    let today = today("Europe/London");
+    let r = t
+        .lead
+        .post(
+            &format!("/p/{slug}/stock"),
+            &[
+                ("instrument", "health-check"),
+                ("title", "Autumn check"),
+                ("opens", &today),
+                ("closes", &add_days(&today, 7)),
+                ("mode", "named"),
+            ],
+        )
+        .await;
+    let round = id_after(r.location(), "/stock/");
+    let hc =
+        tandem::domain::instruments::parse(include_str!("../../instruments/health-check.toml"))
+            .unwrap();
+    let keys: Vec<String> = hc
+        .sections
+        .iter()
+        .filter(|s| !s.optional)
+        .flat_map(|s| s.items.iter().map(|i| format!("a-{}", i.key)))
+        .collect();
+    for (c, pick) in [
+        (&mut t.bea, "strongly-agree"),
+        (&mut t.cal, "disagree"),
+        (&mut t.lead, "agree"),
+    ] {
+        let mut fields: Vec<(&str, &str)> = keys.iter().map(|k| (k.as_str(), pick)).collect();
+        fields.push(("intent", "send"));
+        let r = c
+            .post(&format!("/p/{slug}/stock/{round}/answer"), &fields)
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    t.lead
+        .post(
+            &format!("/p/{slug}/stock/{round}/close"),
+            &[("confirm", "yes")],
+        )
+        .await;
+    let page = t.bea.get(&format!("/p/{slug}/stock/{round}/results")).await;
+    let at = |needle: &str| {
+        page.body
+            .find(needle)
+            .unwrap_or_else(|| panic!("no {needle:?}"))
+    };
+    assert!(at("The headline: scores by principle") < at("Where you differ most"));
+    assert!(at("Where you differ most") < at("Question by question"));
+    page.assert_contains("People answered quite differently.");
+    page.assert_lacks("Divergence");
+    assert_eq!(
+        page.body
+            .matches("<details class=\"result-section\"")
+            .count(),
+        6
+    );
+    assert_eq!(page.body.matches("<svg class=\"chart\" id=\"legend-").count(), 6);
+    // One answer each: counts first, and equal shares read equal.
+    page.assert_contains("1 <span class=\"meta\">(33%)</span>");
+    page.assert_lacks("(34%)");
 }

@@ -108,6 +108,30 @@ fn scores_and_gaps_read_as_expected() {
     assert_eq!(r.sections[0].items[0].most_common(0), "Don't know");
 }
 
+#[test]
+fn ties_and_equal_shares_read_as_they_are() {
+    let inst = health_check();
+    // Three people, three different answers: a three-way split, 33% each.
+    let one = [("Council".to_string(), 1_i64)];
+    let t: Vec<Tally> = [0usize, 1, 4]
+        .iter()
+        .flat_map(|&pick| tallies_for(&inst, &one, move |_, _| pick))
+        .collect();
+    let r = compute(&inst, &t, plan_groups(&sizes(&[("Council", 3)]), false));
+    let it = &r.sections[0].items[0];
+    let shown: Vec<i64> = (0..it.options.len())
+        .map(|o| it.percent(0, o))
+        .filter(|p| *p > 0)
+        .collect();
+    assert_eq!(shown, vec![33, 33, 33]);
+    assert!(
+        it.most_common(0).starts_with("split evenly between"),
+        "{}",
+        it.most_common(0)
+    );
+    assert!(!it.mostly(0).starts_with("mostly"));
+}
+
 fn group_sizes() -> impl Strategy<Value = Vec<i64>> {
     proptest::collection::vec(0i64..8, 1..6)
 }
@@ -153,7 +177,21 @@ proptest! {
                 prop_assert!((0..=100).contains(&i.gap));
                 for g in 0..r.groups.len() {
                     let pct: i64 = (0..i.options.len()).map(|o| i.percent(g, o)).sum();
-                    prop_assert!(i.answered(g) == 0 || pct == 100, "shares add up to {}", pct);
+                    let n = i.options.len() as i64;
+                    prop_assert!(i.answered(g) == 0 || (100 - n < pct && pct <= 100), "shares add up to {}", pct);
+                    // Equal counts read equal, and each share is within a point of exact.
+                    let total: i64 = i.counts[g].iter().sum();
+                    for a in 0..i.options.len() {
+                        for b in 0..i.options.len() {
+                            if i.counts[g][a] == i.counts[g][b] {
+                                prop_assert_eq!(i.percent(g, a), i.percent(g, b));
+                            }
+                        }
+                        if total > 0 {
+                            let exact = i.counts[g][a] as f64 * 100.0 / total as f64;
+                            prop_assert!((i.percent(g, a) as f64 - exact).abs() < 1.0);
+                        }
+                    }
                 }
             }
         }
@@ -174,4 +212,33 @@ proptest! {
         }
         prop_assert!(r.differences.is_empty());
     }
+}
+
+#[test]
+fn a_range_short_of_the_ends_is_not_called_all_the_way() {
+    let inst = health_check();
+    let one = [("Council".to_string(), 1_i64)];
+    let t: Vec<Tally> = [1usize, 3, 4]
+        .iter()
+        .flat_map(|&pick| tallies_for(&inst, &one, move |_, _| pick))
+        .collect();
+    let r = compute(&inst, &t, plan_groups(&sizes(&[("Council", 3)]), false));
+    let reasons: Vec<&str> = r.differences.iter().map(|d| d.reason.as_str()).collect();
+    assert!(
+        reasons.contains(&"Answers ran from \"Disagree\" to \"Strongly agree\"."),
+        "{reasons:?}"
+    );
+    assert!(
+        !reasons.iter().any(|r| r.contains("all the way")),
+        "{reasons:?}"
+    );
+    let t: Vec<Tally> = [0usize, 4]
+        .iter()
+        .flat_map(|&pick| tallies_for(&inst, &one, move |_, _| pick))
+        .collect();
+    let r = compute(&inst, &t, plan_groups(&sizes(&[("Council", 2)]), false));
+    assert!(r.differences.iter().any(|d| {
+        d.reason
+            .contains("all the way from \"Strongly disagree\" to \"Strongly agree\"")
+    }));
 }

@@ -129,10 +129,16 @@ pub(super) fn item_chart(id: &str, item: &ItemResult, scored: bool, groups: &[Gr
     let desc = groups
         .iter()
         .enumerate()
-        .map(|(g, grp)| format!("{}: mostly {}", grp.name, item.most_common(g)))
+        .map(|(g, grp)| format!("{}: {}", grp.name, item.mostly(g)))
         .collect::<Vec<_>>()
         .join(". ");
-    charts::stacked(id, &format!("Answers to: {}", item.text), &desc, &rows)
+    charts::stacked(
+        id,
+        &format!("Answers to: {}", item.text),
+        &desc,
+        &rows,
+        false,
+    )
 }
 
 /// For a section of two questions answered on a scale of positions (the spectrum's
@@ -159,12 +165,12 @@ pub(super) fn position_chart(s: &SectionResult, groups: &[Group]) -> Option<Stri
         .enumerate()
         .map(|(g, grp)| {
             format!(
-                "{}: {} mostly {}; {} mostly {}",
+                "{}: {} {}; {} {}",
                 grp.name,
                 short(&a.text),
-                a.most_common(g),
+                a.mostly(g),
                 short(&b.text),
-                b.most_common(g)
+                b.mostly(g)
             )
         })
         .collect::<Vec<_>>()
@@ -258,7 +264,32 @@ fn draw_charts(r: &Round, res: &Results) -> ResultCharts {
         )
     };
     let mut items = HashMap::new();
+    let mut legends = HashMap::new();
     for s in &res.sections {
+        let mut seen: Vec<Vec<(String, &'static str)>> = Vec::new();
+        for it in &s.items {
+            let entries: Vec<(String, &'static str)> = it
+                .options
+                .iter()
+                .zip(option_colours(it, s.scored))
+                .map(|((_, label, _), c)| (label.clone(), c))
+                .collect();
+            if !seen.contains(&entries) {
+                seen.push(entries);
+            }
+        }
+        let drawn = seen
+            .iter()
+            .enumerate()
+            .map(|(n, entries)| {
+                charts::legend(
+                    &format!("legend-{}-{n}", s.key),
+                    &format!("What the colours mean: {}", s.title),
+                    entries,
+                )
+            })
+            .collect();
+        legends.insert(s.key.clone(), drawn);
         for (n, it) in s.items.iter().enumerate() {
             items.insert(
                 it.key.clone(),
@@ -273,6 +304,7 @@ fn draw_charts(r: &Round, res: &Results) -> ResultCharts {
         .filter_map(|s| position_chart(s, &res.groups).map(|c| (s.key.clone(), c)))
         .collect();
     ResultCharts {
+        legends,
         score,
         summary,
         items,
@@ -311,14 +343,26 @@ pub(super) async fn results_page(
     } else {
         state.instruments.shipped_cards(state.db.as_ref()).await?
     };
+    // Each difference gets cards the ones above it have not suggested already, where
+    // its themes have enough (questions sharing a principle would otherwise all get
+    // the same three).
+    let mut used = std::collections::HashSet::new();
     let differences = res
         .differences
         .iter()
         .take(6)
-        .map(|d| DifferenceView {
-            cards: cards_for(&d.suggest, &shipped, 3),
-            action_query: crate::web::urlencode(&format!("Talk through: {}", short(&d.title))),
-            d: d.clone(),
+        .map(|d| {
+            let candidates = cards_for(&d.suggest, &shipped, 12);
+            let (fresh, seen): (Vec<_>, Vec<_>) = candidates
+                .into_iter()
+                .partition(|c| !used.contains(&c.card_id));
+            let cards: Vec<ShippedCard> = fresh.into_iter().chain(seen).take(3).collect();
+            used.extend(cards.iter().map(|c| c.card_id));
+            DifferenceView {
+                cards,
+                action_query: crate::web::urlencode(&format!("Talk through: {}", short(&d.title))),
+                d: d.clone(),
+            }
         })
         .collect();
     render(&ResultsPage {
