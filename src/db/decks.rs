@@ -231,10 +231,13 @@ impl Store {
     pub async fn card_place(&self, deck_id: Id, card_id: Id) -> DbResult<Option<CardPlace>> {
         reader!(self, |r| {
             sqlx::query_as(
-                "SELECT number, total, previous, next FROM (
+                "SELECT number, total, in_theme, theme_total, previous, next FROM (
                     SELECT c.id,
                            ROW_NUMBER() OVER w AS number,
                            COUNT(*) OVER () AS total,
+                           ROW_NUMBER() OVER (PARTITION BY c.theme_id
+                               ORDER BY c.position, c.id) AS in_theme,
+                           COUNT(*) OVER (PARTITION BY c.theme_id) AS theme_total,
                            LAG(c.id) OVER w AS previous,
                            LEAD(c.id) OVER w AS next
                     FROM cards c JOIN themes t ON t.id = c.theme_id
@@ -780,6 +783,10 @@ pub struct CardPlace {
     pub number: i64,
     /// Cards in the deck (not retired).
     pub total: i64,
+    /// Its number within its theme, from 1.
+    pub in_theme: i64,
+    /// How many cards its theme has.
+    pub theme_total: i64,
     /// The card before it, if any.
     pub previous: Option<Id>,
     /// The card after it, if any.

@@ -71,11 +71,13 @@ async fn shipped_decks_browse_and_card_pages_link_up(app: TestApp) {
     let cards = link_ids(&theme.body, &format!("/p/{slug}/cards/"));
     assert_eq!(cards.len(), 10);
     let first = c.get(&format!("/p/{slug}/cards/{}", cards[0])).await;
-    first.assert_contains("Card 1 of 50");
+    first.assert_contains("Card 1 of 10 in Drivers <span class=\"meta\">· 1 of 50 in the deck");
+    first.assert_contains("<title>Card 1 of 10 in Drivers – ");
     first.assert_contains("Next card");
     first.assert_lacks("Previous card");
     let second = c.get(&format!("/p/{slug}/cards/{}", cards[1])).await;
-    second.assert_contains("Card 2 of 50");
+    second.assert_contains("Card 2 of 10 in Drivers");
+    second.assert_contains("2 of 50 in the deck");
     second.assert_contains(&format!(
         "href=\"/p/{slug}/cards/{}\" rel=\"prev\"",
         cards[0]

@@ -609,7 +609,12 @@ async fn results_lead_with_the_headline_and_fold_the_detail(app: TestApp) {
             .count(),
         6
     );
-    assert_eq!(page.body.matches("<svg class=\"chart\" id=\"legend-").count(), 6);
+    assert_eq!(
+        page.body
+            .matches("<svg class=\"chart\" id=\"legend-")
+            .count(),
+        6
+    );
     // One answer each: counts first, and equal shares read equal.
     page.assert_contains("1 <span class=\"meta\">(33%)</span>");
     page.assert_lacks("(34%)");

@@ -168,7 +168,7 @@ async fn theme_page(
         .ok_or(AppError::NotFound)?;
     let cards = state.db.theme_cards(theme.id).await?;
     render(&ThemePage {
-        c: m.page(&format!("{} – {}", theme.name, deck.title)),
+        c: m.page(&format!("{} (a theme) – {}", theme.name, deck.title)),
         slug: m.partnership.slug.clone(),
         deck,
         theme: theme.into(),
@@ -187,6 +187,9 @@ struct CardPage {
     card: CardRow,
     number: usize,
     total: usize,
+    /// Its place in its theme ("card 1 of 10 in Culture").
+    in_theme: usize,
+    theme_total: usize,
     previous: Option<Id>,
     next: Option<Id>,
     drawn: bool,
@@ -218,10 +221,18 @@ async fn card_page(
     // Its place in the deck: one row, however big the deck.
     let place = state.db.card_place(deck.id, card.id).await?;
     render(&CardPage {
-        c: m.page(&format!("{} – {}", theme.name, deck.title)),
+        c: m.page(&match place {
+            Some(p) => format!(
+                "Card {} of {} in {} – {}",
+                p.in_theme, p.theme_total, theme.name, deck.title
+            ),
+            None => format!("A card in {} – {}", theme.name, deck.title),
+        }),
         slug: m.partnership.slug.clone(),
         number: place.map_or(0, |p| p.number as usize),
         total: place.map_or(0, |p| p.total as usize),
+        in_theme: place.map_or(0, |p| p.in_theme as usize),
+        theme_total: place.map_or(0, |p| p.theme_total as usize),
         previous: place.and_then(|p| p.previous),
         next: place.and_then(|p| p.next),
         drawn: q.drawn.is_some(),
