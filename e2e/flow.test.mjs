@@ -480,7 +480,17 @@ test("conversations: plan from drawn cards, views, notes, actions, conflict, sum
   // Held, written up, and the summary.
   await lead.goto(convUrl);
   await lead.getByRole("button", { name: "Mark as held" }).click();
+  // The meeting is dated years ahead, so it asks first.
+  await lead.getByRole("heading", { name: /as held already\?$/ }).waitFor();
+  await check(lead, "confirm-held-early");
+  await lead.getByRole("button", { name: "Yes, it has been held" }).click();
   await lead.getByText("Marked as held.").waitFor();
+  // Who came, for the record.
+  const attendance = lead.locator("form.attendance-form");
+  await attendance.getByRole("radio", { name: "Came" }).first().check();
+  await attendance.getByRole("button", { name: "Save who came" }).click();
+  await lead.getByText(/Attendance saved: 1 person came/).waitFor();
+  await check(lead, "attendance");
   await lead.getByRole("button", { name: "Mark as written up" }).click();
   await lead.getByText("Written up. The summary is ready to share.").waitFor();
   await lead.getByRole("link", { name: "Summary", exact: true }).click();
@@ -616,8 +626,12 @@ test("taking stock: a round, three people from two organisations, results, a sug
   await check(lead, "results");
   await lead.locator("#scores").scrollIntoViewIfNeeded();
   await lead.locator("figure.chart-figure").first().screenshot({ path: path.join(shots, "chart-scores.png") });
+  // The question-by-question detail is folded away by part; it opens, and prints whole.
+  assert.equal(await lead.locator(".result-item").first().isVisible(), false, "the detail starts folded");
+  await lead.locator("details.result-section > summary").first().click();
   await lead.locator(".result-item figure").first().screenshot({ path: path.join(shots, "chart-item.png") });
   await lead.emulateMedia({ media: "print" });
+  assert.equal(await lead.locator(".result-item").last().isVisible(), true, "printing shows every part");
   await lead.screenshot({ path: path.join(shots, "results-print.png"), fullPage: true });
   await lead.emulateMedia({ media: "screen" });
   const csv = await lead.request.get(roundUrl + "/results.csv");

@@ -357,7 +357,7 @@ impl Store {
         reader!(self, |r| {
             sqlx::query_as(
                 "SELECT id, conversation_id, user_id, name,
-                     organisation FROM attendees WHERE conversation_id = $1
+                     organisation, attendance FROM attendees WHERE conversation_id = $1
                  ORDER BY lower(organisation), lower(name), id",
             )
             .bind(conversation_id)
@@ -387,6 +387,25 @@ impl Store {
             .execute(w)
             .await?;
             Ok(r.rows_affected() == 1)
+        })
+    }
+
+    /// Record who came: (entry, "came" | "apologies" | "" for not known), each only if
+    /// the entry is on this conversation's list. All or nothing.
+    pub async fn set_attendance(&self, conversation_id: Id, marks: &[(Id, &str)]) -> DbResult<()> {
+        writer!(self, |w| {
+            let mut tx = w.begin().await?;
+            for (id, mark) in marks {
+                sqlx::query(
+                    "UPDATE attendees SET attendance = $1 WHERE id = $2 AND conversation_id = $3",
+                )
+                .bind(*mark)
+                .bind(*id)
+                .bind(conversation_id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await
         })
     }
 

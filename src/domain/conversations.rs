@@ -245,6 +245,20 @@ pub struct Attendee {
     pub name: String,
     /// Their organisation (a member's own, or as typed for a guest).
     pub organisation: String,
+    /// Whether they came: "came", "apologies", or "" while nobody has said.
+    pub attendance: String,
+}
+
+impl Attendee {
+    /// Marked as having come.
+    pub fn came(&self) -> bool {
+        self.attendance == "came"
+    }
+
+    /// Marked as having sent apologies.
+    pub fn sent_apologies(&self) -> bool {
+        self.attendance == "apologies"
+    }
 }
 
 /// A thought added before the meeting.

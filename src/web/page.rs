@@ -132,6 +132,8 @@ pub struct ConfirmPage {
     pub lines: Vec<String>,
     /// Where the form posts.
     pub action: String,
+    /// Other fields the form sends again, as (name, value).
+    pub fields: Vec<(String, String)>,
     /// The button's words, and whether it is drawn as a warning.
     pub button: &'static str,
     pub warning: bool,

@@ -392,6 +392,12 @@ const MATRIX: &[(&str, &str, &str, Fields)] = &[
     ),
     (
         "POST",
+        "/p/{slug}/conversations/{conv}/attendance",
+        "LNFYYN",
+        &[],
+    ),
+    (
+        "POST",
         "/p/{slug}/conversations/{conv}/attendees/{attendee}/remove",
         "!LNFYYN",
         &[],

@@ -385,7 +385,7 @@ async fn views_stay_hidden_until_revealed_or_the_meeting_starts(app: TestApp) {
     t.lead
         .post(
             &format!("/p/{slug}/conversations/{conv}/status"),
-            &[("status", "held")],
+            &[("status", "held"), ("confirm", "yes")],
         )
         .await;
     let obs_page = t.obs.get(&url).await;
@@ -862,7 +862,7 @@ async fn coverage_shows_what_was_discussed_and_suggests_the_rest(app: TestApp) {
     t.lead
         .post(
             &format!("/p/{slug}/conversations/{held}/status"),
-            &[("status", "held")],
+            &[("status", "held"), ("confirm", "yes")],
         )
         .await;
     let after = t.lead.get(&format!("/p/{slug}/coverage")).await;
@@ -1195,7 +1195,7 @@ async fn coverage_marks_exactly_the_cards_on_held_agendas(app: TestApp) {
     t.lead
         .post(
             &format!("/p/{slug}/conversations/{conv}/status"),
-            &[("status", "held")],
+            &[("status", "held"), ("confirm", "yes")],
         )
         .await;
     let mut on_agenda: Vec<String> = app

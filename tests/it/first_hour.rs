@@ -18,6 +18,7 @@ both_engines!(
     a_form_on_a_long_page_comes_back_where_it_was_with_what_was_typed,
     the_answer_form_numbers_its_questions_and_names_them_in_full,
     results_lead_with_the_headline_and_fold_the_detail,
+    the_record_says_who_came_and_a_meeting_far_ahead_asks_before_held,
 );
 
 async fn for_you_lists_what_waits_for_me_and_nothing_else(app: TestApp) {
@@ -618,4 +619,81 @@ async fn results_lead_with_the_headline_and_fold_the_detail(app: TestApp) {
     // One answer each: counts first, and equal shares read equal.
     page.assert_contains("1 <span class=\"meta\">(33%)</span>");
     page.assert_lacks("(34%)");
+}
+
+async fn the_record_says_who_came_and_a_meeting_far_ahead_asks_before_held(app: TestApp) {
+    let mut t = team(&app).await;
+    let slug = t.slug.clone();
+    let conv = plan(&mut t.lead, &slug, "Far ahead", "2031-06-01").await;
+    let base = format!("/p/{slug}/conversations/{conv}");
+    t.lead
+        .post(&format!("{base}/attendees"), &[("member", "all")])
+        .await;
+    t.lead
+        .post(
+            &format!("{base}/attendees"),
+            &[("name", "Gail Guest"), ("organisation", "Carers Centre")],
+        )
+        .await;
+    // Not held yet and in the future: no attendance form.
+    t.lead.get(&base).await.assert_lacks("Save who came");
+    // Held more than two weeks before it starts: asked first.
+    let r = t
+        .lead
+        .post(&format!("{base}/status"), &[("status", "held")])
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    r.assert_contains("more than two weeks from now");
+    r.assert_contains("name=\"status\" value=\"held\"");
+    assert_eq!(
+        app.db
+            .conversation(conv)
+            .await
+            .unwrap()
+            .unwrap()
+            .status
+            .as_str(),
+        "planned"
+    );
+    let r = t
+        .lead
+        .post(
+            &format!("{base}/status"),
+            &[("status", "held"), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // Before anyone records who came, the summary says it is the invitation list.
+    let summary = t.lead.get(&format!("{base}/summary")).await;
+    summary.assert_contains("Who came has not been recorded; these are the people invited.");
+    summary.assert_contains("Cal Clark");
+    let page = t.lead.get(&base).await;
+    page.assert_contains("Save who came");
+    let list = app.db.attendees(conv).await.unwrap();
+    let id_of = |name: &str| list.iter().find(|a| a.name == name).unwrap().id.to_string();
+    let (bea, cal, gail) = (id_of("Bea Brown"), id_of("Cal Clark"), id_of("Gail Guest"));
+    let r = t
+        .lead
+        .post(
+            &format!("{base}/attendance"),
+            &[
+                (format!("came-{bea}").as_str(), "came"),
+                (format!("came-{gail}").as_str(), "came"),
+                (format!("came-{cal}").as_str(), "apologies"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let summary = t.lead.get(&format!("{base}/summary")).await;
+    summary.assert_lacks("has not been recorded");
+    summary.assert_contains("Gail Guest");
+    summary.assert_contains("Apologies: Cal Clark (Ayr Health).");
+    let who = &summary.body
+        [summary.body.find("Who came").unwrap()..summary.body.find("Apologies").unwrap()];
+    assert!(
+        who.contains("Bea Brown") && !who.contains("Lena Lead") && !who.contains("Cal Clark"),
+        "{who}"
+    );
+    let md = t.lead.get(&format!("{base}/summary.md")).await;
+    md.assert_contains("Apologies: Cal Clark (Ayr Health).");
 }

@@ -108,6 +108,48 @@ pub(super) async fn add_attendee(
     ))
 }
 
+/// Who came, after the meeting: `came-{entry}` = "came" | "apologies" | "" for each
+/// entry on the list.
+pub(super) async fn save_attendance(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, id)): Path<(String, Id)>,
+    SafeForm(f): SafeForm<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    m.require(Action::EditContent)?;
+    let conv = own_conversation(&state, &m, id).await?;
+    let list = state.db.attendees(id).await?;
+    let marks: Vec<(Id, &str)> = list
+        .iter()
+        .filter_map(|a| {
+            let v = f.get(&format!("came-{}", a.id))?;
+            let mark = match v.as_str() {
+                "came" => "came",
+                "apologies" => "apologies",
+                _ => "",
+            };
+            Some((a.id, mark))
+        })
+        .collect();
+    state.db.set_attendance(id, &marks).await?;
+    let came = marks.iter().filter(|(_, m)| *m == "came").count();
+    let url = format!("{}#people", conv_url(&m.partnership.slug, id));
+    log(
+        &state,
+        &m,
+        format!("recorded who came to “{}”", conv.title),
+        &url,
+    )
+    .await?;
+    Ok(redirect_with_flash(
+        &url,
+        &format!(
+            "Attendance saved: {came} {} came.",
+            if came == 1 { "person" } else { "people" }
+        ),
+    ))
+}
+
 pub(super) async fn remove_attendee(
     State(state): State<AppState>,
     m: Member,

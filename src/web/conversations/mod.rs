@@ -56,6 +56,7 @@ pub fn routes(r: Routes) -> Routes {
             save_view,
         )
         .post("/p/{slug}/conversations/{conv}/attendees", add_attendee)
+        .post("/p/{slug}/conversations/{conv}/attendance", save_attendance)
         .post(
             "/p/{slug}/conversations/{conv}/attendees/{attendee}/remove",
             remove_attendee,

@@ -60,6 +60,8 @@ pub(super) struct ConversationPage {
     statuses: Vec<ConversationStatus>,
     /// A form of this page sent back with a problem.
     bounced: Bounced,
+    /// The meeting has started or been marked as held: who came can be recorded.
+    after: bool,
 }
 
 pub(super) async fn page(
@@ -115,6 +117,8 @@ pub(super) async fn page_with(
             when: conv.when(),
             place_is_link: conv.place.starts_with("https://") || conv.place.starts_with("http://"),
             views_open: conv.views_open(now()),
+            after: conv.status != ConversationStatus::Planned
+                || conv.starts_at.is_some_and(|t| t <= now()),
             items: item_views(items, &views),
             total: duration(total),
             attendees,
@@ -132,7 +136,13 @@ pub(super) async fn page_with(
 #[derive(Deserialize)]
 pub(super) struct StatusForm {
     status: String,
+    /// "yes" from the page that asks before marking a meeting far ahead as held.
+    #[serde(default)]
+    confirm: String,
 }
+
+/// Marking a meeting as held this far before its start asks first.
+const HELD_EARLY_DAYS: i64 = 14;
 
 pub(super) async fn set_status(
     State(state): State<AppState>,
@@ -144,8 +154,35 @@ pub(super) async fn set_status(
     let conv = own_conversation(&state, &m, id).await?;
     let status = ConversationStatus::parse(&f.status)
         .ok_or_else(|| AppError::BadRequest("unknown status".into()))?;
-    state.db.set_conversation_status(id, status, now()).await?;
     let url = conv_url(&m.partnership.slug, id);
+    if status == ConversationStatus::Held
+        && f.confirm != "yes"
+        && conv
+            .starts_at
+            .is_some_and(|t| t > now() + HELD_EARLY_DAYS * 86_400)
+    {
+        return render(&crate::web::ConfirmPage {
+            c: m.page(&format!("Mark “{}” as held?", short(&conv.title))),
+            heading: format!("Mark “{}” as held already?", conv.title),
+            lines: vec![
+                format!(
+                    "It is planned for {}, more than two weeks from now.",
+                    conv.when()
+                ),
+                "Marking it as held shows everyone's views from before the meeting and \
+                 treats the notes as a record of what happened. If the meeting has not \
+                 taken place yet, keep it as planned."
+                    .into(),
+            ],
+            action: format!("{url}/status"),
+            fields: vec![("status".into(), status.as_str().into())],
+            button: "Yes, it has been held",
+            warning: false,
+            back: url,
+            back_label: "No, keep it planned",
+        });
+    }
+    state.db.set_conversation_status(id, status, now()).await?;
     log(
         &state,
         &m,
@@ -231,6 +268,7 @@ pub(super) async fn delete(
                  conversation's page)."
                     .into(),
             ],
+            fields: Vec::new(),
             action: format!("{back}/delete"),
             button: "Yes, delete it",
             warning: true,

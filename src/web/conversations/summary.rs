@@ -27,12 +27,19 @@ pub fn routes(r: Routes) -> Routes {
 }
 
 /// Everything a summary needs, loaded once.
+/// Said when nobody has recorded who came.
+const NOT_RECORDED: &str = "Who came has not been recorded; these are the people invited.";
+
 pub struct Summary {
     pub conv: Conversation,
     pub partnership: String,
     pub when: String,
     /// (organisation, names), organisations in order.
     pub groups: Vec<(String, Vec<String>)>,
+    /// Whether anyone's attendance was recorded; if not, `groups` is who was invited.
+    pub recorded: bool,
+    /// Who sent apologies ("Name (Organisation)").
+    pub apologies: Vec<String>,
     pub attendees: Vec<Attendee>,
     pub items: Vec<SummaryItem>,
     pub other_actions: Vec<ActionRow>,
@@ -54,7 +61,19 @@ pub async fn load(state: &AppState, m: &Member, id: Id) -> Result<Summary, AppEr
         state.db.conversation_actions(id)
     )?;
     let mut by_org: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for a in &attendees {
+    let recorded = attendees.iter().any(|a| a.came() || a.sent_apologies());
+    let apologies = attendees
+        .iter()
+        .filter(|a| a.sent_apologies())
+        .map(|a| {
+            if a.organisation.is_empty() {
+                a.name.clone()
+            } else {
+                format!("{} ({})", a.name, a.organisation)
+            }
+        })
+        .collect();
+    for a in attendees.iter().filter(|a| !recorded || a.came()) {
         let org = if a.organisation.is_empty() {
             "Guests".to_string()
         } else {
@@ -84,6 +103,8 @@ pub async fn load(state: &AppState, m: &Member, id: Id) -> Result<Summary, AppEr
         when: conv.when(),
         partnership: m.partnership.name.clone(),
         groups: by_org.into_iter().collect(),
+        recorded,
+        apologies,
         attendees,
         items,
         other_actions,
@@ -147,9 +168,14 @@ pub fn to_markdown(s: &Summary) -> String {
     out.push_str("## Who came\n\n");
     if s.groups.is_empty() {
         out.push_str("Nobody was recorded as attending.\n\n");
+    } else if !s.recorded {
+        out.push_str(&format!("{NOT_RECORDED}\n\n"));
     }
     for (org, names) in &s.groups {
         out.push_str(&format!("- **{org}**: {}\n", names.join(", ")));
+    }
+    if !s.apologies.is_empty() {
+        out.push_str(&format!("\nApologies: {}.\n", s.apologies.join(", ")));
     }
     out.push('\n');
     for (n, i) in s.items.iter().enumerate() {
@@ -232,9 +258,17 @@ fn blocks(s: &Summary) -> Vec<Block> {
     b.push(Block::Heading("Who came".into()));
     if s.groups.is_empty() {
         b.push(Block::Para("Nobody was recorded as attending.".into()));
+    } else if !s.recorded {
+        b.push(Block::Para(NOT_RECORDED.into()));
     }
     for (org, names) in &s.groups {
         b.push(Block::Bullet(format!("{org}: {}", names.join(", "))));
+    }
+    if !s.apologies.is_empty() {
+        b.push(Block::Para(format!(
+            "Apologies: {}.",
+            s.apologies.join(", ")
+        )));
     }
     for (n, i) in s.items.iter().enumerate() {
         b.push(Block::Heading(format!("{}. {}", n + 1, i.item.title)));
@@ -340,6 +374,11 @@ async fn json_export(
             "name": a.name,
             "organisation": a.organisation,
             "guest": a.user_id.is_none(),
+            "attendance": match a.attendance.as_str() {
+                "came" => "came",
+                "apologies" => "apologies",
+                _ => "not recorded",
+            },
         })).collect::<Vec<_>>(),
         "agenda": s.items.iter().map(|i| json!({
             "position": i.item.position,

@@ -147,6 +147,7 @@ async fn delete_theme(
                  used them keep their text."
                     .into(),
             ],
+            fields: Vec::new(),
             action: format!(
                 "/p/{}/decks/{}/themes/{theme}/delete",
                 m.partnership.slug, deck.id

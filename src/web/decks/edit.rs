@@ -277,6 +277,7 @@ async fn delete(
                 ),
                 "If you might want it back, export it first (from the deck's page).".into(),
             ],
+            fields: Vec::new(),
             action: format!("/p/{}/decks/{}/delete", m.partnership.slug, deck.id),
             button: "Yes, delete the deck",
             warning: true,

@@ -136,6 +136,7 @@ pub(super) async fn close(
                  again; you would need to open a new one."
                     .into(),
             ],
+            fields: Vec::new(),
             action: format!("{url}/close"),
             button: "Yes, close the round",
             warning: true,

@@ -1,0 +1,4 @@
+-- Who actually came: each name on a conversation's list can be marked as having come
+-- or sent apologies ('' while nobody has said), so the summary's "Who came" is true
+-- rather than the invitation list.
+ALTER TABLE attendees ADD COLUMN attendance TEXT NOT NULL DEFAULT '';
