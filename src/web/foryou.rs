@@ -152,21 +152,16 @@ pub async fn getting_started(
     organisations: usize,
     members: usize,
 ) -> Result<Vec<Step>, AppError> {
-    let invited = members > 1 || !state.db.open_invites(pid, now()).await?.is_empty();
-    let rounds = state.db.rounds(pid).await?;
-    let readiness = rounds.iter().any(|r| r.instrument_key == "readiness");
-    let conversations = !state.db.conversations(pid).await?.is_empty();
+    let done = state.db.first_steps(pid).await?;
+    let invited = members > 1 || done.invited;
+    let (readiness, conversations) = (done.readiness, done.conversation);
     if organisations > 1 && invited && readiness && conversations {
         return Ok(Vec::new());
     }
-    let deck = state
-        .db
-        .decks_for(pid)
-        .await?
-        .into_iter()
-        .find(|d| d.builtin_key.as_deref() == Some("first-meetings"))
-        .map(|d| format!("/p/{slug}/decks/{}", d.id))
-        .unwrap_or_else(|| format!("/p/{slug}/cards"));
+    let deck = match done.deck {
+        Some(id) => format!("/p/{slug}/decks/{id}"),
+        None => format!("/p/{slug}/cards"),
+    };
     Ok(vec![
         Step {
             text: "Add the other organisations",
