@@ -8,7 +8,7 @@ use crate::domain::Timestamp;
 use crate::domain::model::Id;
 
 /// A round the person can answer and has not sent yet.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct WaitingRound {
     /// The round.
     pub id: Id,
@@ -29,7 +29,7 @@ pub struct WaitingRound {
 }
 
 /// One of their open actions with a due date.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct DueAction {
     /// Its id.
     pub id: Id,
@@ -46,7 +46,7 @@ pub struct DueAction {
 }
 
 /// A planned conversation they are invited to.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Invited {
     /// Its id.
     pub id: Id,
@@ -67,7 +67,7 @@ pub struct Invited {
 }
 
 /// Notes on an agenda item they left as a draft.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct LeftDraft {
     /// The agenda item.
     pub item_id: Id,
@@ -96,16 +96,6 @@ pub struct ForYou {
     pub conversations: Vec<Invited>,
     /// Drafts, newest first.
     pub drafts: Vec<LeftDraft>,
-}
-
-impl ForYou {
-    /// Nothing is waiting.
-    pub fn is_empty(&self) -> bool {
-        self.rounds.is_empty()
-            && self.actions.is_empty()
-            && self.conversations.is_empty()
-            && self.drafts.is_empty()
-    }
 }
 
 /// At most this many of each kind (the full lists are a click away).
@@ -213,7 +203,7 @@ impl Store {
                ORDER BY d.saved_at DESC, i.id LIMIT {EACH}) AS drafts"
         );
         let lines: Vec<Line> = reader!(self, |r| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
                 .bind(user)
                 .bind(since)
                 .bind(due_by)

@@ -76,16 +76,27 @@ pub enum RoundState {
     Closed,
 }
 
+/// Where a round with these days stands on `today` (all YYYY-MM-DD): closed early,
+/// past its last day, before its first, or open.
+pub fn round_state(opens_on: &str, closes_on: &str, closed_early: bool, today: &str) -> RoundState {
+    if closed_early || today > closes_on {
+        RoundState::Closed
+    } else if today < opens_on {
+        RoundState::NotOpenYet
+    } else {
+        RoundState::Open
+    }
+}
+
 impl Round {
     /// Whether the round is open on `today` (YYYY-MM-DD in the partnership's zone).
     pub fn state(&self, today: &str) -> RoundState {
-        if self.closed_at.is_some() || today > self.closes_on.as_str() {
-            RoundState::Closed
-        } else if today < self.opens_on.as_str() {
-            RoundState::NotOpenYet
-        } else {
-            RoundState::Open
-        }
+        round_state(
+            &self.opens_on,
+            &self.closes_on,
+            self.closed_at.is_some(),
+            today,
+        )
     }
 
     /// Results show once the round has closed, or earlier if a lead reveals them.

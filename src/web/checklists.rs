@@ -127,11 +127,7 @@ async fn checklist_page(
     render_status(
         status,
         &ChecklistPage {
-            c: if problem.is_some() {
-                m.page("Action checklists").quiet()
-            } else {
-                m.page("Action checklists")
-            },
+            c: m.page("Action checklists").quiet(problem.is_some()),
             slug: m.partnership.slug.clone(),
             principles: principles(state, m.partnership.id).await?,
             can_edit: can(m.role(), Action::EditContent),

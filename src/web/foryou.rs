@@ -4,11 +4,13 @@
 
 use crate::db::foryou::ForYou;
 use crate::domain::model::Id;
-use crate::domain::stock::day_words;
+use crate::domain::stock::{RoundState, day_words, round_state};
 use crate::domain::time::{add_days, today};
 use crate::domain::{Timestamp, now};
 use crate::error::AppError;
 use crate::web::AppState;
+use crate::web::conversations::{conv_url, item_url};
+use crate::web::stock::round_url;
 
 /// Actions due within this many days are listed (overdue ones always are).
 const DUE_WITHIN_DAYS: i64 = 14;
@@ -52,11 +54,12 @@ fn lines(f: ForYou) -> Vec<Waiting> {
     let mut out = Vec::new();
     for r in f.rounds {
         let today = today(&r.p_time_zone);
-        if today < r.opens_on || today > r.closes_on {
+        // Not closed early: the query leaves those out.
+        if round_state(&r.opens_on, &r.closes_on, false, &today) != RoundState::Open {
             continue;
         }
         out.push(Waiting {
-            href: format!("/p/{}/stock/{}/answer", r.p_slug, r.id),
+            href: format!("{}/answer", round_url(&r.p_slug, r.id)),
             text: if r.started {
                 format!("Finish and send your answers to “{}”", r.title)
             } else {
@@ -94,7 +97,7 @@ fn lines(f: ForYou) -> Vec<Waiting> {
     for c in f.conversations {
         let to_add = c.items - c.my_views;
         out.push(Waiting {
-            href: format!("/p/{}/conversations/{}", c.p_slug, c.id),
+            href: conv_url(&c.p_slug, c.id),
             text: if c.items > 0 && to_add > 0 {
                 format!(
                     "Add your views before “{}” ({} of {} agenda {} done)",
@@ -116,10 +119,7 @@ fn lines(f: ForYou) -> Vec<Waiting> {
     }
     for d in f.drafts {
         out.push(Waiting {
-            href: format!(
-                "/p/{}/conversations/{}/items/{}",
-                d.p_slug, d.conversation_id, d.item_id
-            ),
+            href: item_url(&d.p_slug, d.conversation_id, d.item_id),
             text: format!(
                 "Finish your notes on “{}” ({})",
                 d.item_title, d.conversation_title

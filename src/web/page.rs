@@ -30,10 +30,12 @@ impl PageCtx {
         }
     }
 
-    /// For a form sent back with a problem: no one-off message from before (it would
-    /// read as if the form had worked).
-    pub fn quiet(mut self) -> Self {
-        self.flash = None;
+    /// For a form sent back with a problem (`bounced`): no one-off message from before
+    /// (it would read as if the form had worked).
+    pub fn quiet(mut self, bounced: bool) -> Self {
+        if bounced {
+            self.flash = None;
+        }
         self
     }
 

@@ -68,11 +68,7 @@ async fn show_with(
         &ShowPage {
             bounced,
             owner_observes,
-            c: if quiet {
-                m.page(&short(&a.title)).quiet()
-            } else {
-                m.page(&short(&a.title))
-            },
+            c: m.page(&short(&a.title)).quiet(quiet),
             slug: m.partnership.slug.clone(),
             overdue: a.is_overdue(&m.partnership.today()),
             events,

@@ -108,11 +108,7 @@ pub(super) async fn page_with(
         bounced.status(),
         &ConversationPage {
             bounced,
-            c: if quiet {
-                m.page(&conv.title).quiet()
-            } else {
-                m.page(&conv.title)
-            },
+            c: m.page(&conv.title).quiet(quiet),
             slug: m.partnership.slug.clone(),
             when: conv.when(),
             place_is_link: conv.place.starts_with("https://") || conv.place.starts_with("http://"),
