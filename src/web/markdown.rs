@@ -1,21 +1,155 @@
 //! Notes are written in Markdown; they are shown as HTML that has been through a
-//! sanitiser, so nothing a person types can run script or break the page.
+//! sanitiser, so nothing a person types can run script or break the page, and laid
+//! out as paragraphs and lists for the PDF writer.
+//!
+//! One change from standard Markdown, for people who have never heard of it: a new
+//! line stays a new line (standard Markdown joins lines into one paragraph unless
+//! they are separated by a blank line).
 
-use pulldown_cmark::{Options, Parser, html};
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd, html};
 
-/// Markdown to safe HTML (raw HTML in the input is escaped or removed; links get
-/// `rel="noopener noreferrer"`).
-pub fn to_html(md: &str) -> String {
+use crate::pdf::{Block, Span};
+
+fn options() -> Options {
     let mut opts = Options::empty();
     opts.insert(Options::ENABLE_STRIKETHROUGH);
     opts.insert(Options::ENABLE_TABLES);
     opts.insert(Options::ENABLE_TASKLISTS);
+    opts
+}
+
+/// Markdown to safe HTML (raw HTML in the input is escaped or removed; links get
+/// `rel="noopener noreferrer"`).
+pub fn to_html(md: &str) -> String {
     let mut out = String::new();
-    html::push_html(&mut out, Parser::new_ext(md, opts));
+    let events = Parser::new_ext(md, options()).map(|e| match e {
+        Event::SoftBreak => Event::HardBreak,
+        e => e,
+    });
+    html::push_html(&mut out, events);
     ammonia::Builder::default()
         .url_schemes(["http", "https", "mailto"].into_iter().collect())
         .clean(&out)
         .to_string()
+}
+
+/// Markdown to blocks for a PDF: paragraphs, headings as bold labels, bulleted and
+/// numbered lists (nested), bold kept, links printed as their words and then the
+/// address in brackets, table rows as lines with the cells separated by " · ".
+pub fn to_blocks(md: &str) -> Vec<Block> {
+    struct Open {
+        /// The next number of a numbered list, None for bullets.
+        number: Option<u64>,
+    }
+    let mut blocks = Vec::new();
+    let mut spans: Vec<Span> = Vec::new();
+    let mut lists: Vec<Open> = Vec::new();
+    // The marker of the list item being written, until its first line is out.
+    let mut marker: Option<String> = None;
+    let mut bold = 0usize;
+    let mut link: Option<(String, usize)> = None;
+    let mut heading = false;
+
+    fn push(spans: &mut Vec<Span>, bold: bool, t: &str) {
+        match spans.last_mut() {
+            Some(s) if s.bold == bold => s.text.push_str(t),
+            _ => spans.push(Span::plain(bold, t)),
+        }
+    }
+    let flush = |blocks: &mut Vec<Block>,
+                 spans: &mut Vec<Span>,
+                 marker: &mut Option<String>,
+                 depth: usize,
+                 heading: bool| {
+        let taken = std::mem::take(spans);
+        let text: String = taken.iter().map(|s| s.text.as_str()).collect();
+        if text.trim().is_empty() {
+            return;
+        }
+        if heading {
+            blocks.push(Block::Label(text.trim().to_string()));
+        } else if let Some(mk) = marker.take() {
+            blocks.push(Block::Item {
+                marker: mk,
+                depth: depth.saturating_sub(1),
+                spans: taken,
+            });
+        } else if depth > 0 {
+            // A second paragraph inside a list item: indented, without a marker.
+            blocks.push(Block::Item {
+                marker: String::new(),
+                depth: depth - 1,
+                spans: taken,
+            });
+        } else {
+            blocks.push(Block::Rich(taken));
+        }
+    };
+    for e in Parser::new_ext(md, options()) {
+        let depth = lists.len();
+        match e {
+            Event::Start(Tag::Heading { .. }) => heading = true,
+            Event::End(TagEnd::Heading(_)) => {
+                flush(&mut blocks, &mut spans, &mut marker, depth, true);
+                heading = false;
+            }
+            Event::End(TagEnd::Paragraph | TagEnd::CodeBlock | TagEnd::Item) => {
+                flush(&mut blocks, &mut spans, &mut marker, depth, false)
+            }
+            Event::Start(Tag::List(first)) => {
+                flush(&mut blocks, &mut spans, &mut marker, depth, false);
+                lists.push(Open { number: first });
+            }
+            Event::End(TagEnd::List(_)) => {
+                lists.pop();
+            }
+            Event::Start(Tag::Item) => {
+                marker = Some(match lists.last_mut().and_then(|l| l.number.as_mut()) {
+                    Some(n) => {
+                        *n += 1;
+                        format!("{}.", *n - 1)
+                    }
+                    None => "•".to_string(),
+                });
+            }
+            Event::TaskListMarker(done) => {
+                marker = Some(if done { "☑" } else { "☐" }.to_string());
+            }
+            Event::Start(Tag::Strong) => bold += 1,
+            Event::End(TagEnd::Strong) => bold = bold.saturating_sub(1),
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                let words: usize = spans.iter().map(|s| s.text.len()).sum();
+                link = Some((dest_url.to_string(), words));
+            }
+            Event::End(TagEnd::Link) => {
+                if let Some((url, from)) = link.take() {
+                    let all: String = spans.iter().map(|s| s.text.as_str()).collect();
+                    let shown = all.get(from..).unwrap_or("").trim();
+                    let address = url.strip_prefix("mailto:").unwrap_or(&url);
+                    if shown != address && shown != url {
+                        push(&mut spans, bold > 0, &format!(" ({address})"));
+                    }
+                }
+            }
+            Event::Text(t) | Event::Code(t) => {
+                push(&mut spans, bold > 0 || heading, &t);
+            }
+            Event::Html(t) | Event::InlineHtml(t) => push(&mut spans, bold > 0, &t),
+            Event::SoftBreak | Event::HardBreak => push(&mut spans, bold > 0, "\n"),
+            Event::End(TagEnd::TableCell) => push(&mut spans, false, " · "),
+            Event::End(TagEnd::TableHead | TagEnd::TableRow) => {
+                if let Some(last) = spans.last_mut() {
+                    if let Some(t) = last.text.strip_suffix(" · ") {
+                        last.text = t.to_string();
+                    }
+                }
+                flush(&mut blocks, &mut spans, &mut marker, depth, false);
+            }
+            _ => {}
+        }
+    }
+    flush(&mut blocks, &mut spans, &mut marker, lists.len(), false);
+    blocks
 }
 
 #[cfg(test)]
@@ -36,5 +170,63 @@ mod tests {
         assert!(!h.contains("href=\"javascript"), "{h}");
         assert!(!h.contains("onerror"), "{h}");
         assert!(h.contains("href=\"https://example.org\""), "{h}");
+    }
+
+    #[test]
+    fn a_new_line_stays_a_new_line() {
+        let h = to_html("Rooms: the library\nTime: 7pm");
+        assert!(h.contains("the library<br>"), "{h}");
+    }
+
+    fn text(b: &Block) -> String {
+        match b {
+            Block::Rich(s) | Block::Item { spans: s, .. } => {
+                s.iter().map(|s| s.text.as_str()).collect()
+            }
+            Block::Label(t) => t.clone(),
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn pdf_blocks_keep_the_structure() {
+        let b = to_blocks(
+            "## Money\n\nWe **agreed** the budget.\nSee [the plan](https://example.org/plan) or https://example.org.\n\n- first\n- second\n  - inside\n\n1. one\n2. two\n\n- [x] booked the hall",
+        );
+        let texts: Vec<String> = b.iter().map(text).collect();
+        assert_eq!(texts[0], "Money", "{texts:?}");
+        assert!(matches!(b[0], Block::Label(_)));
+        match &b[1] {
+            Block::Rich(s) => {
+                assert_eq!(s[0], Span::plain(false, "We "));
+                assert_eq!(s[1], Span::plain(true, "agreed"));
+                let all: String = s.iter().map(|s| s.text.as_str()).collect();
+                assert!(
+                    all.contains(
+                        "budget.\nSee the plan (https://example.org/plan) or https://example.org."
+                    ),
+                    "{all}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let items: Vec<(String, usize, String)> = b[2..]
+            .iter()
+            .map(|b| match b {
+                Block::Item { marker, depth, .. } => (marker.clone(), *depth, text(b)),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            items,
+            vec![
+                ("•".into(), 0, "first".into()),
+                ("•".into(), 0, "second".into()),
+                ("•".into(), 1, "inside".into()),
+                ("1.".into(), 0, "one".into()),
+                ("2.".into(), 0, "two".into()),
+                ("☑".into(), 0, "booked the hall".into()),
+            ]
+        );
     }
 }

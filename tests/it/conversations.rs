@@ -744,7 +744,10 @@ async fn summary_and_exports_carry_the_whole_record(app: TestApp) {
         .post(
             &format!("{base}/items/{item}/record"),
             &[
-                ("notes", "We talked about *trust*."),
+                (
+                    "notes",
+                    "We talked about *trust*.\nRoom: the library\n\n- book the **hall**\n- read [the plan](https://example.org/plan)\n\nمرحبا بكم 👍 নমস্কার",
+                ),
                 ("agreed", "- Meet monthly\n- Share one budget line"),
                 ("differ", "How fast to move"),
                 ("version", "1"),
@@ -776,7 +779,8 @@ async fn summary_and_exports_carry_the_whole_record(app: TestApp) {
         "Guests:</strong> Gail Guest",
         "<li>Meet monthly</li>",
         "<li>How fast to move</li>",
-        "<em>trust</em>",
+        "<em>trust</em>.<br>",
+        "<li>book the <strong>hall</strong></li>",
         "Draft the terms of reference — Bea Brown, due 1 July 2031 (open)",
     ] {
         s.assert_contains(needle);
@@ -806,7 +810,11 @@ async fn summary_and_exports_carry_the_whole_record(app: TestApp) {
         .expect("pdftotext (poppler-utils) is installed");
     let text = String::from_utf8_lossy(&text.stdout).to_string();
     let _ = std::fs::remove_file(&file);
+    // The notes keep their shape: a line break, a list with bold, a link's address.
     for needle in [
+        "We talked about trust.\nRoom: the library",
+        "• book the hall",
+        "• read the plan (https://example.org/plan)",
         "Board summary",
         "Who came",
         "Ayr Health: Cal Clark",

@@ -278,22 +278,7 @@ fn blocks(s: &Summary) -> Vec<Block> {
                 i.item.deck_title, i.item.theme_name
             )));
         }
-        for p in i.item.notes.split("\n\n").filter(|p| !p.trim().is_empty()) {
-            let lines = lines(p);
-            let is_list = p.trim_start().starts_with(['-', '*']);
-            if is_list {
-                for l in lines {
-                    b.push(Block::Bullet(l));
-                }
-            } else {
-                b.push(Block::Para(
-                    p.split_whitespace()
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                        .replace("**", ""),
-                ));
-            }
-        }
+        b.extend(crate::web::markdown::to_blocks(&i.item.notes));
         for (title, list) in [
             ("What we agreed", &i.agreed),
             ("Where we differ", &i.differ),
