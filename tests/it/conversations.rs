@@ -102,7 +102,7 @@ pub(crate) async fn plan(c: &mut Client, slug: &str, title: &str, date: &str) ->
     id_after(r.location(), "/conversations/")
 }
 
-async fn first_card(app: &TestApp, pid: Id) -> (Id, String) {
+pub async fn first_card(app: &TestApp, pid: Id) -> (Id, String) {
     let decks = app.db.decks_for(pid).await.unwrap();
     let deck = decks
         .iter()
@@ -113,7 +113,7 @@ async fn first_card(app: &TestApp, pid: Id) -> (Id, String) {
 }
 
 /// Ids of a conversation's agenda items, in order.
-async fn items(app: &TestApp, conv: Id) -> Vec<Id> {
+pub async fn items(app: &TestApp, conv: Id) -> Vec<Id> {
     app.db
         .agenda(conv)
         .await

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use tandem::domain::time::{add_days, today};
 
 use crate::both_engines;
-use crate::conversations::{id_after, plan, team};
+use crate::conversations::{first_card, id_after, items, plan, team};
 use crate::helpers::TestApp;
 
 both_engines!(
@@ -19,6 +19,7 @@ both_engines!(
     the_answer_form_numbers_its_questions_and_names_them_in_full,
     results_lead_with_the_headline_and_fold_the_detail,
     the_record_says_who_came_and_a_meeting_far_ahead_asks_before_held,
+    notes_can_be_previewed_without_saving_and_keep_their_lines,
 );
 
 async fn for_you_lists_what_waits_for_me_and_nothing_else(app: TestApp) {
@@ -696,4 +697,63 @@ async fn the_record_says_who_came_and_a_meeting_far_ahead_asks_before_held(app: 
     );
     let md = t.lead.get(&format!("{base}/summary.md")).await;
     md.assert_contains("Apologies: Cal Clark (Ayr Health).");
+}
+
+async fn notes_can_be_previewed_without_saving_and_keep_their_lines(app: TestApp) {
+    let mut t = team(&app).await;
+    let slug = t.slug.clone();
+    let conv = plan(&mut t.lead, &slug, "Preview", "2031-06-01").await;
+    let (card, _) = first_card(&app, t.pid).await;
+    t.lead
+        .post(
+            &format!("/p/{slug}/cards/{card}/use"),
+            &[("conversation", &conv.to_string())],
+        )
+        .await;
+    let item = items(&app, conv).await[0];
+    let url = format!("/p/{slug}/conversations/{conv}/items/{item}");
+    let page = t.bea.get(&url).await;
+    page.assert_contains("Bold, lists and links");
+    page.assert_contains(&format!("formaction=\"{url}/record#notes-preview\""));
+    let typed = "Met at **the library**\nRoom 2\n\n- book the hall\n- ask Bea";
+    let r = t
+        .bea
+        .post(
+            &format!("{url}/record"),
+            &[
+                ("notes", typed),
+                ("agreed", "Meet monthly"),
+                ("version", "1"),
+                ("preview", "1"),
+            ],
+        )
+        .await;
+    // Shown formatted, the typed text still in the boxes, nothing saved to the record.
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.assert_contains("id=\"notes-preview\"");
+    r.assert_contains("Met at <strong>the library</strong><br>");
+    r.assert_contains("<li>book the hall</li>");
+    r.assert_contains("Met at **the library**\nRoom 2");
+    r.assert_contains(">Meet monthly</textarea>");
+    let saved = app.db.agenda(conv).await.unwrap();
+    assert!(saved[0].notes.is_empty() && saved[0].version == 1);
+    // The text is kept as Bea's draft, so leaving the page loses nothing.
+    let draft = app.db.draft(t.bea_id, item).await.unwrap().unwrap();
+    assert_eq!(draft.notes, typed);
+    // Saving keeps each line: a new line stays a new line for everyone who reads it.
+    let r = t
+        .bea
+        .post(
+            &format!("{url}/record"),
+            &[
+                ("notes", typed),
+                ("agreed", "Meet monthly"),
+                ("version", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = t.obs.get(&url).await;
+    page.assert_contains("Met at <strong>the library</strong><br>");
+    page.assert_lacks("notes-preview");
 }

@@ -33,6 +33,8 @@ pub(super) struct ItemPage {
     item: AgendaItem,
     text_class: &'static str,
     notes_html: String,
+    /// The typed notes as they will look, after "Preview" (nothing saved yet).
+    preview_html: Option<String>,
     saved_label: String,
     /// What is in the record form: the saved record, or a newer draft of yours.
     f: RecordForm,
@@ -57,6 +59,8 @@ pub struct RecordForm {
     agreed: String,
     differ: String,
     version: i64,
+    /// Set by the Preview button: show the notes formatted, save nothing.
+    preview: String,
 }
 
 pub(super) async fn item_page(
@@ -110,6 +114,10 @@ pub(super) async fn item_page_with(
         }
     }
     let mut draft_note = None;
+    let preview_html = form
+        .as_ref()
+        .filter(|f| !f.preview.is_empty())
+        .map(|f| crate::web::markdown::to_html(&f.notes));
     let f = match (form, draft) {
         (Some(f), _) => f,
         (None, Some(d)) if d.saved_at > it.updated_at || d.base_version == it.version => {
@@ -122,6 +130,7 @@ pub(super) async fn item_page_with(
                 agreed: d.agreed,
                 differ: d.differ,
                 version: it.version,
+                preview: String::new(),
             }
         }
         _ => RecordForm {
@@ -129,6 +138,7 @@ pub(super) async fn item_page_with(
             agreed: it.agreed.clone(),
             differ: it.differ.clone(),
             version: it.version,
+            preview: String::new(),
         },
     };
     let owners = state
@@ -144,6 +154,7 @@ pub(super) async fn item_page_with(
             slug: m.partnership.slug.clone(),
             text_class: crate::web::decks::on_colour(&it.colour),
             notes_html: crate::web::markdown::to_html(&it.notes),
+            preview_html,
             saved_label: crate::web::date_time(it.updated_at, &m.partnership.time_zone),
             f,
             draft_note,
@@ -196,6 +207,12 @@ pub(super) async fn save_record(
         );
     }
     if !errors.is_empty() {
+        return item_page_with(&state, &m, conv, it, Some(f), errors).await;
+    }
+    if !f.preview.is_empty() {
+        // Nothing is saved to the record, but the text is kept as this person's draft,
+        // as autosave would, so leaving the page after a preview loses nothing.
+        keep_draft(&state, &m, item, &f).await?;
         return item_page_with(&state, &m, conv, it, Some(f), errors).await;
     }
     let url = item_url(&m.partnership.slug, id, item);
@@ -259,21 +276,31 @@ pub(super) async fn save_draft(
     {
         return Ok(StatusCode::UNPROCESSABLE_ENTITY.into_response());
     }
+    keep_draft(&state, &m, item, &f).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn keep_draft(
+    state: &AppState,
+    m: &Member,
+    item: Id,
+    f: &RecordForm,
+) -> Result<(), AppError> {
     state
         .db
         .save_draft(
             m.user.id,
             item,
             &Draft {
-                notes: f.notes,
-                agreed: f.agreed,
-                differ: f.differ,
+                notes: f.notes.clone(),
+                agreed: f.agreed.clone(),
+                differ: f.differ.clone(),
                 base_version: f.version,
                 saved_at: now(),
             },
         )
         .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(())
 }
 
 #[derive(Deserialize, Default)]
