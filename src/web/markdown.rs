@@ -138,10 +138,10 @@ pub fn to_blocks(md: &str) -> Vec<Block> {
             Event::SoftBreak | Event::HardBreak => push(&mut spans, bold > 0, "\n"),
             Event::End(TagEnd::TableCell) => push(&mut spans, false, " · "),
             Event::End(TagEnd::TableHead | TagEnd::TableRow) => {
-                if let Some(last) = spans.last_mut() {
-                    if let Some(t) = last.text.strip_suffix(" · ") {
-                        last.text = t.to_string();
-                    }
+                if let Some(last) = spans.last_mut()
+                    && let Some(t) = last.text.strip_suffix(" · ")
+                {
+                    last.text = t.to_string();
                 }
                 flush(&mut blocks, &mut spans, &mut marker, depth, false);
             }
