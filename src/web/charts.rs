@@ -358,23 +358,46 @@ pub fn trend(id: &str, title: &str, desc: &str, xlabels: &[String], series: &[Se
     out
 }
 
-/// Two positions per row on a scale of named points (e.g. where a partnership is now
-/// and where it wants to be): a filled dot for the first, a ring for the second, and a
-/// line between them. `ticks` are (position 0–100, label); values are 0–100.
+/// One group's answers to two questions on a scale of named points (the spectrum's
+/// "now" and "wanted"): how many chose each point, and the average of each.
+pub struct PositionRow {
+    pub name: String,
+    /// Per question, a count per tick.
+    pub counts: [Vec<i64>; 2],
+    /// Per question, the average position (0–100), None when nobody chose a point.
+    pub means: [Option<i64>; 2],
+}
+
+/// Where people put themselves on a scale of named points, two questions per group
+/// in two lanes: at each point a dot sized by how many chose it, with the number
+/// beside it (filled for the first question, a ring for the second), and a short
+/// upright bar at each average. The dots show the spread, so an average falling
+/// between two points nobody chose is never the only thing drawn. `ticks` are
+/// (position 0–100, label).
 pub fn positions(
     id: &str,
     title: &str,
     desc: &str,
     ticks: &[(i64, String)],
     legend: [&str; 2],
-    rows: &[(String, [Option<i64>; 2])],
+    rows: &[PositionRow],
 ) -> String {
-    let (label_w, plot_x, plot_w, row_h, top) = (150, 180, 400, 30, 30);
-    let height = top + row_h * rows.len() as i64 + 52;
-    let width = plot_x + plot_w + 50;
+    let (label_w, plot_x, plot_w, row_h, top) = (150, 180, 400, 56, 30);
+    let n = rows.len() as i64;
+    let height = top + row_h * n + 70;
+    let width = plot_x + plot_w + 60;
     let lo = ticks.iter().map(|t| t.0).min().unwrap_or(0);
     let hi = ticks.iter().map(|t| t.0).max().unwrap_or(100).max(lo + 1);
     let x_of = |v: i64| plot_x + plot_w * (v.clamp(lo, hi) - lo) / (hi - lo);
+    // Dot sizes are comparable across the whole chart: area follows the count.
+    let most = rows
+        .iter()
+        .flat_map(|r| r.counts.iter().flatten())
+        .copied()
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let radius = |c: i64| 3.0 + 7.0 * (c as f64 / most as f64).sqrt();
     let mut out = String::new();
     open(&mut out, id, width, height, title, desc);
     for (v, label) in ticks {
@@ -383,58 +406,74 @@ pub fn positions(
             out,
             r##"<line x1="{x}" y1="{}" x2="{x}" y2="{}" stroke="#d0d0d0"/><text x="{x}" y="16" text-anchor="middle" fill="#1a1a1a">{}</text>"##,
             top - 6,
-            top + row_h * rows.len() as i64,
+            top + row_h * n,
             esc(&fit(label, 16))
         );
     }
-    let (first, second) = ("#1d4f91", "#b54a00");
-    for (ri, (name, [a, b])) in rows.iter().enumerate() {
-        let y = top + row_h * ri as i64 + row_h / 2;
+    let colours = ["#1d4f91", "#b54a00"];
+    for (ri, row) in rows.iter().enumerate() {
+        let y0 = top + row_h * ri as i64;
+        if ri > 0 {
+            let _ = write!(
+                out,
+                r##"<line x1="{label_w}" y1="{y0}" x2="{}" y2="{y0}" stroke="#eeeeee"/>"##,
+                plot_x + plot_w + 40
+            );
+        }
         let _ = write!(
             out,
             r##"<text x="{label_w}" y="{}" text-anchor="end" fill="#1a1a1a">{}</text>"##,
-            y + 4,
-            esc(&fit(name, 22))
+            y0 + row_h / 2 + 4,
+            esc(&fit(&row.name, 22))
         );
-        if let (Some(a), Some(b)) = (a, b) {
-            let _ = write!(
-                out,
-                r##"<line x1="{}" y1="{y}" x2="{}" y2="{y}" stroke="#767676" stroke-width="2"/>"##,
-                x_of(*a),
-                x_of(*b)
-            );
-        }
-        // The ring first and the dot on top; where the two (nearly) coincide the ring
-        // is drawn wider, around the dot, so neither hides the other.
-        let close = matches!((a, b), (Some(a), Some(b)) if (x_of(*a) - x_of(*b)).abs() < 14);
-        if let Some(b) = b {
-            let (r, fill) = if close { (12, "none") } else { (7, "#ffffff") };
-            let _ = write!(
-                out,
-                r##"<circle cx="{}" cy="{y}" r="{r}" fill="{fill}" stroke="{second}" stroke-width="3"/>"##,
-                x_of(*b)
-            );
-        }
-        if let Some(a) = a {
-            let _ = write!(
-                out,
-                r##"<circle cx="{}" cy="{y}" r="7" fill="{first}"/>"##,
-                x_of(*a)
-            );
+        for (q, (colour, (counts, mean))) in colours
+            .iter()
+            .zip(row.counts.iter().zip(row.means))
+            .enumerate()
+        {
+            let y = y0 + 16 + 24 * q as i64;
+            for ((v, _), c) in ticks.iter().zip(counts) {
+                if *c == 0 {
+                    continue;
+                }
+                let (x, r) = (x_of(*v), radius(*c));
+                let fill = if q == 0 { colour } else { "#ffffff" };
+                let _ = write!(
+                    out,
+                    r##"<circle cx="{x}" cy="{y}" r="{r:.1}" fill="{fill}" stroke="{colour}" stroke-width="{}"/><text x="{:.0}" y="{}" fill="#1a1a1a" font-size="12">{c}</text>"##,
+                    if q == 0 { 0 } else { 3 },
+                    x as f64 + r + 3.0,
+                    y + 4
+                );
+            }
+            if let Some(m) = mean {
+                let x = x_of(m);
+                let _ = write!(
+                    out,
+                    r##"<line x1="{x}" y1="{}" x2="{x}" y2="{}" stroke="#1a1a1a" stroke-width="3"/>"##,
+                    y - 11,
+                    y + 11
+                );
+            }
         }
     }
-    let ly = top + row_h * rows.len() as i64 + 18;
+    let ly = top + row_h * n + 18;
     let _ = write!(
         out,
-        r##"<circle cx="{plot_x}" cy="{ly}" r="6" fill="{first}"/><text x="{}" y="{}" fill="#1a1a1a">{}</text><circle cx="{}" cy="{}" r="6" fill="#ffffff" stroke="{second}" stroke-width="3"/><text x="{}" y="{}" fill="#1a1a1a">{}</text>"##,
+        r##"<circle cx="{plot_x}" cy="{ly}" r="6" fill="{}"/><text x="{}" y="{}" fill="#1a1a1a">{}</text><circle cx="{plot_x}" cy="{}" r="6" fill="#ffffff" stroke="{}" stroke-width="3"/><text x="{}" y="{}" fill="#1a1a1a">{}</text><line x1="{plot_x}" y1="{}" x2="{plot_x}" y2="{}" stroke="#1a1a1a" stroke-width="3"/><text x="{}" y="{}" fill="#1a1a1a">The average; a bigger dot means more people chose that point</text>"##,
+        colours[0],
         plot_x + 12,
         ly + 4,
         esc(&fit(legend[0], 60)),
-        plot_x,
         ly + 20,
+        colours[1],
         plot_x + 12,
         ly + 24,
-        esc(&fit(legend[1], 60))
+        esc(&fit(legend[1], 60)),
+        ly + 32,
+        ly + 48,
+        plot_x + 12,
+        ly + 44,
     );
     out.push_str("</svg>");
     out
@@ -478,6 +517,35 @@ mod tests {
         // 33% + 33% + 34% of 460 pixels: 151 + 152 + 157, ending at the bar's end.
         assert!(svg.contains(r#"<rect x="160" y="3" width="151""#), "{svg}");
         assert!(svg.contains(r#"<rect x="463" y="3" width="157""#), "{svg}");
+    }
+
+    #[test]
+    fn positions_show_how_many_chose_each_point_and_the_average() {
+        let ticks = [(0, "A".to_string()), (50, "B".into()), (100, "C".into())];
+        let svg = positions(
+            "p",
+            "t",
+            "d",
+            &ticks,
+            ["Now", "Wanted"],
+            &[PositionRow {
+                name: "Everyone".into(),
+                counts: [vec![2, 0, 2], vec![0, 0, 4]],
+                means: [Some(50), Some(100)],
+            }],
+        );
+        // Three dots (nobody chose B now, so no dot there), each with its count.
+        assert_eq!(svg.matches("<circle").count(), 3 + 2, "{svg}");
+        assert!(
+            svg.contains(">2</text>") && svg.contains(">4</text>"),
+            "{svg}"
+        );
+        // The largest count gets the largest dot; the average of "now" sits at B.
+        assert!(svg.contains(r#"r="10.0""#), "{svg}");
+        assert!(
+            svg.contains(r#"<line x1="380" y1="35" x2="380" y2="57""#),
+            "{svg}"
+        );
     }
 
     #[test]

@@ -403,6 +403,9 @@ async fn named_rounds_show_who_answered_and_leads_export_answers(app: TestApp) {
     // Now vs wanted per organisation, named groups of any size.
     r.assert_contains("Most common answer, by organisation");
     r.assert_contains("<svg class=\"chart\" id=\"positions-position\"");
+    // The spread, not only an average: how many chose each point, per group.
+    r.assert_contains("how many chose each point, by group");
+    r.assert_contains("Cooperating 1, Co-ordinating 1");
     r.assert_contains("Ayr Health");
     r.assert_contains("Co-ordinating");
     r.assert_contains("Integrating");

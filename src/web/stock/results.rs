@@ -142,42 +142,69 @@ pub(super) fn item_chart(id: &str, item: &ItemResult, scored: bool, groups: &[Gr
 }
 
 /// For a section of two questions answered on a scale of positions (the spectrum's
-/// "now" and "wanted"): each group's average position on both.
+/// "now" and "wanted"): for each group, how many chose each position on both, and
+/// the averages.
 pub(super) fn position_chart(s: &SectionResult, groups: &[Group]) -> Option<String> {
     let [a, b] = s.items.as_slice() else {
         return None;
     };
-    let ticks: Vec<(i64, String)> = a
+    // The scale's points (not "Don't know"), by their index among the options.
+    let points: Vec<(usize, i64, String)> = a
         .options
         .iter()
-        .filter_map(|(_, label, p)| p.map(|p| (p, label.clone())))
+        .enumerate()
+        .filter_map(|(o, (_, label, p))| p.map(|p| (o, p, label.clone())))
         .collect();
-    if ticks.len() < 2 {
+    if points.len() < 2 {
         return None;
     }
-    let rows: Vec<(String, [Option<i64>; 2])> = groups
+    let ticks: Vec<(i64, String)> = points.iter().map(|(_, p, l)| (*p, l.clone())).collect();
+    let counts = |it: &crate::domain::stock::ItemResult, g: usize| -> Vec<i64> {
+        let c = it.counts_of(g);
+        points
+            .iter()
+            .map(|(o, _, _)| c.get(*o).copied().unwrap_or(0))
+            .collect()
+    };
+    let rows: Vec<charts::PositionRow> = groups
         .iter()
         .enumerate()
-        .map(|(g, grp)| (grp.name.clone(), [a.score_of(g), b.score_of(g)]))
+        .map(|(g, grp)| charts::PositionRow {
+            name: grp.name.clone(),
+            counts: [counts(a, g), counts(b, g)],
+            means: [a.score_of(g), b.score_of(g)],
+        })
         .collect();
-    let desc = groups
+    let say = |c: &[i64]| -> String {
+        let chose: Vec<String> = ticks
+            .iter()
+            .zip(c)
+            .filter(|(_, n)| **n > 0)
+            .map(|((_, l), n)| format!("{l} {n}"))
+            .collect();
+        if chose.is_empty() {
+            "nobody chose a point".into()
+        } else {
+            chose.join(", ")
+        }
+    };
+    let desc = rows
         .iter()
-        .enumerate()
-        .map(|(g, grp)| {
+        .map(|r| {
             format!(
-                "{}: {} {}; {} {}",
-                grp.name,
+                "{}: {}: {}; {}: {}",
+                r.name,
                 short(&a.text),
-                a.mostly(g),
+                say(&r.counts[0]),
                 short(&b.text),
-                b.mostly(g)
+                say(&r.counts[1])
             )
         })
         .collect::<Vec<_>>()
         .join(". ");
     Some(charts::positions(
         &format!("positions-{}", s.key),
-        &format!("{}: on average, by group", s.title),
+        &format!("{}: how many chose each point, by group", s.title),
         &desc,
         &ticks,
         [a.text.as_str(), b.text.as_str()],
