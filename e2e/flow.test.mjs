@@ -75,6 +75,14 @@ async function check(page, name) {
   await page.screenshot({ path: path.join(shots, `${String(shotCount).padStart(2, "0")}-${name}.png`), fullPage: true });
   const summary = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
   assert.deepEqual(summary, [], `axe found problems on ${name} (${page.url()})`);
+  // Every page fits a 390 px phone: nothing sideways but tables scrolling in their box.
+  const size = page.viewportSize();
+  if (size && size.width > 390) {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+    await page.setViewportSize(size);
+    assert.ok(wide <= 390, `${name} is ${wide} px wide on a 390 px phone (${page.url()})`);
+  }
 }
 
 async function newPage() {
