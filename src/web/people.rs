@@ -372,9 +372,45 @@ async fn remove_member(
     State(state): State<AppState>,
     m: Member,
     Path((_, id)): Path<(String, Id)>,
-    SafeForm(_): SafeForm<NoFields>,
+    SafeForm(f): SafeForm<crate::web::Confirmed>,
 ) -> Result<Response, AppError> {
     m.require(Action::ManageMembers)?;
+    if !f.yes() {
+        let members = state.db.members(m.partnership.id).await?;
+        let who = members
+            .iter()
+            .find(|x| x.id == id)
+            .ok_or(AppError::NotFound)?;
+        let me = id == m.membership.id;
+        let heading = if me {
+            format!("Leave {}?", m.partnership.name)
+        } else {
+            format!("Remove {} from the partnership?", who.display_name)
+        };
+        return crate::web::render(&crate::web::ConfirmPage {
+            c: m.page(&heading),
+            heading,
+            lines: vec![if me {
+                "You will no longer see anything in this partnership. To come back, a \
+                     lead would have to invite you again."
+                    .to_string()
+            } else {
+                format!(
+                    "{} ({}) will no longer see anything in this partnership. What they \
+                         wrote stays, with their name; actions they own keep them as owner \
+                         until someone changes it. To come back they would need a new \
+                         invitation.",
+                    who.display_name, who.organisation_name
+                )
+            }],
+            fields: Vec::new(),
+            action: format!("/p/{}/members/{id}/remove", m.partnership.slug),
+            button: if me { "Yes, leave" } else { "Yes, remove them" },
+            warning: true,
+            back: people_url(&m),
+            back_label: "No, go back",
+        });
+    }
     match state.db.remove_member(m.partnership.id, id).await? {
         MemberChange::Done if id == m.membership.id => Ok(redirect_with_flash(
             "/partnerships",
@@ -392,9 +428,27 @@ async fn remove_member(
 async fn leave(
     State(state): State<AppState>,
     m: Member,
-    SafeForm(_): SafeForm<NoFields>,
+    SafeForm(f): SafeForm<crate::web::Confirmed>,
 ) -> Result<Response, AppError> {
     m.require(Action::Leave)?;
+    if !f.yes() {
+        let heading = format!("Leave {}?", m.partnership.name);
+        return crate::web::render(&crate::web::ConfirmPage {
+            c: m.page(&heading),
+            heading,
+            lines: vec![
+                "You will no longer see anything in this partnership. What you wrote \
+                 stays, with your name. To come back, a lead would have to invite you again."
+                    .into(),
+            ],
+            fields: Vec::new(),
+            action: format!("/p/{}/leave", m.partnership.slug),
+            button: "Yes, leave",
+            warning: true,
+            back: people_url(&m),
+            back_label: "No, stay",
+        });
+    }
     match state
         .db
         .remove_member(m.partnership.id, m.membership.id)

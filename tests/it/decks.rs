@@ -291,8 +291,14 @@ async fn custom_decks_are_built_edited_and_reordered(app: TestApp) {
     .await;
     let card = app.db.card(cards[0].id).await.unwrap().unwrap();
     assert_eq!(card.prompt.as_deref(), Some("Think of rooms and time."));
-    c.post(&format!("{base}/cards/{}/delete", cards[1].id), &[])
-        .await;
+    // Deleting a card asks first, showing the card; nothing goes until "yes".
+    let del = format!("{base}/cards/{}/delete", cards[1].id);
+    let r = c.post(&del, &[]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    r.assert_contains("Delete this card?");
+    r.assert_contains("name=\"confirm\" value=\"yes\"");
+    assert_eq!(app.db.deck_cards(deck).await.unwrap().len(), 2);
+    c.post(&del, &[("confirm", "yes")]).await;
     assert_eq!(app.db.deck_cards(deck).await.unwrap().len(), 1);
     c.post(
         &format!("{base}/themes/{}", themes[1].id),

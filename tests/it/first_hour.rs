@@ -151,7 +151,10 @@ async fn for_you_lists_what_waits_for_me_and_nothing_else(app: TestApp) {
         .get("/partnerships")
         .await
         .assert_contains("Job for Cal");
-    let r = t.cal.post(&format!("/p/{slug}/leave"), &[]).await;
+    let r = t
+        .cal
+        .post(&format!("/p/{slug}/leave"), &[("confirm", "yes")])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = t.cal.get("/partnerships").await;
     page.assert_lacks("Job for Cal");
@@ -670,6 +673,7 @@ async fn the_record_says_who_came_and_a_meeting_far_ahead_asks_before_held(app: 
     summary.assert_contains("Cal Clark");
     let page = t.lead.get(&base).await;
     page.assert_contains("Save who came");
+    page.assert_contains("Who was invited");
     let list = app.db.attendees(conv).await.unwrap();
     let id_of = |name: &str| list.iter().find(|a| a.name == name).unwrap().id.to_string();
     let (bea, cal, gail) = (id_of("Bea Brown"), id_of("Cal Clark"), id_of("Gail Guest"));
@@ -756,4 +760,16 @@ async fn notes_can_be_previewed_without_saving_and_keep_their_lines(app: TestApp
     let page = t.obs.get(&url).await;
     page.assert_contains("Met at <strong>the library</strong><br>");
     page.assert_lacks("notes-preview");
+    // An item with a record asks before it is taken off the agenda.
+    let r = t.bea.post(&format!("{url}/delete"), &[]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    r.assert_contains("off the agenda?");
+    r.assert_contains("the notes of what was said");
+    assert_eq!(app.db.agenda(conv).await.unwrap().len(), 1);
+    let r = t
+        .bea
+        .post(&format!("{url}/delete"), &[("confirm", "yes")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(app.db.agenda(conv).await.unwrap().is_empty());
 }

@@ -390,7 +390,9 @@ async fn roles_change_and_last_lead_is_protected(app: TestApp) {
     a.get(&format!("/p/{slug}/people"))
         .await
         .assert_contains("at least one lead");
-    let r = a.post(&format!("/p/{slug}/leave"), &[]).await;
+    let r = a
+        .post(&format!("/p/{slug}/leave"), &[("confirm", "yes")])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(app.db.membership("ayr", ann).await.unwrap().is_some());
     a.get(&format!("/p/{slug}/people"))
@@ -433,7 +435,10 @@ async fn roles_change_and_last_lead_is_protected(app: TestApp) {
     assert_eq!(a.get(&format!("/p/{slug}")).await.status, StatusCode::OK);
     // Bob, the last lead, cannot remove himself either.
     let r = b
-        .post(&format!("/p/{slug}/members/{bob_m}/remove"), &[])
+        .post(
+            &format!("/p/{slug}/members/{bob_m}/remove"),
+            &[("confirm", "yes")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(app.db.membership("ayr", bob).await.unwrap().is_some());
@@ -472,8 +477,18 @@ async fn members_are_removed_and_can_leave(app: TestApp) {
     c.post(&p2, &[]).await;
 
     let bob_m = app.db.membership("ayr", bob).await.unwrap().unwrap().1.id;
+    // Asked first, by name; still a member until "yes".
     let r = a
         .post(&format!("/p/{slug}/members/{bob_m}/remove"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    r.assert_contains("from the partnership?");
+    assert!(app.db.membership("ayr", bob).await.unwrap().is_some());
+    let r = a
+        .post(
+            &format!("/p/{slug}/members/{bob_m}/remove"),
+            &[("confirm", "yes")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(
@@ -483,6 +498,11 @@ async fn members_are_removed_and_can_leave(app: TestApp) {
     );
 
     let r = c.post(&format!("/p/{slug}/leave"), &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "leaving asks first");
+    r.assert_contains("Yes, leave");
+    let r = c
+        .post(&format!("/p/{slug}/leave"), &[("confirm", "yes")])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.location(), "/partnerships");
     c.get("/partnerships")
@@ -521,8 +541,11 @@ async fn removal_and_sign_out_beat_a_warm_cache(app: TestApp) {
     b.get(&format!("/p/{slug}"))
         .await
         .assert_contains("You are an observer");
-    a.post(&format!("/p/{slug}/members/{bob_m}/remove"), &[])
-        .await;
+    a.post(
+        &format!("/p/{slug}/members/{bob_m}/remove"),
+        &[("confirm", "yes")],
+    )
+    .await;
     assert_eq!(
         b.get(&format!("/p/{slug}")).await.status,
         StatusCode::NOT_FOUND

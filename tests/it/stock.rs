@@ -522,6 +522,10 @@ async fn paper_tallies_are_checked_counted_and_marked(app: TestApp) {
     let r = t.cal.post(&del, &[]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = t.bea.post(&del, &[]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    r.assert_contains("Remove 4 paper forms?");
+    assert_eq!(app.db.paper_batches(round).await.unwrap().len(), 1);
+    let r = t.bea.post(&del, &[("confirm", "yes")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let page = t.cal.get(&format!("/p/{slug}/stock/{round}")).await;
     page.assert_contains("<strong>0 of 3</strong>");

@@ -9,7 +9,7 @@ use crate::domain::roles::Action;
 use crate::error::AppError;
 use crate::web::conflict::{ConflictField, conflict};
 use crate::web::decks::visible_deck;
-use crate::web::extract::{Member, NoFields, SafeForm};
+use crate::web::extract::{Member, SafeForm};
 use crate::web::short;
 use crate::web::{AppState, Errors, PageCtx, redirect_with_flash, render_status};
 use askama::Template;
@@ -437,13 +437,46 @@ pub(super) async fn delete_item(
     State(state): State<AppState>,
     m: Member,
     Path((_, id, item)): Path<(String, Id, Id)>,
-    SafeForm(_): SafeForm<NoFields>,
+    SafeForm(f): SafeForm<crate::web::Confirmed>,
 ) -> Result<Response, AppError> {
     m.require(Action::EditContent)?;
     let conv = own_conversation(&state, &m, id).await?;
     let it = own_item(&state, &conv, item).await?;
-    state.db.delete_item(item).await?;
     let url = conv_url(&m.partnership.slug, id);
+    // An item with nothing written on it goes at once; one with notes, decisions or
+    // people's views asks first, saying what would be lost.
+    let views = state
+        .db
+        .views(conv.id)
+        .await?
+        .into_iter()
+        .filter(|v| v.item_id == item)
+        .count();
+    if !f.yes() && (it.has_record() || views > 0) {
+        let mut lost = Vec::new();
+        if it.has_record() {
+            lost.push("the notes of what was said, agreed and left open");
+        }
+        if views > 0 {
+            lost.push("the thoughts people added before the meeting");
+        }
+        return crate::web::render(&crate::web::ConfirmPage {
+            c: m.page(&format!("Take “{}” off the agenda?", short(&it.title))),
+            heading: format!("Take “{}” off the agenda?", it.title),
+            lines: vec![format!(
+                "This deletes {} on this item, for good: it cannot be undone. Actions \
+                     from it stay on the action plan.",
+                lost.join(" and ")
+            )],
+            fields: Vec::new(),
+            action: format!("{}/delete", item_url(&m.partnership.slug, id, item)),
+            button: "Yes, take it off",
+            warning: true,
+            back: format!("{url}#agenda"),
+            back_label: "No, keep it",
+        });
+    }
+    state.db.delete_item(item).await?;
     log(
         &state,
         &m,

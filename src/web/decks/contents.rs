@@ -8,7 +8,7 @@ use crate::domain::decks::{self, PALETTE, split_keywords, tidy};
 use crate::domain::model::Id;
 use crate::domain::now;
 use crate::error::AppError;
-use crate::web::extract::{Member, NoFields, SafeForm};
+use crate::web::extract::{Member, SafeForm};
 use crate::web::{AppState, Errors, Routes, redirect_with_flash};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -290,10 +290,32 @@ async fn delete_card(
     State(state): State<AppState>,
     m: Member,
     Path((_, id, card)): Path<(String, Id, Id)>,
-    SafeForm(_): SafeForm<NoFields>,
+    SafeForm(f): SafeForm<crate::web::Confirmed>,
 ) -> Result<Response, AppError> {
     let deck = own_deck(&state, &m, id).await?;
     let card = own_card(&state, &deck, card).await?;
+    if !f.yes() {
+        let back = format!("{}#card-{}", edit_url(&m, deck.id), card.id);
+        return crate::web::render(&crate::web::ConfirmPage {
+            c: m.page("Delete this card?"),
+            heading: "Delete this card?".into(),
+            lines: vec![
+                format!("“{}”", card.text),
+                "It goes from the deck for good: it cannot be undone. Conversations that \
+                 used it keep its words."
+                    .into(),
+            ],
+            fields: Vec::new(),
+            action: format!(
+                "/p/{}/decks/{}/cards/{}/delete",
+                m.partnership.slug, deck.id, card.id
+            ),
+            button: "Yes, delete the card",
+            warning: true,
+            back,
+            back_label: "No, keep it",
+        });
+    }
     state.db.delete_card(card.id, now()).await?;
     Ok(redirect_with_flash(
         &format!("{}#theme-{}", edit_url(&m, deck.id), card.theme_id),

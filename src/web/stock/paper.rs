@@ -8,7 +8,7 @@ use crate::domain::now;
 use crate::domain::roles::Action;
 use crate::domain::stock::*;
 use crate::error::AppError;
-use crate::web::extract::{Member, NoFields, SafeForm};
+use crate::web::extract::{Member, SafeForm};
 use crate::web::{AppState, Errors, PageCtx, redirect_with_flash, render, render_status};
 use crate::web::{activity::log, short};
 use askama::Template;
@@ -326,7 +326,7 @@ pub(super) async fn tally_delete(
     State(state): State<AppState>,
     m: Member,
     Path((_, id, batch)): Path<(String, Id, Id)>,
-    SafeForm(_): SafeForm<NoFields>,
+    SafeForm(f): SafeForm<crate::web::Confirmed>,
 ) -> Result<Response, AppError> {
     m.require(Action::EditContent)?;
     let r = own_round(&state, &m, id).await?;
@@ -340,6 +340,34 @@ pub(super) async fn tally_delete(
     // Whoever entered a batch may take it out again; so may a lead.
     if b.entered_by != Some(m.user.id) {
         m.require(Action::RunRound)?;
+    }
+    if !f.yes() {
+        let back = round_url(&m.partnership.slug, r.id);
+        let heading = format!(
+            "Remove {} paper {}?",
+            b.forms,
+            if b.forms == 1 { "form" } else { "forms" }
+        );
+        let from = if b.organisation_name.is_empty() {
+            String::new()
+        } else {
+            format!(" from {}", b.organisation_name)
+        };
+        return crate::web::render(&crate::web::ConfirmPage {
+            c: m.page(&heading),
+            heading,
+            lines: vec![format!(
+                "The answers typed in from these forms{from} come out of “{}” and its \
+                 results, for good. To count them again they would have to be typed in again.",
+                r.title
+            )],
+            fields: Vec::new(),
+            action: format!("{back}/tally/{}/delete", b.id),
+            button: "Yes, remove them",
+            warning: true,
+            back,
+            back_label: "No, keep them",
+        });
     }
     state.db.delete_paper(r.id, b.id).await?;
     let url = round_url(&m.partnership.slug, r.id);
