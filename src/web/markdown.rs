@@ -33,6 +33,41 @@ pub fn to_html(md: &str) -> String {
         .to_string()
 }
 
+/// The notes as standard Markdown for the `.md` export: where Tandem keeps a new line
+/// (one line followed by another that does not start a list item, heading, quote or
+/// table row), end the line with a backslash, CommonMark's line break, so any other
+/// Markdown reader shows the lines as Tandem does. Fenced code is left alone.
+pub fn with_line_breaks(md: &str) -> String {
+    let starts_block = |l: &str| {
+        let t = l.trim_start();
+        t.starts_with(['-', '*', '+', '#', '>', '|'])
+            || t.split_once(". ")
+                .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+    };
+    let lines: Vec<&str> = md.lines().collect();
+    let mut out = String::with_capacity(md.len() + lines.len());
+    let mut fenced = false;
+    for (i, l) in lines.iter().enumerate() {
+        if l.trim_start().starts_with("```") {
+            fenced = !fenced;
+        }
+        out.push_str(l);
+        let next = lines.get(i + 1);
+        if !fenced
+            && !l.trim().is_empty()
+            && !l.ends_with('\\')
+            && !l.ends_with("  ")
+            && next.is_some_and(|n| !n.trim().is_empty() && !starts_block(n))
+        {
+            out.push('\\');
+        }
+        if next.is_some() {
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// Markdown to blocks for a PDF: paragraphs, headings as bold labels, bulleted and
 /// numbered lists (nested), bold kept, links printed as their words and then the
 /// address in brackets, table rows as lines with the cells separated by " · ".
@@ -176,6 +211,20 @@ mod tests {
     fn a_new_line_stays_a_new_line() {
         let h = to_html("Rooms: the library\nTime: 7pm");
         assert!(h.contains("the library<br>"), "{h}");
+    }
+
+    #[test]
+    fn the_markdown_export_keeps_the_lines() {
+        let md = "Room: the library\nTime: 7pm\n\n- one\n- two\n1. first\n\n```\ncode\nlines\n```";
+        let out = with_line_breaks(md);
+        assert_eq!(
+            out,
+            "Room: the library\\\nTime: 7pm\n\n- one\n- two\n1. first\n\n```\ncode\nlines\n```"
+        );
+        // Read back by a standard Markdown reader, the same lines as Tandem shows.
+        let mut html = String::new();
+        pulldown_cmark::html::push_html(&mut html, Parser::new(&out));
+        assert!(html.contains("the library<br />"), "{html}");
     }
 
     fn text(b: &Block) -> String {

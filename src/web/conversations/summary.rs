@@ -187,7 +187,10 @@ pub fn to_markdown(s: &Summary) -> String {
             ));
         }
         if !i.item.notes.trim().is_empty() {
-            out.push_str(&format!("{}\n\n", i.item.notes.trim()));
+            out.push_str(&format!(
+                "{}\n\n",
+                crate::web::markdown::with_line_breaks(i.item.notes.trim())
+            ));
         }
         for (title, list) in [
             ("What we agreed", &i.agreed),
