@@ -28,7 +28,7 @@ bench_serve() {
     done
     wait "$server" 2>/dev/null || true
     server=""
-    grep -q "Address already in use" "$work/serve.log" || break
+    grep -qE "Address already in use|already using that port" "$work/serve.log" || break
   done
   echo "server did not start"; cat "$work/serve.log"; return 1
 }

@@ -7,7 +7,9 @@ pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 pg_free_port() {
   local p
   for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 40000))
+    # Below the kernel's ephemeral range (32768-60999), so no outgoing connection (wrk's, say)
+    # can be holding it.
+    p=$((20000 + RANDOM % 12700))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
   done
   echo "no free port found" >&2
