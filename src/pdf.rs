@@ -8,6 +8,7 @@
 //! with rustybuzz, the shaper krilla itself draws with, so widths match what is drawn
 //! (joined Arabic, Indic conjuncts, emoji sequences included).
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use krilla::Document;
@@ -270,7 +271,7 @@ fn wrap_spans(spans: &[Span], size: f32, max: f32) -> Vec<Vec<Span>> {
             spaced |= piece.starts_with(char::is_whitespace);
             for word in piece.split_whitespace() {
                 let w = width(s.bold, word, size);
-                let gap = if line.is_empty() || !spaced {
+                let mut gap = if line.is_empty() || !spaced {
                     0.0
                 } else {
                     space
@@ -278,13 +279,14 @@ fn wrap_spans(spans: &[Span], size: f32, max: f32) -> Vec<Vec<Span>> {
                 if !line.is_empty() && used + gap + w > max {
                     lines.push(std::mem::take(&mut line));
                     used = 0.0;
+                    gap = 0.0;
                 }
-                let text = if line.is_empty() || !spaced {
+                let text = if gap == 0.0 {
                     word.to_string()
                 } else {
                     format!(" {word}")
                 };
-                used += width(s.bold, &text, size);
+                used += gap + w;
                 match line.last_mut() {
                     Some(last) if last.bold == s.bold => last.text.push_str(&text),
                     _ => line.push(Span { bold: s.bold, text }),
@@ -315,10 +317,11 @@ fn fill(surface: &mut Surface, c: rgb::Color) {
     }));
 }
 
-/// Draw `s` from (x, baseline y), each run in the font that has its characters.
-fn text(surface: &mut Surface, bold: bool, size: f32, x: f32, y: f32, s: &str) {
+/// Draw `s` from (x, baseline y), each run in the font that has its characters;
+/// returns its width.
+fn text(surface: &mut Surface, bold: bool, size: f32, x0: f32, y: f32, s: &str) -> f32 {
     let f = fonts();
-    let mut x = x;
+    let mut x = x0;
     for (slot, run) in f.runs(bold, s) {
         let face = f.face(bold, slot);
         surface.draw_text(
@@ -331,6 +334,7 @@ fn text(surface: &mut Surface, bold: bool, size: f32, x: f32, y: f32, s: &str) {
         );
         x += run_width(face, run, size);
     }
+    x - x0
 }
 
 fn rect(surface: &mut Surface, x: f32, y: f32, w: f32, h: f32) {
@@ -509,8 +513,8 @@ const DOC_MARGIN: f32 = 56.0;
 
 /// How a block is set: size, indent, gap above, grey?, its spans, a marker hung in
 /// the indent.
-fn set(b: &Block) -> (f32, f32, f32, bool, Vec<Span>, Option<&str>) {
-    let one = |bold: bool, t: &str| vec![Span::plain(bold, t)];
+fn set(b: &Block) -> (f32, f32, f32, bool, Cow<'_, [Span]>, Option<&str>) {
+    let one = |bold: bool, t: &str| Cow::Owned(vec![Span::plain(bold, t)]);
     match b {
         Block::Title(t) => (20.0, 0.0, 0.0, false, one(true, t), None),
         Block::Heading(t) => (14.0, 0.0, 14.0, false, one(true, t), None),
@@ -518,7 +522,7 @@ fn set(b: &Block) -> (f32, f32, f32, bool, Vec<Span>, Option<&str>) {
         Block::Meta(t) => (9.5, 0.0, 3.0, true, one(false, t), None),
         Block::Para(t) => (10.5, 0.0, 5.0, false, one(false, t), None),
         Block::Bullet(t) => (10.5, 14.0, 2.0, false, one(false, t), Some("•")),
-        Block::Rich(spans) => (10.5, 0.0, 5.0, false, spans.clone(), None),
+        Block::Rich(spans) => (10.5, 0.0, 5.0, false, Cow::Borrowed(spans.as_slice()), None),
         Block::Item {
             marker,
             depth,
@@ -528,7 +532,7 @@ fn set(b: &Block) -> (f32, f32, f32, bool, Vec<Span>, Option<&str>) {
             14.0 + 16.0 * (*depth).min(4) as f32 + if marker.ends_with('.') { 6.0 } else { 0.0 },
             2.0,
             false,
-            spans.clone(),
+            Cow::Borrowed(spans.as_slice()),
             (!marker.is_empty()).then_some(marker.as_str()),
         ),
     }
@@ -548,9 +552,9 @@ fn layout(blocks: &[Block]) -> Vec<Vec<Placed>> {
         {
             let mut x = indent;
             if let (Some(mk), 0) = (marker, i) {
-                let w = width(false, mk, size) + width(false, "\u{a0}", size);
-                x = indent - w;
-                l.insert(0, Span::plain(false, &format!("{mk}\u{a0}")));
+                let hung = Span::plain(false, &format!("{mk}\u{a0}"));
+                x = indent - width(false, &hung.text, size);
+                l.insert(0, hung);
             }
             let gap = if i == 0 { gap } else { 0.0 };
             let height = size * 1.35;
@@ -596,8 +600,7 @@ pub fn document_pdf(title: &str, blocks: &[Block]) -> anyhow::Result<Vec<u8>> {
             fill(&mut surface, rgb::Color::new(shade, shade, shade));
             let mut x = l.x;
             for s in &l.spans {
-                text(&mut surface, s.bold, l.size, x, l.y, &s.text);
-                x += width(s.bold, &s.text, l.size);
+                x += text(&mut surface, s.bold, l.size, x, l.y, &s.text);
             }
         }
         fill(&mut surface, rgb::Color::new(80, 80, 80));

@@ -72,13 +72,10 @@ pub fn with_line_breaks(md: &str) -> String {
 /// numbered lists (nested), bold kept, links printed as their words and then the
 /// address in brackets, table rows as lines with the cells separated by " · ".
 pub fn to_blocks(md: &str) -> Vec<Block> {
-    struct Open {
-        /// The next number of a numbered list, None for bullets.
-        number: Option<u64>,
-    }
     let mut blocks = Vec::new();
     let mut spans: Vec<Span> = Vec::new();
-    let mut lists: Vec<Open> = Vec::new();
+    // The lists open, innermost last: the next number of a numbered one, None for bullets.
+    let mut lists: Vec<Option<u64>> = Vec::new();
     // The marker of the list item being written, until its first line is out.
     let mut marker: Option<String> = None;
     let mut bold = 0usize;
@@ -103,17 +100,12 @@ pub fn to_blocks(md: &str) -> Vec<Block> {
         }
         if heading {
             blocks.push(Block::Label(text.trim().to_string()));
-        } else if let Some(mk) = marker.take() {
+        } else if marker.is_some() || depth > 0 {
+            // A list item's first paragraph has its marker; a second one is indented
+            // without.
             blocks.push(Block::Item {
-                marker: mk,
+                marker: marker.take().unwrap_or_default(),
                 depth: depth.saturating_sub(1),
-                spans: taken,
-            });
-        } else if depth > 0 {
-            // A second paragraph inside a list item: indented, without a marker.
-            blocks.push(Block::Item {
-                marker: String::new(),
-                depth: depth - 1,
                 spans: taken,
             });
         } else {
@@ -133,13 +125,13 @@ pub fn to_blocks(md: &str) -> Vec<Block> {
             }
             Event::Start(Tag::List(first)) => {
                 flush(&mut blocks, &mut spans, &mut marker, depth, false);
-                lists.push(Open { number: first });
+                lists.push(first);
             }
             Event::End(TagEnd::List(_)) => {
                 lists.pop();
             }
             Event::Start(Tag::Item) => {
-                marker = Some(match lists.last_mut().and_then(|l| l.number.as_mut()) {
+                marker = Some(match lists.last_mut().and_then(Option::as_mut) {
                     Some(n) => {
                         *n += 1;
                         format!("{}.", *n - 1)

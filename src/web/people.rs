@@ -376,36 +376,29 @@ async fn remove_member(
 ) -> Result<Response, AppError> {
     m.require(Action::ManageMembers)?;
     if !f.yes() {
+        let remove = format!("/p/{}/members/{id}/remove", m.partnership.slug);
+        if id == m.membership.id {
+            return crate::web::render(&confirm_leaving(&m, remove));
+        }
         let members = state.db.members(m.partnership.id).await?;
         let who = members
             .iter()
             .find(|x| x.id == id)
             .ok_or(AppError::NotFound)?;
-        let me = id == m.membership.id;
-        let heading = if me {
-            format!("Leave {}?", m.partnership.name)
-        } else {
-            format!("Remove {} from the partnership?", who.display_name)
-        };
+        let heading = format!("Remove {} from the partnership?", who.display_name);
         return crate::web::render(&crate::web::ConfirmPage {
             c: m.page(&heading),
             heading,
-            lines: vec![if me {
-                "You will no longer see anything in this partnership. To come back, a \
-                     lead would have to invite you again."
-                    .to_string()
-            } else {
-                format!(
-                    "{} ({}) will no longer see anything in this partnership. What they \
-                         wrote stays, with their name; actions they own keep them as owner \
-                         until someone changes it. To come back they would need a new \
-                         invitation.",
-                    who.display_name, who.organisation_name
-                )
-            }],
+            lines: vec![format!(
+                "{} ({}) will no longer see anything in this partnership. What they \
+                 wrote stays, with their name; actions they own keep them as owner \
+                 until someone changes it. To come back they would need a new \
+                 invitation.",
+                who.display_name, who.organisation_name
+            )],
             fields: Vec::new(),
-            action: format!("/p/{}/members/{id}/remove", m.partnership.slug),
-            button: if me { "Yes, leave" } else { "Yes, remove them" },
+            action: remove,
+            button: "Yes, remove them",
             warning: true,
             back: people_url(&m),
             back_label: "No, go back",
@@ -425,6 +418,27 @@ async fn remove_member(
     }
 }
 
+/// "Leave this partnership?", asked before leaving (from the Leave button, or a lead
+/// removing themself from the member list); the form posts to `action`.
+fn confirm_leaving(m: &Member, action: String) -> crate::web::ConfirmPage {
+    let heading = format!("Leave {}?", m.partnership.name);
+    crate::web::ConfirmPage {
+        c: m.page(&heading),
+        heading,
+        lines: vec![
+            "You will no longer see anything in this partnership. What you wrote stays, \
+             with your name. To come back, a lead would have to invite you again."
+                .into(),
+        ],
+        fields: Vec::new(),
+        action,
+        button: "Yes, leave",
+        warning: true,
+        back: people_url(m),
+        back_label: "No, stay",
+    }
+}
+
 async fn leave(
     State(state): State<AppState>,
     m: Member,
@@ -432,22 +446,8 @@ async fn leave(
 ) -> Result<Response, AppError> {
     m.require(Action::Leave)?;
     if !f.yes() {
-        let heading = format!("Leave {}?", m.partnership.name);
-        return crate::web::render(&crate::web::ConfirmPage {
-            c: m.page(&heading),
-            heading,
-            lines: vec![
-                "You will no longer see anything in this partnership. What you wrote \
-                 stays, with your name. To come back, a lead would have to invite you again."
-                    .into(),
-            ],
-            fields: Vec::new(),
-            action: format!("/p/{}/leave", m.partnership.slug),
-            button: "Yes, leave",
-            warning: true,
-            back: people_url(&m),
-            back_label: "No, stay",
-        });
+        let leave = format!("/p/{}/leave", m.partnership.slug);
+        return crate::web::render(&confirm_leaving(&m, leave));
     }
     match state
         .db

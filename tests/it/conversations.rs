@@ -102,7 +102,7 @@ pub(crate) async fn plan(c: &mut Client, slug: &str, title: &str, date: &str) ->
     id_after(r.location(), "/conversations/")
 }
 
-pub async fn first_card(app: &TestApp, pid: Id) -> (Id, String) {
+pub(crate) async fn first_card(app: &TestApp, pid: Id) -> (Id, String) {
     let decks = app.db.decks_for(pid).await.unwrap();
     let deck = decks
         .iter()
@@ -112,8 +112,23 @@ pub async fn first_card(app: &TestApp, pid: Id) -> (Id, String) {
     (c.id, c.text)
 }
 
+/// A conversation planned by the lead with the openers deck's first card as its one
+/// agenda item: (conversation, item).
+pub(crate) async fn planned_with_a_card(app: &TestApp, t: &mut Team, title: &str) -> (Id, Id) {
+    let slug = t.slug.clone();
+    let conv = plan(&mut t.lead, &slug, title, "2031-06-01").await;
+    let (card, _) = first_card(app, t.pid).await;
+    t.lead
+        .post(
+            &format!("/p/{slug}/cards/{card}/use"),
+            &[("conversation", &conv.to_string())],
+        )
+        .await;
+    (conv, items(app, conv).await[0])
+}
+
 /// Ids of a conversation's agenda items, in order.
-pub async fn items(app: &TestApp, conv: Id) -> Vec<Id> {
+pub(crate) async fn items(app: &TestApp, conv: Id) -> Vec<Id> {
     app.db
         .agenda(conv)
         .await
@@ -319,15 +334,7 @@ async fn bad_dates_are_explained_and_past_dates_warned(app: TestApp) {
 async fn views_stay_hidden_until_revealed_or_the_meeting_starts(app: TestApp) {
     let mut t = team(&app).await;
     let slug = t.slug.clone();
-    let conv = plan(&mut t.lead, &slug, "Views test", "2031-06-01").await;
-    let (card, _) = first_card(&app, t.pid).await;
-    t.lead
-        .post(
-            &format!("/p/{slug}/cards/{card}/use"),
-            &[("conversation", &conv.to_string())],
-        )
-        .await;
-    let item = items(&app, conv).await[0];
+    let (conv, item) = planned_with_a_card(&app, &mut t, "Views test").await;
     let url = format!("/p/{slug}/conversations/{conv}/items/{item}");
     let r = t
         .bea

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use tandem::domain::time::{add_days, today};
 
 use crate::both_engines;
-use crate::conversations::{first_card, id_after, items, plan, team};
+use crate::conversations::{id_after, plan, planned_with_a_card, team};
 use crate::helpers::TestApp;
 
 both_engines!(
@@ -706,15 +706,7 @@ async fn the_record_says_who_came_and_a_meeting_far_ahead_asks_before_held(app: 
 async fn notes_can_be_previewed_without_saving_and_keep_their_lines(app: TestApp) {
     let mut t = team(&app).await;
     let slug = t.slug.clone();
-    let conv = plan(&mut t.lead, &slug, "Preview", "2031-06-01").await;
-    let (card, _) = first_card(&app, t.pid).await;
-    t.lead
-        .post(
-            &format!("/p/{slug}/cards/{card}/use"),
-            &[("conversation", &conv.to_string())],
-        )
-        .await;
-    let item = items(&app, conv).await[0];
+    let (conv, item) = planned_with_a_card(&app, &mut t, "Preview").await;
     let url = format!("/p/{slug}/conversations/{conv}/items/{item}");
     let page = t.bea.get(&url).await;
     page.assert_contains("Bold, lists and links");
