@@ -12,14 +12,16 @@ bench_parse() {
   '
 }
 
-# bench_serve URL: start tandem serve on a free port; sets $server and $port. A port
-# that turns out to be taken (another process can bind it between our check and the
-# server's) is retried with another.
+# bench_serve URL [TAG]: start tandem serve on a free port; sets $server and $port. A
+# port that turns out to be taken (another process can bind it between our check and
+# the server's) is retried with another. TAG gives a second server at the same time
+# its own data folder and log.
 bench_serve() {
+  local tag=${2:-}
   for _ in 1 2 3 4 5; do
     port=$(pg_free_port)
-    TANDEM_DATABASE_URL="$1" TANDEM_LISTEN="127.0.0.1:$port" TANDEM_DATA_DIR="$work/data" RUST_LOG=warn \
-      "$bin" serve >"$work/serve.log" 2>&1 &
+    TANDEM_DATABASE_URL="$1" TANDEM_LISTEN="127.0.0.1:$port" TANDEM_DATA_DIR="$work/data$tag" RUST_LOG=warn \
+      "$bin" serve >"$work/serve$tag.log" 2>&1 &
     server=$!
     for _ in $(seq 1 100); do
       curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && return 0
@@ -28,9 +30,9 @@ bench_serve() {
     done
     wait "$server" 2>/dev/null || true
     server=""
-    grep -qE "Address already in use|already using that port" "$work/serve.log" || break
+    grep -qE "Address already in use|already using that port" "$work/serve$tag.log" || break
   done
-  echo "server did not start"; cat "$work/serve.log"; return 1
+  echo "server did not start"; cat "$work/serve$tag.log"; return 1
 }
 
 # bench_measure URL [HEADER...]: warm up, then measure; prints "rps p50 p99 non2xx".

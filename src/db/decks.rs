@@ -150,7 +150,7 @@ impl Store {
                             AND NOT c.retired) AS card_count,
                         p.name AS owner_name
                  FROM decks d LEFT JOIN partnerships p ON p.id = d.partnership_id
-                 WHERE d.partnership_id IS NULL OR d.partnership_id = $1 OR d.published
+                 WHERE d.partnership_id IS NULL OR d.partnership_id = $1 OR d.published = TRUE
                  ORDER BY d.partnership_id IS NOT NULL, d.partnership_id <> $1,
                      lower(d.title), d.id",
             )
