@@ -106,6 +106,7 @@ pub mod conversations;
 pub mod decks;
 pub mod foryou;
 pub mod held;
+pub mod live;
 pub mod partnerships;
 pub mod people;
 mod postgres;
@@ -118,6 +119,10 @@ pub use cache::{ChangeSignal, MAX_AGE as SESSION_CACHE_MAX_AGE};
 pub use partnerships::CreatePartnership;
 pub use people::{AcceptInvite, Joiner, MemberChange, RemoveOrganisation};
 pub use sessions::SessionLookup;
+
+/// How many live-session changes a listener may fall behind before it is told to
+/// re-read everything.
+pub const LIVE_BACKLOG: usize = 4096;
 
 /// Which engine a [`Store`] runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,6 +207,9 @@ pub struct Store {
     /// SQLite only: changes to any table but a session's last use, counted by the
     /// writer connection's update hook.
     data_writes: Arc<AtomicU64>,
+    /// Live sessions that changed, by id (0: any may have, after a PostgreSQL listener
+    /// reconnected). See [`Store::live_changes`].
+    live: tokio::sync::broadcast::Sender<crate::domain::model::Id>,
 }
 
 /// What the update hook had counted before a write (see [`Store::after_write`]).
@@ -219,6 +227,7 @@ impl Store {
         let data_writes = Arc::new(AtomicU64::new(0));
         let signal = Arc::new(ChangeSignal::default());
         let data = Arc::new(ChangeSignal::default());
+        let (live, _) = tokio::sync::broadcast::channel(LIVE_BACKLOG);
         let pools = if url.starts_with("sqlite:") {
             let (w, r) = sqlite::connect(url, access_writes.clone(), data_writes.clone()).await?;
             // One process owns a SQLite file and every write goes through it.
@@ -227,7 +236,7 @@ impl Store {
             Pools::Sqlite { w, r }
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = postgres::connect(url).await?;
-            postgres::watch(pool.clone(), signal.clone(), data.clone());
+            postgres::watch(pool.clone(), signal.clone(), data.clone(), live.clone());
             Pools::Postgres(pool)
         } else {
             let scheme = url.split(':').next().unwrap_or_default();
@@ -243,7 +252,24 @@ impl Store {
             access_writes,
             data,
             data_writes,
+            live,
         })
+    }
+
+    /// Hear which live sessions change: an id after each committed change made on this
+    /// node and, on PostgreSQL, when another node's `NOTIFY tandem_live` arrives (so a
+    /// session changed here is heard twice there; listeners re-read and compare). 0
+    /// means any session may have changed (the listener was reconnecting). A receiver
+    /// that falls more than `LIVE_BACKLOG` behind is told it lagged and must re-read
+    /// everything it follows.
+    pub fn live_changes(&self) -> tokio::sync::broadcast::Receiver<crate::domain::model::Id> {
+        self.live.subscribe()
+    }
+
+    /// Tell this node's listeners that a live session changed (after the commit).
+    pub(crate) fn live_sent(&self, session_id: crate::domain::model::Id) {
+        // No receiver (nobody is following a session) is not an error.
+        let _ = self.live.send(session_id);
     }
 
     /// Which engine this is.
@@ -332,6 +358,7 @@ mod tests {
         ("conversations.rs", include_str!("conversations.rs")),
         ("decks.rs", include_str!("decks.rs")),
         ("held.rs", include_str!("held.rs")),
+        ("live.rs", include_str!("live.rs")),
         ("partnerships.rs", include_str!("partnerships.rs")),
         ("people.rs", include_str!("people.rs")),
         ("sessions.rs", include_str!("sessions.rs")),

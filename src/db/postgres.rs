@@ -14,6 +14,9 @@ use super::{ChangeSignal, DbResult};
 /// The channel the change triggers notify (migrations 0009 and 0010): an empty
 /// payload for the session cache's tables, `data` for every other table.
 const CHANNEL: &str = "tandem_changes";
+/// The channel live-session changes are announced on, with the session's id
+/// (`db/live.rs`).
+const LIVE_CHANNEL: &str = "tandem_live";
 
 /// Connect to the database named by a `postgres://` URL.
 pub(super) async fn connect(url: &str) -> anyhow::Result<PgPool> {
@@ -34,11 +37,18 @@ pub(super) async fn connect(url: &str) -> anyhow::Result<PgPool> {
 
 /// Listen for changes made by any node (this one included): to the session cache's
 /// tables (`access`, which are data changes too) and to any other table (`data`).
-/// While not connected, the caches checked against these signals are off.
-pub(super) fn watch(pool: PgPool, access: Arc<ChangeSignal>, data: Arc<ChangeSignal>) {
+/// While not connected, the caches checked against these signals are off. The same
+/// connection hears live sessions' changes (`live`); after reconnecting it says that
+/// any session may have changed (0), so followers re-read rather than miss one.
+pub(super) fn watch(
+    pool: PgPool,
+    access: Arc<ChangeSignal>,
+    data: Arc<ChangeSignal>,
+    live: tokio::sync::broadcast::Sender<i64>,
+) {
     tokio::spawn(async move {
         loop {
-            if let Err(e) = listen(&pool, &access, &data).await {
+            if let Err(e) = listen(&pool, &access, &data, &live).await {
                 tracing::warn!(error = %e, "change listener lost; caches off until it reconnects");
             }
             access.set_live(false);
@@ -51,13 +61,24 @@ pub(super) fn watch(pool: PgPool, access: Arc<ChangeSignal>, data: Arc<ChangeSig
     });
 }
 
-async fn listen(pool: &PgPool, access: &ChangeSignal, data: &ChangeSignal) -> DbResult<()> {
+async fn listen(
+    pool: &PgPool,
+    access: &ChangeSignal,
+    data: &ChangeSignal,
+    live: &tokio::sync::broadcast::Sender<i64>,
+) -> DbResult<()> {
     let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen(CHANNEL).await?;
+    listener.listen_all([CHANNEL, LIVE_CHANNEL]).await?;
     access.set_live(true);
     data.set_live(true);
+    let _ = live.send(0);
     loop {
         match listener.try_recv().await? {
+            Some(n) if n.channel() == LIVE_CHANNEL => {
+                if let Ok(id) = n.payload().parse::<i64>() {
+                    let _ = live.send(id);
+                }
+            }
             Some(n) => {
                 if n.payload() != "data" {
                     access.bump();

@@ -5,6 +5,7 @@ pub mod colour;
 pub mod conversations;
 pub mod decks;
 pub mod instruments;
+pub mod live;
 pub mod model;
 pub mod roles;
 pub mod stock;

@@ -86,6 +86,9 @@ pub enum Action {
     /// Run a round of an instrument: open it, close it early, show results early, and
     /// export who answered what (named rounds only).
     RunRound,
+    /// Run a live session: start one, step through it, release thoughts, reveal
+    /// results, remove a participant, end it. Members facilitate meetings too.
+    RunLiveSession,
     /// Change the partnership's name, aim and description.
     EditDetails,
     /// Add or remove organisations.
@@ -103,7 +106,7 @@ pub fn can(role: Role, action: Action) -> bool {
     use Action::*;
     match role {
         Role::Lead => true,
-        Role::Member => matches!(action, View | EditContent | Leave),
+        Role::Member => matches!(action, View | EditContent | RunLiveSession | Leave),
         Role::Observer => matches!(action, View | Leave),
     }
 }
@@ -127,6 +130,7 @@ mod tests {
             View,
             EditContent,
             RunConversation,
+            RunLiveSession,
             EditDetails,
             ManageOrganisations,
             ManageInvites,
@@ -139,5 +143,6 @@ mod tests {
         assert!(!can(Role::Member, ManageInvites) && !can(Role::Member, EditDetails));
         assert!(can(Role::Observer, View) && !can(Role::Observer, EditContent));
         assert!(can(Role::Observer, Leave));
+        assert!(can(Role::Member, RunLiveSession) && !can(Role::Observer, RunLiveSession));
     }
 }

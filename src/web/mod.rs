@@ -1,6 +1,6 @@
 //! HTTP. A folder per URL word that needs more than one file (`conversations/`,
 //! `decks/`, `stock/`, `actions/`), a file per smaller one (`people`, `partnerships`,
-//! `checklists`, `coverage`, `auth`, `account`, `admin`, `held`), and named furniture:
+//! `checklists`, `coverage`, `live/` (sessions run in the room), `auth`, `account`, `admin`, `held`), and named furniture:
 //! `app` (every feature's routes together), `state` (what handlers reach), `routes` (the
 //! recorder every feature adds to), `instruments` (the instrument cache),
 //! `session` (the session layer), `pages` (the page cache) and `reuse` (the layer answering from it), `cookies`, `extract` (who is asking, with what role), `guard`
@@ -32,6 +32,7 @@ pub mod foryou;
 pub mod guard;
 pub mod held;
 pub mod instruments;
+pub mod live;
 pub mod markdown;
 pub mod ops;
 pub mod page;

@@ -24,6 +24,8 @@ pub struct AppState {
     pub instruments: Arc<instruments::InstrumentCache>,
     /// Pages just rendered, checked against the data generation.
     pub pages: Arc<pages::PageCache>,
+    /// Live sessions followed by this node's open pages.
+    pub live: Arc<crate::web::live::events::LiveHub>,
 }
 
 impl AppState {
@@ -37,6 +39,7 @@ impl AppState {
             public_url: public_url.into(),
             directory: Default::default(),
             instruments: Default::default(),
+            live: Default::default(),
         }
     }
 }

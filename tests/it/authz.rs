@@ -504,6 +504,89 @@ const MATRIX: &[(&str, &str, &str, Fields)] = &[
         "LNFYYN",
         &[],
     ),
+    ("GET", "/p/{slug}/live", "LNYYYN", &[]),
+    (
+        "POST",
+        "/p/{slug}/live",
+        "LNFYYN",
+        &[("conversation", "{conv}")],
+    ),
+    ("GET", "/p/{slug}/live/{live}", "LNFYYN", &[]),
+    ("GET", "/p/{slug}/live/{live}/screen", "LNFYYN", &[]),
+    ("GET", "/p/{slug}/live/{live}/events", "LNFYYN", &[]),
+    (
+        "POST",
+        "/p/{slug}/live/{live}/show",
+        "LNFYYN",
+        &[("step", "{step}")],
+    ),
+    (
+        "POST",
+        "/p/{slug}/live/{live}/join-code",
+        "LNFYYN",
+        &[("show", "no")],
+    ),
+    ("POST", "/p/{slug}/live/{live}/end", "LNFYYN", &[]),
+    (
+        "POST",
+        "/p/{slug}/live/{live}/steps/{step}",
+        "LNFYYN",
+        &[("kind", "thoughts"), ("options", ""), ("minutes", "5")],
+    ),
+    (
+        "POST",
+        "/p/{slug}/live/{live}/steps/{step}/state",
+        "LNFYYN",
+        &[("do", "close")],
+    ),
+    (
+        "POST",
+        "/p/{slug}/live/{live}/steps/{step}/hands",
+        "LNFYYN",
+        &[("hand_1", "3")],
+    ),
+    (
+        "POST",
+        "/p/{slug}/live/{live}/steps/{step}/release",
+        "LNFYYN",
+        &[],
+    ),
+    (
+        "POST",
+        "/p/{slug}/live/{live}/steps/{step}/keep",
+        "LNFYYN",
+        &[],
+    ),
+    (
+        "POST",
+        "/p/{slug}/live/{live}/steps/{step}/thoughts/{thought}",
+        "LNFYYN",
+        &[("do", "release")],
+    ),
+    (
+        "POST",
+        "/p/{slug}/live/{live}/participants/{participant}/remove",
+        "LNFYYN",
+        &[],
+    ),
+    // Phones: anyone may open the join pages; what a session shows is for the phones
+    // that joined it only (404 to everyone else, signed in or not).
+    ("GET", "/live", "YYYYYY", &[]),
+    ("POST", "/live", "YYYYYY", &[("code", "{code}")]),
+    ("GET", "/live/{code}", "YYYYYY", &[]),
+    ("GET", "/live/{code}/events", "NNNNNN", &[]),
+    (
+        "POST",
+        "/live/{code}/join",
+        "YYYYYY",
+        &[("name", "Phone {n}"), ("organisation", "")],
+    ),
+    (
+        "POST",
+        "/live/{code}/answer",
+        "NNNNNN",
+        &[("step", "{step}"), ("opening", "1"), ("thought", "Hello")],
+    ),
     ("GET", "/p/{slug}/actions", "LNYYYN", &[]),
     ("GET", "/p/{slug}/actions.csv", "LNYYYN", &[]),
     ("GET", "/p/{slug}/actions/new", "LNFYYN", &[]),
@@ -584,6 +667,13 @@ struct Side {
     /// answers (entered by the lead) that splits opinion on one item.
     round: Id,
     batch: Id,
+    /// A live session of the conversation, on its first step, with one phone joined
+    /// and one thought sent.
+    live: Id,
+    step: Id,
+    thought: Id,
+    participant: Id,
+    code: String,
 }
 
 struct World {
@@ -721,7 +811,59 @@ async fn side(app: &TestApp, lead: Id, slug: &str, target: Id) -> Side {
         )
         .await
         .unwrap();
+    let code =
+        tandem::domain::live::code_from(uuid::Uuid::new_v4().as_bytes()[..6].try_into().unwrap());
+    let steps = vec![tandem::db::live::NewStep {
+        item_id: Some(item),
+        title: "One?".into(),
+        kind: "thoughts".into(),
+        ..Default::default()
+    }];
+    let live = app
+        .db
+        .start_live_session(
+            &tandem::db::live::NewSession {
+                partnership_id: p.id,
+                conversation_id: Some(conv),
+                title: "Matrix live",
+                code: &code,
+                created_by: lead,
+            },
+            &steps,
+            now(),
+        )
+        .await
+        .unwrap()
+        .expect("a free code");
+    let session = app.db.live_session(live).await.unwrap().unwrap();
+    let first = app.db.live_steps(live).await.unwrap().remove(0);
+    app.db
+        .show_step(&session, Some(&first), now())
+        .await
+        .unwrap();
+    let first = app.db.live_step(first.id).await.unwrap().unwrap();
+    let participant = app
+        .db
+        .join_live(
+            live,
+            &security::token_hash(&security::new_token()),
+            "Pat",
+            None,
+            now(),
+        )
+        .await
+        .unwrap();
+    app.db
+        .add_live_thought(&first, first.opening, participant, "A thought", now())
+        .await
+        .unwrap();
+    let thought = app.db.live_thoughts(first.id).await.unwrap()[0].id;
     Side {
+        live,
+        step: first.id,
+        thought,
+        participant,
+        code,
         round,
         batch,
         slug: slug.into(),
@@ -872,6 +1014,11 @@ fn fill(template: &str, side: &Side, w: &World, actor: usize) -> String {
         .replace("{action}", &side.action.to_string())
         .replace("{round}", &side.round.to_string())
         .replace("{batch}", &side.batch.to_string())
+        .replace("{live}", &side.live.to_string())
+        .replace("{step}", &side.step.to_string())
+        .replace("{thought}", &side.thought.to_string())
+        .replace("{participant}", &side.participant.to_string())
+        .replace("{code}", &side.code)
         .replace("{instrument}", "health-check")
         .replace("{entry}", "purpose-c1")
         .replace("{slug}", &side.slug)
@@ -903,7 +1050,9 @@ async fn send(
     path: &str,
     fields: &[(String, String)],
 ) -> crate::helpers::Resp {
-    if method == "GET" {
+    if method == "GET" && path.split('?').next().unwrap_or("").ends_with("/events") {
+        c.open(path).await
+    } else if method == "GET" {
         c.get(path).await
     } else {
         let f: Vec<(&str, &str)> = fields
@@ -1006,6 +1155,7 @@ async fn every_route_is_in_the_matrix_and_enforced(app: TestApp) {
                     "{action}",
                     "{round}",
                     "{batch}",
+                    "{live}",
                 ]
                 .iter()
                 .any(|p| route.contains(p));
@@ -1036,6 +1186,17 @@ async fn every_route_is_in_the_matrix_and_enforced(app: TestApp) {
                         action: w.other.action,
                         round: w.other.round,
                         batch: w.other.batch,
+                        // A step, thought or phone of another partnership's session
+                        // under our own session's address.
+                        live: if route.contains("{step}") || route.contains("{participant}") {
+                            w.own.live
+                        } else {
+                            w.other.live
+                        },
+                        step: w.other.step,
+                        thought: w.other.thought,
+                        participant: w.other.participant,
+                        code: w.other.code.clone(),
                     };
                     let path = fill(&route, &hybrid, &w, a);
                     let fb = body(&hybrid, &w);

@@ -8,6 +8,7 @@ mod authz;
 mod conversations;
 mod decks;
 mod first_hour;
+mod live;
 mod ops;
 mod pages;
 mod partnerships;

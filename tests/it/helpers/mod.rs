@@ -460,6 +460,30 @@ macro_rules! both_engines {
 }
 
 impl Client {
+    /// GET, reading the status and headers only: for event streams, which never end.
+    pub async fn open(&mut self, path: &str) -> Resp {
+        let mut req = Request::builder().uri(path);
+        if !self.cookies.is_empty() {
+            let c: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            req = req.header(header::COOKIE, c.join("; "));
+        }
+        let resp = self
+            .router
+            .clone()
+            .oneshot(req.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        Resp {
+            status: resp.status(),
+            headers: resp.headers().clone(),
+            body: String::new(),
+        }
+    }
+
     /// GET with one extra request header.
     pub async fn request_with_header(&mut self, path: &str, name: &str, value: &str) -> Resp {
         let req = Request::builder()

@@ -1,0 +1,874 @@
+//! Live sessions in storage: sessions, their steps, the phones that joined, answers,
+//! thoughts and hand counts. Every change a participant or the projector could see
+//! moves the session's `changes` counter on in the same transaction and tells the
+//! nodes (see [`Store::live_changes`]): on this node at once, and on PostgreSQL with
+//! `NOTIFY tandem_live` carrying the session's id, sent when the transaction commits.
+
+use sqlx::Row;
+
+use super::*;
+use crate::domain::Timestamp;
+use crate::domain::live::*;
+use crate::domain::model::Id;
+
+const SESSION_SELECT: &str = "SELECT id, partnership_id, conversation_id, title, code, status,
+        current_step, show_join, changes, created_at, ended_at FROM live_sessions";
+
+const STEP_SELECT: &str = "SELECT id, session_id, position, item_id, title, prompt, theme_name,
+        colour, kind, options, anonymous, state, revealed, minutes, timer_ends, opening,
+        kept_at FROM live_steps";
+
+const PARTICIPANT_SELECT: &str = "SELECT p.id, p.session_id, p.name, p.organisation_id,
+        o.name AS organisation_name, p.joined_at, p.removed
+     FROM live_participants p LEFT JOIN organisations o ON o.id = p.organisation_id";
+
+/// A session as it is started.
+#[derive(Debug, Clone)]
+pub struct NewSession<'a> {
+    /// The partnership it belongs to.
+    pub partnership_id: Id,
+    /// The conversation whose agenda became its steps.
+    pub conversation_id: Option<Id>,
+    /// Its title.
+    pub title: &'a str,
+    /// Its join code (see `domain::live::code_from`).
+    pub code: &'a str,
+    /// Who started it.
+    pub created_by: Id,
+}
+
+/// A thought as read, before its sender's name is put together.
+#[derive(sqlx::FromRow)]
+struct ThoughtRow {
+    id: Id,
+    step_id: Id,
+    participant_id: Id,
+    body: String,
+    created_at: Timestamp,
+    released_at: Option<Timestamp>,
+    name: String,
+    organisation_name: Option<String>,
+}
+
+/// A step as a session is started with it.
+#[derive(Debug, Clone, Default)]
+pub struct NewStep {
+    /// The agenda item it came from (what is kept goes into its record).
+    pub item_id: Option<Id>,
+    /// Its title: the card's question or the item's own words.
+    pub title: String,
+    /// A follow-up prompt shown under it.
+    pub prompt: String,
+    /// The card's theme, if from a card.
+    pub theme_name: String,
+    /// The theme's colour, as #rrggbb.
+    pub colour: String,
+    /// What it asks of the room.
+    pub kind: String,
+    /// For polls and choices: one option per line.
+    pub options: String,
+    /// Minutes on its timer (0: none).
+    pub minutes: i64,
+}
+
+/// What happened to an answer or a thought sent from a phone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sent {
+    /// Kept.
+    Saved,
+    /// The step is not taking answers (closed, not yet open, opened again since the
+    /// phone's page was loaded, or the session ended): nothing was kept.
+    Late,
+    /// This phone has sent as many thoughts on this step as one person may.
+    TooMany,
+    /// The participant was removed by the facilitator.
+    Removed,
+}
+
+/// A step's set-up as the facilitator changes it.
+#[derive(Debug, Clone)]
+pub struct StepSetup {
+    /// What it asks of the room.
+    pub kind: StepKind,
+    /// For polls and choices: one option per line.
+    pub options: String,
+    /// Whether answers carry no names for anyone.
+    pub anonymous: bool,
+    /// Minutes on its timer (0: none).
+    pub minutes: i64,
+}
+
+/// What the facilitator does to a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepChange {
+    /// Take answers (again: a new opening).
+    Open,
+    /// Stop taking answers.
+    Close,
+    /// Show the results to the room.
+    Reveal,
+    /// Hide the results again.
+    Hide,
+}
+
+/// The store's part of telling nodes about a change to a live session.
+macro_rules! live_changed {
+    ($store:expr, $tx:expr, $session:expr) => {{
+        sqlx::query("UPDATE live_sessions SET changes = changes + 1 WHERE id = $1")
+            .bind($session)
+            .execute(&mut *$tx)
+            .await?;
+        if $store.engine() == Engine::Postgres {
+            sqlx::query("SELECT pg_notify('tandem_live', $1)")
+                .bind($session.to_string())
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+
+/// Is the step taking answers from the participant for the opening their page showed?
+/// Read inside the transaction that then keeps the answer.
+macro_rules! may_answer {
+    ($tx:expr, $step:expr, $opening:expr, $participant:expr) => {{
+        let row = sqlx::query(
+            "SELECT s.state, s.opening, p.removed, l.status
+             FROM live_steps s
+             JOIN live_sessions l ON l.id = s.session_id
+             JOIN live_participants p ON p.session_id = l.id AND p.id = $2
+             WHERE s.id = $1",
+        )
+        .bind($step)
+        .bind($participant)
+        .fetch_optional(&mut *$tx)
+        .await?;
+        match row {
+            None => Sent::Late,
+            Some(row) => {
+                let (state, at, removed, status): (String, i64, bool, String) =
+                    (row.get(0), row.get(1), row.get(2), row.get(3));
+                if removed {
+                    Sent::Removed
+                } else if state != "open" || at != $opening || status != "open" {
+                    Sent::Late
+                } else {
+                    Sent::Saved
+                }
+            }
+        }
+    }};
+}
+
+impl Store {
+    /// Start a session with its steps. `None` if its code is held by another open
+    /// session (the caller picks another).
+    pub async fn start_live_session(
+        &self,
+        new: &NewSession<'_>,
+        steps: &[NewStep],
+        now: Timestamp,
+    ) -> DbResult<Option<Id>> {
+        writer!(self, |w| {
+            let mut tx = w.begin().await?;
+            let id: Id = match sqlx::query_scalar(
+                "INSERT INTO live_sessions (partnership_id, conversation_id, title, code,
+                     created_by, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(new.partnership_id)
+            .bind(new.conversation_id)
+            .bind(new.title)
+            .bind(new.code)
+            .bind(new.created_by)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            {
+                Ok(id) => id,
+                Err(e) if is_unique_violation(&e) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            for (i, s) in steps.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO live_steps (session_id, position, item_id, title, prompt,
+                         theme_name, colour, kind, options, minutes)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(id)
+                .bind(i as i64 + 1)
+                .bind(s.item_id)
+                .bind(&s.title)
+                .bind(&s.prompt)
+                .bind(&s.theme_name)
+                .bind(&s.colour)
+                .bind(&s.kind)
+                .bind(&s.options)
+                .bind(s.minutes)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(Some(id))
+        })
+    }
+
+    /// A partnership's sessions, newest first.
+    pub async fn live_sessions(&self, pid: Id) -> DbResult<Vec<LiveSession>> {
+        reader!(self, |r| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{SESSION_SELECT} WHERE partnership_id = $1 ORDER BY created_at DESC, id DESC"
+            )))
+            .bind(pid)
+            .fetch_all(r)
+            .await
+        })
+    }
+
+    /// One session, whichever partnership it belongs to (callers check).
+    pub async fn live_session(&self, id: Id) -> DbResult<Option<LiveSession>> {
+        reader!(self, |r| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{SESSION_SELECT} WHERE id = $1"
+            )))
+            .bind(id)
+            .fetch_optional(r)
+            .await
+        })
+    }
+
+    /// The session a join code names: the open one, else the latest that ended with it.
+    pub async fn live_session_by_code(&self, code: &str) -> DbResult<Option<LiveSession>> {
+        reader!(self, |r| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{SESSION_SELECT} WHERE code = $1
+                 ORDER BY status = 'open' DESC, created_at DESC, id DESC LIMIT 1"
+            )))
+            .bind(code)
+            .fetch_optional(r)
+            .await
+        })
+    }
+
+    /// A session's steps in order.
+    pub async fn live_steps(&self, session_id: Id) -> DbResult<Vec<Step>> {
+        reader!(self, |r| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{STEP_SELECT} WHERE session_id = $1 ORDER BY position, id"
+            )))
+            .bind(session_id)
+            .fetch_all(r)
+            .await
+        })
+    }
+
+    /// One step, whichever session it belongs to (callers check).
+    pub async fn live_step(&self, id: Id) -> DbResult<Option<Step>> {
+        reader!(self, |r| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("{STEP_SELECT} WHERE id = $1")))
+                .bind(id)
+                .fetch_optional(r)
+                .await
+        })
+    }
+
+    /// Change what a step asks. Refused (`false`) once anyone has answered it, so no
+    /// answer is ever counted against options it was not given for.
+    pub async fn set_up_step(&self, step: &Step, setup: &StepSetup) -> DbResult<bool> {
+        writer!(self, |w| {
+            let mut tx = w.begin().await?;
+            let answered: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM live_answers WHERE step_id = $1)
+                     OR EXISTS (SELECT 1 FROM live_thoughts WHERE step_id = $1)
+                     OR EXISTS (SELECT 1 FROM live_hand_counts WHERE step_id = $1)",
+            )
+            .bind(step.id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let same_question = setup.kind == step.kind && setup.options == step.options;
+            if answered && !same_question {
+                return Ok(false);
+            }
+            sqlx::query(
+                "UPDATE live_steps SET kind = $1, options = $2, anonymous = $3, minutes = $4
+                 WHERE id = $5",
+            )
+            .bind(setup.kind.as_str())
+            .bind(&setup.options)
+            .bind(setup.anonymous)
+            .bind(setup.minutes)
+            .bind(step.id)
+            .execute(&mut *tx)
+            .await?;
+            live_changed!(self, tx, step.session_id);
+            tx.commit().await?;
+            self.live_sent(step.session_id);
+            Ok(true)
+        })
+    }
+
+    /// Put a step on the screen (`None`: back to the welcome). The step on the screen
+    /// before closes; a step not yet asked opens, with its timer started.
+    pub async fn show_step(
+        &self,
+        session: &LiveSession,
+        step: Option<&Step>,
+        now: Timestamp,
+    ) -> DbResult<()> {
+        writer!(self, |w| {
+            let mut tx = w.begin().await?;
+            if let Some(current) = session.current_step
+                && step.is_none_or(|s| s.id != current)
+            {
+                sqlx::query(
+                    "UPDATE live_steps SET state = 'closed', timer_ends = NULL
+                     WHERE id = $1 AND state = 'open'",
+                )
+                .bind(current)
+                .execute(&mut *tx)
+                .await?;
+            }
+            if let Some(s) = step
+                && s.state == StepState::Ready
+            {
+                let ends = (s.minutes > 0).then_some(now + s.minutes * 60);
+                sqlx::query(
+                    "UPDATE live_steps SET state = 'open', opening = opening + 1, timer_ends = $1
+                     WHERE id = $2",
+                )
+                .bind(ends)
+                .bind(s.id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            sqlx::query("UPDATE live_sessions SET current_step = $1 WHERE id = $2")
+                .bind(step.map(|s| s.id))
+                .bind(session.id)
+                .execute(&mut *tx)
+                .await?;
+            live_changed!(self, tx, session.id);
+            tx.commit().await?;
+            self.live_sent(session.id);
+            Ok(())
+        })
+    }
+
+    /// Open, close, reveal or hide a step's results. Opening again starts a new
+    /// opening: answers sent from a page loaded before it are late.
+    pub async fn change_step(
+        &self,
+        step: &Step,
+        change: StepChange,
+        now: Timestamp,
+    ) -> DbResult<()> {
+        writer!(self, |w| {
+            let mut tx = w.begin().await?;
+            let q = match change {
+                StepChange::Open => sqlx::query(
+                    "UPDATE live_steps SET state = 'open', opening = opening + 1,
+                         timer_ends = CASE WHEN minutes > 0 THEN $1 + minutes * 60 END
+                     WHERE id = $2",
+                )
+                .bind(now)
+                .bind(step.id),
+                StepChange::Close => sqlx::query(
+                    "UPDATE live_steps SET state = 'closed', timer_ends = NULL WHERE id = $1",
+                )
+                .bind(step.id),
+                StepChange::Reveal => {
+                    sqlx::query("UPDATE live_steps SET revealed = TRUE WHERE id = $1").bind(step.id)
+                }
+                StepChange::Hide => {
+                    sqlx::query("UPDATE live_steps SET revealed = FALSE WHERE id = $1")
+                        .bind(step.id)
+                }
+            };
+            q.execute(&mut *tx).await?;
+            live_changed!(self, tx, step.session_id);
+            tx.commit().await?;
+            self.live_sent(step.session_id);
+            Ok(())
+        })
+    }
+
+    /// Show or hide the join code and QR code on the screen.
+    pub async fn show_join(&self, session_id: Id, show: bool) -> DbResult<()> {
+        writer!(self, |w| {
+            let mut tx = w.begin().await?;
+            sqlx::query("UPDATE live_sessions SET show_join = $1 WHERE id = $2")
+                .bind(show)
+                .bind(session_id)
+                .execute(&mut *tx)
+                .await?;
+            live_changed!(self, tx, session_id);
+            tx.commit().await?;
+            self.live_sent(session_id);
+            Ok(())
+        })
+    }
+
+    /// End a session: its code lets nobody in any more and nothing more is taken.
+    pub async fn end_live_session(&self, session_id: Id, now: Timestamp) -> DbResult<()> {
+        writer!(self, |w| {
+            let mut tx = w.begin().await?;
+            sqlx::query(
+                "UPDATE live_sessions SET status = 'ended', ended_at = $1
+                 WHERE id = $2 AND status = 'open'",
+            )
+            .bind(now)
+            .bind(session_id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE live_steps SET state = 'closed', timer_ends = NULL
+                 WHERE session_id = $1 AND state = 'open'",
+            )
+            .bind(session_id)
+            .execute(&mut *tx)
+            .await?;
+            live_changed!(self, tx, session_id);
+            tx.commit().await?;
+            self.live_sent(session_id);
+            Ok(())
+        })
+    }
+
+    /// A phone joins. `token_hash` is the hash of its cookie.
+    pub async fn join_live(
+        &self,
+        session_id: Id,
+        token_hash: &str,
+        name: &str,
+        organisation_id: Option<Id>,
+        now: Timestamp,
+    ) -> DbResult<Id> {
+        writer!(self, |w| {
+            let mut tx = w.begin().await?;
+            let id = sqlx::query_scalar(
+                "INSERT INTO live_participants (session_id, token_hash, name, organisation_id,
+                     joined_at)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(session_id)
+            .bind(token_hash)
+            .bind(name)
+            .bind(organisation_id)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            live_changed!(self, tx, session_id);
+            tx.commit().await?;
+            self.live_sent(session_id);
+            Ok(id)
+        })
+    }
+
+    /// The participant whose cookie hashes to `token_hash`.
+    pub async fn live_participant(&self, token_hash: &str) -> DbResult<Option<Participant>> {
+        reader!(self, |r| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{PARTICIPANT_SELECT} WHERE p.token_hash = $1"
+            )))
+            .bind(token_hash)
+            .fetch_optional(r)
+            .await
+        })
+    }
+
+    /// Everyone who joined a session, in the order they came.
+    pub async fn live_participants(&self, session_id: Id) -> DbResult<Vec<Participant>> {
+        reader!(self, |r| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{PARTICIPANT_SELECT} WHERE p.session_id = $1 ORDER BY p.joined_at, p.id"
+            )))
+            .bind(session_id)
+            .fetch_all(r)
+            .await
+        })
+    }
+
+    /// Remove a participant: what they sent goes, and they can send nothing more.
+    pub async fn remove_participant(&self, session_id: Id, participant_id: Id) -> DbResult<()> {
+        writer!(self, |w| {
+            let mut tx = w.begin().await?;
+            sqlx::query(
+                "UPDATE live_participants SET removed = TRUE WHERE id = $1 AND session_id = $2",
+            )
+            .bind(participant_id)
+            .bind(session_id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM live_answers WHERE participant_id = $1")
+                .bind(participant_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM live_thoughts WHERE participant_id = $1")
+                .bind(participant_id)
+                .execute(&mut *tx)
+                .await?;
+            live_changed!(self, tx, session_id);
+            tx.commit().await?;
+            self.live_sent(session_id);
+            Ok(())
+        })
+    }
+
+    /// Keep a participant's poll, choices or scale answer (replacing their earlier one)
+    /// if the step is still open at the opening their page showed.
+    pub async fn save_live_answer(
+        &self,
+        step: &Step,
+        opening: i64,
+        participant_id: Id,
+        value: &str,
+        now: Timestamp,
+    ) -> DbResult<Sent> {
+        writer!(self, |w| {
+            let mut tx = w.begin().await?;
+            let ok = may_answer!(tx, step.id, opening, participant_id);
+            if ok != Sent::Saved {
+                return Ok(ok);
+            }
+            sqlx::query(
+                "INSERT INTO live_answers (step_id, participant_id, value, updated_at)
+                 VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (step_id, participant_id)
+                 DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            )
+            .bind(step.id)
+            .bind(participant_id)
+            .bind(value)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            live_changed!(self, tx, step.session_id);
+            tx.commit().await?;
+            self.live_sent(step.session_id);
+            Ok(Sent::Saved)
+        })
+    }
+
+    /// Keep a thought, held until the facilitator releases it.
+    pub async fn add_live_thought(
+        &self,
+        step: &Step,
+        opening: i64,
+        participant_id: Id,
+        body: &str,
+        now: Timestamp,
+    ) -> DbResult<Sent> {
+        writer!(self, |w| {
+            let mut tx = w.begin().await?;
+            let ok = may_answer!(tx, step.id, opening, participant_id);
+            if ok != Sent::Saved {
+                return Ok(ok);
+            }
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM live_thoughts WHERE step_id = $1 AND participant_id = $2",
+            )
+            .bind(step.id)
+            .bind(participant_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            if n >= MAX_THOUGHTS_EACH {
+                return Ok(Sent::TooMany);
+            }
+            sqlx::query(
+                "INSERT INTO live_thoughts (step_id, participant_id, body, created_at)
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(step.id)
+            .bind(participant_id)
+            .bind(body)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            live_changed!(self, tx, step.session_id);
+            tx.commit().await?;
+            self.live_sent(step.session_id);
+            Ok(Sent::Saved)
+        })
+    }
+
+    /// A step's answers: (participant, value, the name the facilitator sees).
+    pub async fn live_answers(&self, step_id: Id) -> DbResult<Vec<(Id, String, String)>> {
+        let rows: Vec<(Id, String, String, Option<String>)> = reader!(self, |r| {
+            sqlx::query_as(
+                "SELECT a.participant_id, a.value, p.name, o.name
+                 FROM live_answers a
+                 JOIN live_participants p ON p.id = a.participant_id
+                 LEFT JOIN organisations o ON o.id = p.organisation_id
+                 WHERE a.step_id = $1 AND NOT p.removed ORDER BY a.id",
+            )
+            .bind(step_id)
+            .fetch_all(r)
+            .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, v, name, org)| {
+                let shown = Participant {
+                    id,
+                    session_id: 0,
+                    name,
+                    organisation_id: None,
+                    organisation_name: org,
+                    joined_at: 0,
+                    removed: false,
+                }
+                .shown_name();
+                (id, v, shown)
+            })
+            .collect())
+    }
+
+    /// How many phones answered a step (a thought counts its sender once).
+    pub async fn live_answer_count(&self, step: &Step) -> DbResult<i64> {
+        reader!(self, |r| {
+            let sql = if step.kind == StepKind::Thoughts {
+                "SELECT COUNT(DISTINCT participant_id) FROM live_thoughts WHERE step_id = $1"
+            } else {
+                "SELECT COUNT(*) FROM live_answers WHERE step_id = $1"
+            };
+            sqlx::query_scalar(sql).bind(step.id).fetch_one(r).await
+        })
+    }
+
+    /// A step's hand counts: (option number, count).
+    pub async fn hand_counts(&self, step_id: Id) -> DbResult<Vec<(i64, i64)>> {
+        reader!(self, |r| {
+            sqlx::query_as(
+                "SELECT choice, count FROM live_hand_counts WHERE step_id = $1 ORDER BY choice",
+            )
+            .bind(step_id)
+            .fetch_all(r)
+            .await
+        })
+    }
+
+    /// Set the counts by hand for each option (0 removes one).
+    pub async fn set_hand_counts(&self, step: &Step, counts: &[(i64, i64)]) -> DbResult<()> {
+        writer!(self, |w| {
+            let mut tx = w.begin().await?;
+            sqlx::query("DELETE FROM live_hand_counts WHERE step_id = $1")
+                .bind(step.id)
+                .execute(&mut *tx)
+                .await?;
+            for (choice, n) in counts.iter().filter(|(_, n)| *n > 0) {
+                sqlx::query(
+                    "INSERT INTO live_hand_counts (step_id, choice, count) VALUES ($1, $2, $3)",
+                )
+                .bind(step.id)
+                .bind(choice)
+                .bind(n)
+                .execute(&mut *tx)
+                .await?;
+            }
+            live_changed!(self, tx, step.session_id);
+            tx.commit().await?;
+            self.live_sent(step.session_id);
+            Ok(())
+        })
+    }
+
+    /// A step's thoughts, oldest first, with their senders' names (the caller shows
+    /// names only for named steps).
+    pub async fn live_thoughts(&self, step_id: Id) -> DbResult<Vec<Thought>> {
+        let rows: Vec<ThoughtRow> = reader!(self, |r| {
+            sqlx::query_as(
+                "SELECT t.id, t.step_id, t.participant_id, t.body, t.created_at,
+                         t.released_at, p.name, o.name AS organisation_name
+                     FROM live_thoughts t
+                     JOIN live_participants p ON p.id = t.participant_id
+                     LEFT JOIN organisations o ON o.id = p.organisation_id
+                     WHERE t.step_id = $1 AND NOT p.removed ORDER BY t.id",
+            )
+            .bind(step_id)
+            .fetch_all(r)
+            .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|t| Thought {
+                author: Participant {
+                    id: t.participant_id,
+                    session_id: 0,
+                    name: t.name,
+                    organisation_id: None,
+                    organisation_name: t.organisation_name,
+                    joined_at: 0,
+                    removed: false,
+                }
+                .shown_name(),
+                id: t.id,
+                step_id: t.step_id,
+                participant_id: t.participant_id,
+                body: t.body,
+                created_at: t.created_at,
+                released_at: t.released_at,
+            })
+            .collect())
+    }
+
+    /// Release a thought to the screen, or take it back.
+    pub async fn release_thought(
+        &self,
+        step: &Step,
+        thought_id: Id,
+        release: bool,
+        now: Timestamp,
+    ) -> DbResult<()> {
+        writer!(self, |w| {
+            let mut tx = w.begin().await?;
+            sqlx::query("UPDATE live_thoughts SET released_at = $1 WHERE id = $2 AND step_id = $3")
+                .bind(release.then_some(now))
+                .bind(thought_id)
+                .bind(step.id)
+                .execute(&mut *tx)
+                .await?;
+            live_changed!(self, tx, step.session_id);
+            tx.commit().await?;
+            self.live_sent(step.session_id);
+            Ok(())
+        })
+    }
+
+    /// Release every thought of a step still held.
+    pub async fn release_all_thoughts(&self, step: &Step, now: Timestamp) -> DbResult<()> {
+        writer!(self, |w| {
+            let mut tx = w.begin().await?;
+            sqlx::query(
+                "UPDATE live_thoughts SET released_at = $1 WHERE step_id = $2 AND released_at IS NULL",
+            )
+            .bind(now)
+            .bind(step.id)
+            .execute(&mut *tx)
+            .await?;
+            live_changed!(self, tx, step.session_id);
+            tx.commit().await?;
+            self.live_sent(step.session_id);
+            Ok(())
+        })
+    }
+
+    /// Delete a thought.
+    pub async fn delete_thought(&self, step: &Step, thought_id: Id) -> DbResult<()> {
+        writer!(self, |w| {
+            let mut tx = w.begin().await?;
+            sqlx::query("DELETE FROM live_thoughts WHERE id = $1 AND step_id = $2")
+                .bind(thought_id)
+                .bind(step.id)
+                .execute(&mut *tx)
+                .await?;
+            live_changed!(self, tx, step.session_id);
+            tx.commit().await?;
+            self.live_sent(step.session_id);
+            Ok(())
+        })
+    }
+
+    /// Add `text` to the end of an agenda item's notes (a new version of the record,
+    /// so an edit made from the older one is caught as stale) and mark the step kept.
+    pub async fn keep_step_in_notes(
+        &self,
+        step: &Step,
+        item_id: Id,
+        text: &str,
+        by: Id,
+        now: Timestamp,
+    ) -> DbResult<()> {
+        writer!(self, |w| {
+            let mut tx = w.begin().await?;
+            let notes: Option<String> =
+                sqlx::query_scalar("SELECT notes FROM agenda_items WHERE id = $1")
+                    .bind(item_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some(notes) = notes else {
+                return Ok(());
+            };
+            let joined = if notes.trim().is_empty() {
+                text.to_string()
+            } else {
+                format!("{}\n\n{text}", notes.trim_end())
+            };
+            sqlx::query(
+                "UPDATE agenda_items SET notes = $1, updated_by = $2, updated_at = $3,
+                     version = version + 1 WHERE id = $4",
+            )
+            .bind(&joined)
+            .bind(by)
+            .bind(now)
+            .bind(item_id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE live_steps SET kept_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(step.id)
+                .execute(&mut *tx)
+                .await?;
+            live_changed!(self, tx, step.session_id);
+            tx.commit().await?;
+            self.live_sent(step.session_id);
+            Ok(())
+        })
+    }
+
+    /// What the live events carry (see [`LivePulse`]).
+    pub async fn live_pulse(&self, session_id: Id) -> DbResult<Option<LivePulse>> {
+        reader!(self, |r| {
+            sqlx::query_as(
+                "SELECT l.changes,
+                     (SELECT COUNT(*) FROM live_participants p
+                      WHERE p.session_id = l.id AND NOT p.removed) AS people,
+                     l.status, l.current_step, s.state, COALESCE(s.opening, 0) AS opening,
+                     COALESCE(s.revealed, FALSE) AS revealed,
+                     (SELECT COUNT(*) FROM live_thoughts t
+                      WHERE t.step_id = s.id AND t.released_at IS NOT NULL) AS released
+                 FROM live_sessions l LEFT JOIN live_steps s ON s.id = l.current_step
+                 WHERE l.id = $1",
+            )
+            .bind(session_id)
+            .fetch_optional(r)
+            .await
+        })
+    }
+}
+
+/// A session's state as the live events carry it: everything the projector and
+/// console follow (`changes`), and what a phone's page shows (`phone_view`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct LivePulse {
+    /// The session's change counter (the events' id).
+    pub changes: i64,
+    /// Phones joined and not removed.
+    pub people: i64,
+    /// "open" or "ended".
+    pub status: String,
+    /// The step on the screen (None: the welcome).
+    pub current_step: Option<Id>,
+    /// The current step's state, if there is one.
+    pub state: Option<String>,
+    /// How many times the step has been opened.
+    pub opening: i64,
+    /// Whether its results are shown to the room.
+    pub revealed: bool,
+    /// Thoughts on the screen for the current step.
+    pub released: i64,
+}
+
+impl LivePulse {
+    /// Changes when a phone's page would: another step, the step opened or closed,
+    /// results shown, a thought released, the session ended. Not when someone answers,
+    /// so a room of phones does not reload for every answer.
+    pub fn phone_view(&self) -> String {
+        format!(
+            "{}-{}-{}-{}-{}-{}",
+            self.status,
+            self.current_step.unwrap_or(0),
+            self.state.as_deref().unwrap_or(""),
+            self.opening,
+            self.revealed as u8,
+            self.released
+        )
+    }
+}

@@ -1,0 +1,762 @@
+//! Live sessions: joining by code, answering from phones, moderation, anonymity,
+//! hand counts, keeping results in the record, codes that stop working, one
+//! session's phone kept out of another's, and live events across nodes.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use tandem::domain::model::Id;
+use tower::ServiceExt;
+
+use crate::both_engines;
+use crate::conversations::{Team, planned_with_a_card, team};
+use crate::helpers::{Client, TestApp};
+
+both_engines!(
+    a_room_joins_by_code_and_sends_thoughts_the_facilitator_releases,
+    polls_take_one_answer_per_phone_until_they_close,
+    anonymous_steps_show_names_to_nobody,
+    results_kept_go_into_the_record_and_its_summary,
+    codes_stop_working_when_the_session_ends_and_guessing_is_limited,
+    a_phone_reaches_nothing_beyond_its_own_session,
+    every_node_hears_a_change_to_a_session
+);
+
+/// Start a live session from a planned conversation with one card; returns the
+/// session's id, its code and its first step.
+async fn started(app: &TestApp, t: &mut Team) -> (Id, String, Id) {
+    let (conv, _) = planned_with_a_card(app, t, "Live meeting").await;
+    let r = t
+        .lead
+        .post(
+            &format!("/p/{}/live", t.slug),
+            &[("conversation", &conv.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id: Id = r.location().rsplit('/').next().unwrap().parse().unwrap();
+    let live = app.db.live_session(id).await.unwrap().unwrap();
+    let step = app.db.live_steps(id).await.unwrap()[0].id;
+    (id, live.code, step)
+}
+
+/// A phone that has joined with this name (and no organisation).
+async fn phone(app: &TestApp, code: &str, name: &str) -> Client {
+    let mut c = app.client();
+    let r = c
+        .post(
+            &format!("/live/{code}/join"),
+            &[("name", name), ("organisation", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(c.cookies.contains_key("tandem_live"));
+    c
+}
+
+fn live(t: &Team, id: Id) -> String {
+    format!("/p/{}/live/{id}", t.slug)
+}
+
+/// The opening number a phone's page carries in its answer form.
+fn opening(body: &str) -> String {
+    let at = body
+        .find("name=\"opening\" value=\"")
+        .expect("an answer form")
+        + 22;
+    body[at..].split('"').next().unwrap().to_string()
+}
+
+async fn a_room_joins_by_code_and_sends_thoughts_the_facilitator_releases(app: TestApp) {
+    let mut t = team(&app).await;
+    let (id, code, step) = started(&app, &mut t).await;
+    let console = t.lead.get(&live(&t, id)).await;
+    console.assert_contains(&code);
+    // The code box: wrong codes are told so beside the box, with what was typed kept.
+    let mut ann = app.client();
+    let wrong = ann.post("/live", &[("code", "ZZZ-ZZZ")]).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    wrong.assert_contains("No session has that code");
+    wrong.assert_contains("value=\"ZZZ-ZZZ\"");
+    let typed = format!("{}-{}", &code[..3].to_lowercase(), &code[3..]);
+    let right = ann.post("/live", &[("code", &typed)]).await;
+    assert_eq!(right.location(), format!("/live/{code}"));
+    let form = ann.get(&format!("/live/{code}")).await;
+    form.assert_contains("Join the session");
+    form.assert_contains("Rather not say");
+    form.assert_contains("Ayr Health");
+    // An over-long name is refused beside the box, kept as typed.
+    let long = "N".repeat(41);
+    let r = ann
+        .post(&format!("/live/{code}/join"), &[("name", &long)])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("40 characters");
+    r.assert_contains(&long);
+    let mut ann = phone(&app, &code, "Ann").await;
+    let mut bob = phone(&app, &code, "Bob").await;
+    ann.get(&format!("/live/{code}"))
+        .await
+        .assert_contains("You are in");
+    // The facilitator puts the card on the screen: it asks for thoughts.
+    t.lead
+        .post(
+            &format!("{}/show", live(&t, id)),
+            &[("step", &step.to_string())],
+        )
+        .await;
+    let page = ann.get(&format!("/live/{code}")).await;
+    page.assert_contains("Your thought");
+    let at = opening(&page.body);
+    let s = step.to_string();
+    let empty = ann
+        .post(
+            &format!("/live/{code}/answer"),
+            &[("step", &s), ("opening", &at), ("thought", "  ")],
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    empty.assert_contains("Write your thought first");
+    let too_long = "x".repeat(281);
+    let r = ann
+        .post(
+            &format!("/live/{code}/answer"),
+            &[("step", &s), ("opening", &at), ("thought", &too_long)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains(&too_long);
+    let secret = "We never share the minutes in time";
+    let r = ann
+        .post(
+            &format!("/live/{code}/answer"),
+            &[("step", &s), ("opening", &at), ("thought", secret)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // Held: the facilitator sees it; the screen and the other phones do not.
+    let console = t.lead.get(&live(&t, id)).await;
+    console.assert_contains(secret);
+    console.assert_contains("1 held");
+    t.lead
+        .get(&format!("{}/screen", live(&t, id)))
+        .await
+        .assert_lacks(secret);
+    bob.get(&format!("/live/{code}")).await.assert_lacks(secret);
+    ann.get(&format!("/live/{code}"))
+        .await
+        .assert_contains("With the facilitator");
+    // Released: on the screen and on every phone.
+    let thought = app.db.live_thoughts(step).await.unwrap()[0].id;
+    t.lead
+        .post(
+            &format!("{}/steps/{step}/thoughts/{thought}", live(&t, id)),
+            &[("do", "release")],
+        )
+        .await;
+    t.lead
+        .get(&format!("{}/screen", live(&t, id)))
+        .await
+        .assert_contains(secret);
+    bob.get(&format!("/live/{code}"))
+        .await
+        .assert_contains(secret);
+    // Five thoughts each at most.
+    for i in 0..4 {
+        ann.post(
+            &format!("/live/{code}/answer"),
+            &[
+                ("step", &s),
+                ("opening", &at),
+                ("thought", &format!("More {i}")),
+            ],
+        )
+        .await;
+    }
+    let r = ann
+        .post(
+            &format!("/live/{code}/answer"),
+            &[("step", &s), ("opening", &at), ("thought", "One too many")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("One too many");
+    // Deleting a thought takes it off everything.
+    t.lead
+        .post(
+            &format!("{}/steps/{step}/thoughts/{thought}", live(&t, id)),
+            &[("do", "delete")],
+        )
+        .await;
+    bob.get(&format!("/live/{code}")).await.assert_lacks(secret);
+    // The screen shows the join code and a QR code of the join link.
+    let screen = t.lead.get(&format!("{}/screen", live(&t, id))).await;
+    screen.assert_contains(&code);
+    screen.assert_contains("<svg");
+    screen.assert_contains("tandem.test/live");
+    // Observers cannot run it.
+    assert_eq!(t.obs.get(&live(&t, id)).await.status, StatusCode::FORBIDDEN);
+}
+
+/// Set the first step up as a poll with these options.
+async fn make_poll(t: &mut Team, id: Id, step: Id, kind: &str, options: &str, named: bool) {
+    let mut fields = vec![("kind", kind), ("options", options), ("minutes", "")];
+    if named {
+        fields.push(("named", "yes"));
+    }
+    let r = t
+        .lead
+        .post(&format!("{}/steps/{step}", live(t, id)), &fields)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    t.lead
+        .post(
+            &format!("{}/show", live(t, id)),
+            &[("step", &step.to_string())],
+        )
+        .await;
+}
+
+async fn polls_take_one_answer_per_phone_until_they_close(app: TestApp) {
+    let mut t = team(&app).await;
+    let (id, code, step) = started(&app, &mut t).await;
+    // A poll needs two options; the problem is shown beside the box, typing kept.
+    let r = t
+        .lead
+        .post(
+            &format!("{}/steps/{step}", live(&t, id)),
+            &[("kind", "poll"), ("options", "Only one"), ("minutes", "2")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("at least two options");
+    r.assert_contains("Only one");
+    make_poll(
+        &mut t,
+        id,
+        step,
+        "poll",
+        "Monthly\nQuarterly\nYearly",
+        false,
+    )
+    .await;
+    let mut ann = phone(&app, &code, "Ann").await;
+    let page = ann.get(&format!("/live/{code}")).await;
+    page.assert_contains("Quarterly");
+    let at = opening(&page.body);
+    let s = step.to_string();
+    let send = |c: &str| {
+        vec![
+            ("step".to_string(), s.clone()),
+            ("opening".to_string(), at.clone()),
+            ("choice".to_string(), c.to_string()),
+        ]
+    };
+    let post = async |who: &mut Client, f: Vec<(String, String)>| {
+        let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        who.post(&format!("/live/{code}/answer"), &f).await
+    };
+    // An option that does not exist, or two on a poll: told, nothing kept.
+    let r = post(&mut ann, send("9")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("not on the list");
+    let mut two = send("1");
+    two.push(("choice".into(), "2".into()));
+    let r = post(&mut ann, two).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("one option only");
+    assert!(app.db.live_answers(step).await.unwrap().is_empty());
+    // An answer, then a change of mind: one answer per phone.
+    post(&mut ann, send("2")).await;
+    post(&mut ann, send("1")).await;
+    let answers = app.db.live_answers(step).await.unwrap();
+    assert_eq!(answers.len(), 1);
+    assert_eq!(answers[0].1, "1");
+    ann.get(&format!("/live/{code}"))
+        .await
+        .assert_contains("Change my answer");
+    // People without phones: seven hands for "Yearly".
+    let r = t
+        .lead
+        .post(
+            &format!("{}/steps/{step}/hands", live(&t, id)),
+            &[("hand_3", "7"), ("hand_1", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = t
+        .lead
+        .post(
+            &format!("{}/steps/{step}/hands", live(&t, id)),
+            &[("hand_3", "lots")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("whole number");
+    r.assert_contains("lots");
+    // Results stay off the screen until revealed.
+    let screen = t.lead.get(&format!("{}/screen", live(&t, id))).await;
+    screen.assert_lacks("by show of hands");
+    t.lead
+        .post(
+            &format!("{}/steps/{step}/state", live(&t, id)),
+            &[("do", "reveal")],
+        )
+        .await;
+    let screen = t.lead.get(&format!("{}/screen", live(&t, id))).await;
+    screen.assert_contains("(+7 by show of hands)");
+    screen.assert_contains("1</span> of 1 answered");
+    // Closed: a late answer is not saved, and the phone is shown what it chose.
+    t.lead
+        .post(
+            &format!("{}/steps/{step}/state", live(&t, id)),
+            &[("do", "close")],
+        )
+        .await;
+    let late = post(&mut ann, send("3")).await;
+    late.assert_contains("Not saved");
+    late.assert_contains("You chose: Yearly");
+    assert_eq!(app.db.live_answers(step).await.unwrap()[0].1, "1");
+    // Opened again: a page loaded before is late; a fresh one is taken.
+    t.lead
+        .post(
+            &format!("{}/steps/{step}/state", live(&t, id)),
+            &[("do", "open")],
+        )
+        .await;
+    post(&mut ann, send("3")).await.assert_contains("Not saved");
+    let fresh = opening(&ann.get(&format!("/live/{code}")).await.body);
+    assert_ne!(fresh, at);
+    let r = ann
+        .post(
+            &format!("/live/{code}/answer"),
+            &[("step", &s), ("opening", &fresh), ("choice", "3")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.db.live_answers(step).await.unwrap()[0].1, "3");
+    // What the step asks cannot change once answered (its counts would be wrong).
+    let r = t
+        .lead
+        .post(
+            &format!("{}/steps/{step}", live(&t, id)),
+            &[("kind", "poll"), ("options", "Yes\nNo"), ("minutes", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("already answered");
+    // A scale and a choices step take their own kinds of answer.
+    let steps = app.db.live_steps(id).await.unwrap();
+    assert_eq!(steps.len(), 1);
+}
+
+async fn anonymous_steps_show_names_to_nobody(app: TestApp) {
+    let mut t = team(&app).await;
+    let (id, code, step) = started(&app, &mut t).await;
+    make_poll(&mut t, id, step, "choices", "Trust\nMoney\nTime", false).await;
+    let mut zed = phone(&app, &code, "Zebedee").await;
+    let at = opening(&zed.get(&format!("/live/{code}")).await.body);
+    let s = step.to_string();
+    zed.post(
+        &format!("/live/{code}/answer"),
+        &[
+            ("step", &s),
+            ("opening", &at),
+            ("choice", "1"),
+            ("choice", "3"),
+        ],
+    )
+    .await;
+    t.lead
+        .post(
+            &format!("{}/steps/{step}/state", live(&t, id)),
+            &[("do", "reveal")],
+        )
+        .await;
+    // Anonymous: the name is on the list of who joined, and nowhere near an answer.
+    let console = t.lead.get(&live(&t, id)).await;
+    let now = &console.body[console.body.find("id=\"now\"").unwrap()..];
+    let now = &now[..now.find("id=\"steps-heading\"").unwrap()];
+    assert!(!now.contains("Zebedee"), "an anonymous step showed a name");
+    for path in [format!("{}/screen", live(&t, id))] {
+        t.lead.get(&path).await.assert_lacks("Zebedee");
+    }
+    zed.get(&format!("/live/{code}"))
+        .await
+        .assert_lacks("Zebedee");
+    t.lead
+        .post(&format!("{}/steps/{step}/keep", live(&t, id)), &[])
+        .await;
+    let item = app
+        .db
+        .live_step(step)
+        .await
+        .unwrap()
+        .unwrap()
+        .item_id
+        .unwrap();
+    let notes = app.db.agenda_item(item).await.unwrap().unwrap().notes;
+    assert!(
+        notes.contains("Trust: 1") && notes.contains("Time: 1"),
+        "{notes}"
+    );
+    assert!(!notes.contains("Zebedee"), "{notes}");
+
+    // Named: the facilitator (only) sees who chose what.
+    let (id2, code2, step2) = started(&app, &mut t).await;
+    make_poll(&mut t, id2, step2, "poll", "Yes\nNo", true).await;
+    let mut zed = phone(&app, &code2, "Zebedee").await;
+    let at = opening(&zed.get(&format!("/live/{code2}")).await.body);
+    zed.post(
+        &format!("/live/{code2}/answer"),
+        &[
+            ("step", &step2.to_string()),
+            ("opening", &at),
+            ("choice", "2"),
+        ],
+    )
+    .await;
+    t.lead
+        .post(
+            &format!("{}/steps/{step2}/state", live(&t, id2)),
+            &[("do", "reveal")],
+        )
+        .await;
+    t.lead.get(&live(&t, id2)).await.assert_contains("Zebedee");
+    t.lead
+        .get(&format!("{}/screen", live(&t, id2)))
+        .await
+        .assert_lacks("Zebedee");
+    zed.get(&format!("/live/{code2}"))
+        .await
+        .assert_lacks("Zebedee");
+}
+
+async fn results_kept_go_into_the_record_and_its_summary(app: TestApp) {
+    let mut t = team(&app).await;
+    let (id, code, step) = started(&app, &mut t).await;
+    t.lead
+        .post(
+            &format!("{}/show", live(&t, id)),
+            &[("step", &step.to_string())],
+        )
+        .await;
+    let mut ann = phone(&app, &code, "Ann").await;
+    let at = opening(&ann.get(&format!("/live/{code}")).await.body);
+    for words in ["Shared training days", "Held back, never released"] {
+        ann.post(
+            &format!("/live/{code}/answer"),
+            &[
+                ("step", &step.to_string()),
+                ("opening", &at),
+                ("thought", words),
+            ],
+        )
+        .await;
+    }
+    let first = app.db.live_thoughts(step).await.unwrap()[0].id;
+    t.lead
+        .post(
+            &format!("{}/steps/{step}/thoughts/{first}", live(&t, id)),
+            &[("do", "release")],
+        )
+        .await;
+    let r = t
+        .lead
+        .post(&format!("{}/steps/{step}/keep", live(&t, id)), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let s = app.db.live_step(step).await.unwrap().unwrap();
+    assert!(s.kept_at.is_some());
+    let live_row = app.db.live_session(id).await.unwrap().unwrap();
+    let conv = live_row.conversation_id.unwrap();
+    let summary = t
+        .lead
+        .get(&format!("/p/{}/conversations/{conv}/summary", t.slug))
+        .await;
+    summary.assert_contains("Shared training days");
+    summary.assert_contains("From the live session");
+    summary.assert_lacks("Held back, never released");
+    // An edit made from the record as it was before is caught, not overwritten.
+    let item = s.item_id.unwrap();
+    let version = app.db.agenda_item(item).await.unwrap().unwrap().version;
+    assert!(version >= 2);
+}
+
+async fn codes_stop_working_when_the_session_ends_and_guessing_is_limited(app: TestApp) {
+    // Addresses come from X-Forwarded-For here, so two phones can be two addresses.
+    let app = TestApp::spawn_with(app.engine, |s| s.trust_proxy = true).await;
+    let mut t = team(&app).await;
+    let (id, code, step) = started(&app, &mut t).await;
+    t.lead
+        .post(
+            &format!("{}/show", live(&t, id)),
+            &[("step", &step.to_string())],
+        )
+        .await;
+    let mut ann = phone(&app, &code, "Ann").await;
+    let at = opening(&ann.get(&format!("/live/{code}")).await.body);
+    // Ending asks first.
+    let ask = t.lead.post(&format!("{}/end", live(&t, id)), &[]).await;
+    assert_eq!(ask.status, StatusCode::OK);
+    ask.assert_contains("End “Live meeting”?");
+    assert!(!app.db.live_session(id).await.unwrap().unwrap().ended());
+    t.lead
+        .post(&format!("{}/end", live(&t, id)), &[("confirm", "yes")])
+        .await;
+    assert!(app.db.live_session(id).await.unwrap().unwrap().ended());
+    ann.get(&format!("/live/{code}"))
+        .await
+        .assert_contains("This session has ended");
+    let late = ann
+        .post(
+            &format!("/live/{code}/answer"),
+            &[
+                ("step", &step.to_string()),
+                ("opening", &at),
+                ("thought", "Too late"),
+            ],
+        )
+        .await;
+    late.assert_contains("Not saved");
+    assert!(app.db.live_thoughts(step).await.unwrap().is_empty());
+    let mut newcomer = app.client();
+    let r = newcomer.post("/live", &[("code", &code)]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("That session has ended");
+    let r = newcomer
+        .post(&format!("/live/{code}/join"), &[("name", "Late")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(!newcomer.cookies.contains_key("tandem_live"));
+
+    // Wrong codes are limited per address, in parallel too; a right code then waits.
+    let (_, open_code, _) = started(&app, &mut t).await;
+    let mut guesses = Vec::new();
+    for i in 0..40 {
+        let mut c = app.client();
+        c.ip = Some("198.51.100.7".into());
+        guesses.push(tokio::spawn(async move {
+            c.post("/live", &[("code", &format!("ZZZZ{:02}", 20 + i % 8))])
+                .await
+                .body
+        }));
+    }
+    let mut refused = 0;
+    for g in guesses {
+        if g.await.unwrap().contains("Too many wrong codes") {
+            refused += 1;
+        }
+    }
+    assert_eq!(
+        refused, 10,
+        "30 wrong codes are allowed in ten minutes, no more"
+    );
+    let mut c = app.client();
+    c.ip = Some("198.51.100.7".into());
+    c.post("/live", &[("code", &open_code)])
+        .await
+        .assert_contains("Too many wrong codes");
+    // Another address is not held up.
+    let mut other = app.client();
+    other.ip = Some("198.51.100.8".into());
+    let r = other.post("/live", &[("code", &open_code)]).await;
+    assert_eq!(r.location(), format!("/live/{open_code}"));
+}
+
+async fn a_phone_reaches_nothing_beyond_its_own_session(app: TestApp) {
+    let mut t = team(&app).await;
+    let (a, code_a, step_a) = started(&app, &mut t).await;
+    let (b, code_b, step_b) = started(&app, &mut t).await;
+    for (id, step) in [(a, step_a), (b, step_b)] {
+        t.lead
+            .post(
+                &format!("{}/show", live(&t, id)),
+                &[("step", &step.to_string())],
+            )
+            .await;
+    }
+    let mut ann = phone(&app, &code_a, "Ann").await;
+    // Session B knows nothing of Ann's phone: it offers to join, and refuses answers.
+    ann.get(&format!("/live/{code_b}"))
+        .await
+        .assert_contains("Join the session");
+    let at_b = app
+        .db
+        .live_step(step_b)
+        .await
+        .unwrap()
+        .unwrap()
+        .opening
+        .to_string();
+    let r = ann
+        .post(
+            &format!("/live/{code_b}/answer"),
+            &[
+                ("step", &step_b.to_string()),
+                ("opening", &at_b),
+                ("thought", "Hi"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        ann.get(&format!("/live/{code_b}/events")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // Nor can it name B's step under A's code.
+    let r = ann
+        .post(
+            &format!("/live/{code_a}/answer"),
+            &[
+                ("step", &step_b.to_string()),
+                ("opening", &at_b),
+                ("thought", "Hi"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(app.db.live_thoughts(step_b).await.unwrap().is_empty());
+    // A phone's page carries nothing of the partnership beyond the session.
+    let page = ann.get(&format!("/live/{code_a}")).await;
+    page.assert_lacks("Partnership");
+    page.assert_lacks("/p/ayr");
+    // Removed: nothing more from that phone, and what it sent is gone.
+    let at_a = opening(&page.body);
+    ann.post(
+        &format!("/live/{code_a}/answer"),
+        &[
+            ("step", &step_a.to_string()),
+            ("opening", &at_a),
+            ("thought", "Rude words"),
+        ],
+    )
+    .await;
+    let who = app.db.live_participants(a).await.unwrap()[0].id;
+    t.lead
+        .post(&format!("{}/participants/{who}/remove", live(&t, a)), &[])
+        .await;
+    assert!(app.db.live_thoughts(step_a).await.unwrap().is_empty());
+    let r = ann
+        .post(
+            &format!("/live/{code_a}/answer"),
+            &[
+                ("step", &step_a.to_string()),
+                ("opening", &at_a),
+                ("thought", "Again"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // A member of another partnership cannot see or run this one.
+    let other = app.user("x@example.org", "Xan", false).await;
+    let mut x = app.signed_in(other).await;
+    assert_eq!(x.get(&live(&t, a)).await.status, StatusCode::NOT_FOUND);
+}
+
+/// Read server-sent events from a response body until one carries `want`.
+async fn event_with(body: &mut Body, want: &str) -> String {
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let frame = tokio::time::timeout_at(deadline, body.frame())
+            .await
+            .unwrap_or_else(|_| panic!("no event with {want:?} within 10 s; saw {seen:?}"))
+            .expect("the stream stays open")
+            .unwrap();
+        if let Ok(data) = frame.into_data() {
+            seen.push_str(&String::from_utf8_lossy(&data));
+            if seen.contains(want) {
+                return seen;
+            }
+        }
+    }
+}
+
+async fn every_node_hears_a_change_to_a_session(app: TestApp) {
+    let mut t = team(&app).await;
+    let (id, code, step) = started(&app, &mut t).await;
+    let mut ann = phone(&app, &code, "Ann").await;
+    // A second node: its own store (on PostgreSQL its own listener) and caches.
+    let db_b = match app.engine {
+        tandem::db::Engine::Postgres => std::sync::Arc::new(
+            tandem::db::Store::connect(&app.state.settings.database_url)
+                .await
+                .unwrap(),
+        ),
+        tandem::db::Engine::Sqlite => app.db.clone(),
+    };
+    let state_b = tandem::web::AppState::new(db_b, (*app.state.settings).clone(), &app.public_url);
+    let router_b =
+        tandem::startup::build_router(state_b).layer(axum::extract::connect_info::MockConnectInfo(
+            std::net::SocketAddr::from(([192, 0, 2, 2], 1)),
+        ));
+    let cookie = |c: &Client| {
+        c.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let open = |router: axum::Router, path: String, cookie: String| async move {
+        let req = Request::builder()
+            .uri(path)
+            .header("cookie", cookie)
+            .body(Body::empty())
+            .unwrap();
+        let resp = router.oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert_eq!(resp.headers()["content-type"], "text/event-stream");
+        resp.into_body()
+    };
+    // The phone follows on node B, the projector on node B too; the facilitator acts
+    // on node A.
+    let mut phone_b = open(
+        router_b.clone(),
+        format!("/live/{code}/events"),
+        cookie(&ann),
+    )
+    .await;
+    let mut screen_b = open(
+        router_b,
+        format!("{}/events", live(&t, id)),
+        cookie(&t.lead),
+    )
+    .await;
+    // The current state comes first (a client that reconnects has no gap).
+    let first = event_with(&mut phone_b, "\"view\":\"open-0-").await;
+    assert!(first.contains("event: live"), "{first}");
+    event_with(&mut screen_b, "\"people\":1").await;
+    t.lead
+        .post(
+            &format!("{}/show", live(&t, id)),
+            &[("step", &step.to_string())],
+        )
+        .await;
+    event_with(
+        &mut phone_b,
+        &format!("\"view\":\"open-{step}-open-1-0-0\""),
+    )
+    .await;
+    // An answer reaches the projector, not the phones.
+    let at = opening(&ann.get(&format!("/live/{code}")).await.body);
+    ann.post(
+        &format!("/live/{code}/answer"),
+        &[
+            ("step", &step.to_string()),
+            ("opening", &at),
+            ("thought", "Hello"),
+        ],
+    )
+    .await;
+    let v = app.db.live_session(id).await.unwrap().unwrap().changes;
+    event_with(&mut screen_b, &format!("\"v\":{v},")).await;
+    // Ending reaches everyone.
+    t.lead
+        .post(&format!("{}/end", live(&t, id)), &[("confirm", "yes")])
+        .await;
+    event_with(&mut phone_b, "\"ended\":true").await;
+    event_with(&mut screen_b, "\"ended\":true").await;
+}
