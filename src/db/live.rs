@@ -605,19 +605,7 @@ impl Store {
         })?;
         Ok(rows
             .into_iter()
-            .map(|(id, v, name, org)| {
-                let shown = Participant {
-                    id,
-                    session_id: 0,
-                    name,
-                    organisation_id: None,
-                    organisation_name: org,
-                    joined_at: 0,
-                    removed: false,
-                }
-                .shown_name();
-                (id, v, shown)
-            })
+            .map(|(id, v, name, org)| (id, v, shown_name(&name, org.as_deref())))
             .collect())
     }
 
@@ -689,16 +677,7 @@ impl Store {
         Ok(rows
             .into_iter()
             .map(|t| Thought {
-                author: Participant {
-                    id: t.participant_id,
-                    session_id: 0,
-                    name: t.name,
-                    organisation_id: None,
-                    organisation_name: t.organisation_name,
-                    joined_at: 0,
-                    removed: false,
-                }
-                .shown_name(),
+                author: shown_name(&t.name, t.organisation_name.as_deref()),
                 id: t.id,
                 step_id: t.step_id,
                 participant_id: t.participant_id,

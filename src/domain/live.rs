@@ -291,12 +291,18 @@ pub struct Participant {
 impl Participant {
     /// How the facilitator sees them in a named step.
     pub fn shown_name(&self) -> String {
-        match (self.name.is_empty(), &self.organisation_name) {
-            (false, Some(o)) => format!("{} ({o})", self.name),
-            (false, None) => self.name.clone(),
-            (true, Some(o)) => format!("Someone from {o}"),
-            (true, None) => "Someone".into(),
-        }
+        shown_name(&self.name, self.organisation_name.as_deref())
+    }
+}
+
+/// A participant as the facilitator sees them in a named step, from the first name
+/// they gave (may be empty) and their organisation's name.
+pub fn shown_name(name: &str, organisation: Option<&str>) -> String {
+    match (name.is_empty(), organisation) {
+        (false, Some(o)) => format!("{name} ({o})"),
+        (false, None) => name.to_string(),
+        (true, Some(o)) => format!("Someone from {o}"),
+        (true, None) => "Someone".into(),
     }
 }
 
