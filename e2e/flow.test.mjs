@@ -856,3 +856,140 @@ test("errors show where people are looking, with what they typed kept", async ()
   }
   console.log("Errors in view:\n  " + report.join("\n  "));
 });
+
+test("a live session from a plan: a console, a projector and three phones (one without JavaScript)", async () => {
+  const P = base + "/p/kilmarnock-carers-partnership";
+  const leadCtx = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  const lead = await signIn(leadCtx, "morag@example.org", PASSWORD);
+
+  // The facilitator starts the health workshop plan.
+  await lead.goto(P + "/live");
+  await check(lead, "live-list");
+  await lead.getByRole("link", { name: "A partnership health workshop" }).click();
+  await check(lead, "live-plan");
+  await lead.getByRole("button", { name: "Start this plan now" }).click();
+  await lead.getByText("Live session started").waitFor();
+  await check(lead, "live-console-welcome");
+  const consoleUrl = lead.url();
+  const code = (await lead.locator(".lead .live-code").innerText()).trim();
+  assert.match(code, /^[A-HJ-KM-NP-Z2-9]{6}$/, "a code without look-alikes");
+
+  // The projector, full HD.
+  const screenCtx = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+  await screenCtx.addCookies(await leadCtx.cookies());
+  const screen = await screenCtx.newPage();
+  await screen.goto(consoleUrl + "/screen");
+  await screen.getByText(code).first().waitFor();
+
+  // Three phones join by the code; one has JavaScript off.
+  const phones = [];
+  for (const [name, js] of [["Ailsa", true], ["Calum", true], ["Dev", false]]) {
+    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, javaScriptEnabled: js, isMobile: true });
+    const phone = await ctx.newPage();
+    await phone.goto(base + "/live");
+    await phone.getByLabel("Code").fill(code.toLowerCase().slice(0, 3) + " " + code.slice(3));
+    await phone.getByRole("button", { name: "Join" }).click();
+    await phone.getByLabel("Your first name (if you like)").fill(name);
+    await phone.getByLabel("Your organisation").selectOption({ label: name === "Dev" ? "Ayrshire Carers Centre" : "East Ayrshire Council" });
+    await phone.getByRole("button", { name: "Join" }).click();
+    await phone.getByRole("heading", { name: "You are in" }).waitFor();
+    phones.push({ name, js, page: phone });
+  }
+  await check(phones[0].page, "live-phone-waiting");
+  // A phone without JavaScript checks by itself; with it, the page follows the session.
+  const next = async (p, text) => {
+    if (!p.js) await p.page.getByRole("link", { name: "Check for the next step" }).click();
+    await p.page.getByText(text).first().waitFor({ timeout: 10000 });
+  };
+  const advance = async () => {
+    await lead.locator("button[data-key=ArrowRight]").click();
+    await lead.getByRole("heading", { name: "On the screen now" }).waitFor();
+  };
+
+  // Welcome, then the warm-up poll.
+  await advance();
+  await advance();
+  for (const p of phones) {
+    await next(p, "How we worked together");
+    await p.page.getByLabel("Both, equally").check();
+    await p.page.getByRole("button", { name: "Send" }).click();
+    await p.page.getByText("Your answer is in").waitFor();
+  }
+  // axe needs script in the page, so the phone without it is only photographed.
+  shotCount += 1;
+  await phones[2].page.screenshot({ path: path.join(shots, `${String(shotCount).padStart(2, "0")}-live-phone-poll-no-js.png`), fullPage: true });
+
+  // Thoughts: held until released.
+  await advance();
+  const said = { Ailsa: "The joint bid came together in a fortnight", Calum: "We trusted each other with the money", Dev: "Carers were asked first, not last" };
+  for (const p of phones) {
+    await next(p, "Your thought");
+    await p.page.getByLabel("Your thought").fill(said[p.name]);
+    await p.page.getByRole("button", { name: "Send" }).click();
+    await p.page.getByText("With the facilitator").waitFor();
+  }
+  await lead.reload();
+  await lead.getByRole("heading", { name: "Thoughts (3, 3 held)" }).waitFor();
+  await screen.reload();
+  assert.equal(await screen.getByText(said.Ailsa).count(), 0, "a held thought is not on the projector");
+  await lead.getByRole("button", { name: /Put all 3 held thoughts on the screen/ }).click();
+  await screen.getByText(said.Ailsa).waitFor({ timeout: 10000 });
+  await check(lead, "live-console-thoughts");
+
+  // A dot vote over the six principles: too many dots is told, then fixed.
+  await advance();
+  const dotsPhone = phones[0].page;
+  await next(phones[0], "You have 3 dots");
+  await dotsPhone.getByLabel("Clear purpose").selectOption("3");
+  await dotsPhone.getByLabel("Effective leadership").selectOption("2");
+  await dotsPhone.getByRole("button", { name: "Send" }).click();
+  await dotsPhone.getByText("You have 3 dots and placed 5").waitFor();
+  await check(dotsPhone, "live-phone-dots-error");
+  await dotsPhone.getByLabel("Effective leadership").selectOption("0");
+  await dotsPhone.getByRole("button", { name: "Send" }).click();
+  await dotsPhone.getByText("Your answer is in").waitFor();
+  for (const p of phones.slice(1)) {
+    await next(p, "You have 3 dots");
+    await p.page.getByLabel("Learning and growing together").selectOption("2");
+    await p.page.getByLabel("Clear purpose").selectOption("1");
+    await p.page.getByRole("button", { name: "Send" }).click();
+    await p.page.getByText("Your answer is in").waitFor();
+  }
+  await lead.getByRole("button", { name: "Show the results" }).click();
+  await screen.getByText("Dots").first().waitFor({ timeout: 10000 });
+
+  // The agreement scale (skipped), then the spectrum: now and wanted.
+  await advance();
+  await advance();
+  for (const [i, p] of phones.entries()) {
+    await next(p, "Where is the partnership now?");
+    await p.page.locator(`#now-${1 + (i % 2)}`).check();
+    await p.page.locator("#wanted-3").check();
+    await p.page.getByRole("button", { name: "Send" }).click();
+    await p.page.getByText("Your answer is in").waitFor();
+  }
+  await check(phones[1].page, "live-phone-spectrum");
+  await lead.getByRole("button", { name: "Show the results" }).click();
+  await screen.reload();
+  await screen.locator("svg[id^=spectrum-]").waitFor();
+  await check(screen, "live-screen-spectrum");
+  await next(phones[1], "Results");
+  await check(phones[1].page, "live-phone-results");
+
+  // Keep the results in the record; the conversation's summary shows them.
+  await lead.getByRole("button", { name: "Keep these results in the record" }).click();
+  await lead.getByText("Kept in the conversation's notes").waitFor();
+  await check(lead, "live-console-spectrum");
+  await lead.getByRole("link", { name: "The conversation's record" }).click();
+  await lead.goto(lead.url() + "/summary");
+  await lead.getByText("From the live session").first().waitFor();
+  await lead.getByText("Collaborating").first().waitFor();
+
+  // Ending asks first; then phones are told.
+  await lead.goto(consoleUrl);
+  await lead.getByRole("button", { name: "End the session" }).click();
+  await lead.getByRole("button", { name: "Yes, end the session" }).click();
+  await lead.getByText("The session has ended.").waitFor();
+  await next(phones[2], "This session has ended");
+  for (const c of [leadCtx, screenCtx, ...phones.map((p) => p.page.context())]) await c.close();
+});

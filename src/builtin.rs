@@ -1,6 +1,7 @@
 //! Content Tandem ships: the card decks in `decks/`, embedded in the binary and brought
 //! into the database at start-up (added, or updated when a file's version goes up), and
-//! the self-assessment instruments in `instruments/`, checked at start-up.
+//! the self-assessment instruments in `instruments/`, and the live session plans in
+//! `plans/`, both checked at start-up.
 
 use anyhow::bail;
 use rust_embed::RustEmbed;
@@ -9,6 +10,7 @@ use crate::db::Store;
 use crate::domain::decks::{ShippedDeck, parse_shipped};
 use crate::domain::instruments::{Instrument, parse as parse_instrument};
 use crate::domain::now;
+use crate::domain::plans::{CardRef, Plan, parse as parse_plan};
 
 #[derive(RustEmbed)]
 #[folder = "decks/"]
@@ -17,6 +19,75 @@ struct DeckFiles;
 #[derive(RustEmbed)]
 #[folder = "instruments/"]
 struct InstrumentFiles;
+
+#[derive(RustEmbed)]
+#[folder = "plans/"]
+struct PlanFiles;
+
+/// Every shipped session plan, parsed, with each card step's question and theme
+/// filled in from the shipped decks; a broken file is an error naming
+/// `plans/FILE:LINE`. Parsing the few small files takes well under a millisecond, so
+/// pages that list plans call this rather than keep a copy.
+pub fn shipped_plans() -> anyhow::Result<Vec<Plan>> {
+    let decks = shipped_decks()?;
+    let find = |r: &str| -> Option<CardRef<'_>> {
+        let (deck_key, card_key) = r.split_once('/')?;
+        let d = decks.iter().find(|d| d.key == deck_key)?;
+        d.card_keys.iter().enumerate().find_map(|(ti, keys)| {
+            let ci = keys.iter().position(|k| k == card_key)?;
+            let theme = d.deck.themes.get(ti)?;
+            let card = theme.cards.get(ci)?;
+            Some(CardRef {
+                text: &card.text,
+                prompt: card.prompt.as_deref(),
+                theme_name: &theme.name,
+                colour: theme.colour.as_deref(),
+            })
+        })
+    };
+    let mut names: Vec<_> = PlanFiles::iter().collect();
+    names.sort();
+    let mut plans = Vec::new();
+    let mut problems = Vec::new();
+    for name in names {
+        let file = PlanFiles::get(&name).expect("listed files exist");
+        let text = String::from_utf8_lossy(&file.data).into_owned();
+        match parse_plan(&text) {
+            Ok(mut p) => {
+                if let Err(unknown) = p.fill_cards(find) {
+                    for n in unknown {
+                        let r = p.steps[n - 1].card.clone().unwrap_or_default();
+                        let line = text
+                            .lines()
+                            .position(|l| l.contains(&format!("\"{r}\"")))
+                            .map_or(0, |i| i + 1);
+                        problems.push(format!(
+                            "plans/{name}:{line}: step {n} shows the card \"{r}\", which is not a card of a shipped deck (write deck-key/card-key)"
+                        ));
+                    }
+                }
+                if plans.iter().any(|q: &Plan| q.key == p.key) {
+                    problems.push(format!(
+                        "plans/{name}:1: the key \"{}\" is used by another plan",
+                        p.key
+                    ));
+                }
+                plans.push(p);
+            }
+            Err(errs) => problems.extend(
+                errs.into_iter()
+                    .map(|e| format!("plans/{name}:{}: {}", e.line, e.message)),
+            ),
+        }
+    }
+    if !problems.is_empty() {
+        bail!(
+            "the shipped session plans have errors:\n{}",
+            problems.join("\n")
+        );
+    }
+    Ok(plans)
+}
 
 /// Every shipped instrument, parsed, with each card suggestion checked against the
 /// shipped decks; a broken file is an error naming `instruments/FILE:LINE`.
@@ -230,5 +301,32 @@ mod tests {
                     && !d.steps.act.is_empty()
             );
         }
+    }
+
+    #[test]
+    fn shipped_plans_are_complete() {
+        let plans = shipped_plans().unwrap();
+        let keys: Vec<&str> = plans.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["first-meeting", "health-workshop", "worth-it-review"]
+        );
+        for p in &plans {
+            assert!(!p.about.is_empty(), "{}", p.key);
+            assert!(p.minutes() >= 30, "{} lasts {} minutes", p.key, p.minutes());
+            for s in &p.steps {
+                assert!(!s.title.is_empty(), "{}", p.key);
+                assert!(!s.script.is_empty(), "{}: {}", p.key, s.title);
+                if s.card.is_some() {
+                    assert!(s.colour.starts_with('#'), "{}: {}", p.key, s.title);
+                }
+            }
+        }
+        // The health workshop asks which principles matter most and where we are.
+        let kinds: Vec<&str> = plans[1].steps.iter().map(|s| s.kind.as_str()).collect();
+        assert!(
+            kinds.contains(&"dots") && kinds.contains(&"spectrum"),
+            "{kinds:?}"
+        );
     }
 }

@@ -239,11 +239,18 @@ impl Settings {
 
     /// The public URL, given the address actually bound (which may differ when port 0 was asked for).
     pub fn effective_public_url(&self, bound: SocketAddr) -> String {
-        if self.public_url.is_empty() {
-            format!("http://{bound}")
-        } else {
-            self.public_url.clone()
+        if !self.public_url.is_empty() {
+            return self.public_url.clone();
         }
+        // Listening on every interface: links (the projector's QR code among them)
+        // must name an address phones can reach, not 0.0.0.0.
+        if bound.ip().is_unspecified() {
+            let room = crate::startup::room_addresses(bound);
+            if let Some(a) = room.iter().find(|a| a.is_ipv4()).or(room.first()) {
+                return format!("http://{a}");
+            }
+        }
+        format!("http://{bound}")
     }
 
     /// Lines for `tandem config`, with any password in the database URL hidden.

@@ -12,7 +12,7 @@
   var url = root.getAttribute("data-live-events");
   var phone = root.hasAttribute("data-live-view");
   var typing = function () {
-    var box = document.querySelector("textarea[name=thought]");
+    var box = document.querySelector("textarea[name=thought], input[name=word]");
     return box && box.value.trim() !== "";
   };
   var notice = function () {

@@ -8,15 +8,16 @@ use sqlx::Row;
 
 use super::*;
 use crate::domain::Timestamp;
+use crate::domain::conversations::{CardSnapshot, ConversationFields};
 use crate::domain::live::*;
 use crate::domain::model::Id;
 
 const SESSION_SELECT: &str = "SELECT id, partnership_id, conversation_id, title, code, status,
-        current_step, show_join, changes, created_at, ended_at FROM live_sessions";
+        current_step, show_join, changes, created_at, ended_at, plan_key FROM live_sessions";
 
 const STEP_SELECT: &str = "SELECT id, session_id, position, item_id, title, prompt, theme_name,
         colour, kind, options, anonymous, state, revealed, minutes, timer_ends, opening,
-        kept_at FROM live_steps";
+        kept_at, dots, axes, script FROM live_steps";
 
 const PARTICIPANT_SELECT: &str = "SELECT p.id, p.session_id, p.name, p.organisation_id,
         o.name AS organisation_name, p.joined_at, p.removed
@@ -35,6 +36,44 @@ pub struct NewSession<'a> {
     pub code: &'a str,
     /// Who started it.
     pub created_by: Id,
+    /// The session plan it was started from, if any.
+    pub plan_key: Option<&'a str>,
+}
+
+impl ThoughtRow {
+    fn into_thought(self) -> Thought {
+        Thought {
+            author: shown_name(&self.name, self.organisation_name.as_deref()),
+            id: self.id,
+            step_id: self.step_id,
+            participant_id: self.participant_id,
+            body: self.body,
+            created_at: self.created_at,
+            released_at: self.released_at,
+        }
+    }
+}
+
+/// A part of an agenda item's record that live results can be kept in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemPart {
+    /// Its notes, with a step's results (the step is marked as kept).
+    Notes,
+    /// What was agreed (decisions).
+    Agreed,
+    /// Where we differ.
+    Differ,
+}
+
+/// An agenda item a plan's step becomes.
+#[derive(Debug, Clone)]
+pub struct PlanItem {
+    /// The shipped card it shows, if any.
+    pub card: Option<CardSnapshot>,
+    /// Its title (a card's question).
+    pub title: String,
+    /// Minutes planned for it.
+    pub minutes: i64,
 }
 
 /// A thought as read, before its sender's name is put together.
@@ -51,7 +90,7 @@ struct ThoughtRow {
 }
 
 /// A step as a session is started with it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct NewStep {
     /// The agenda item it came from (what is kept goes into its record).
     pub item_id: Option<Id>,
@@ -65,10 +104,35 @@ pub struct NewStep {
     pub colour: String,
     /// What it asks of the room.
     pub kind: String,
-    /// For polls and choices: one option per line.
+    /// For the kinds with options: one option per line.
     pub options: String,
     /// Minutes on its timer (0: none).
     pub minutes: i64,
+    /// Dots each person has, for a dot vote.
+    pub dots: i64,
+    /// Whether answers carry no names.
+    pub anonymous: bool,
+    /// What the facilitator might say or do (from a plan).
+    pub script: String,
+}
+
+impl Default for NewStep {
+    /// An anonymous step asking for thoughts, with three dots for a dot vote.
+    fn default() -> Self {
+        NewStep {
+            item_id: None,
+            title: String::new(),
+            prompt: String::new(),
+            theme_name: String::new(),
+            colour: String::new(),
+            kind: StepKind::Thoughts.as_str().into(),
+            options: String::new(),
+            minutes: 0,
+            dots: 3,
+            anonymous: true,
+            script: String::new(),
+        }
+    }
 }
 
 /// What happened to an answer or a thought sent from a phone.
@@ -88,14 +152,33 @@ pub enum Sent {
 /// A step's set-up as the facilitator changes it.
 #[derive(Debug, Clone)]
 pub struct StepSetup {
+    /// Its title.
+    pub title: String,
+    /// The line under it.
+    pub prompt: String,
     /// What it asks of the room.
     pub kind: StepKind,
-    /// For polls and choices: one option per line.
+    /// For the kinds with options: one option per line.
     pub options: String,
+    /// Dots each person has, for a dot vote.
+    pub dots: i64,
+    /// For a grid: its two scales' names, one per line.
+    pub axes: String,
     /// Whether answers carry no names for anyone.
     pub anonymous: bool,
     /// Minutes on its timer (0: none).
     pub minutes: i64,
+    /// The facilitator's own note.
+    pub script: String,
+}
+
+/// Why a step's set-up was not changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetUpRefused {
+    /// People answered already, so what it asks (kind, options, dots, scales) stays.
+    Answered,
+    /// People answered anonymously, so it cannot become named.
+    WasAnonymous,
 }
 
 /// What the facilitator does to a step.
@@ -159,6 +242,57 @@ macro_rules! may_answer {
     }};
 }
 
+/// Insert a session and its steps inside a transaction: the session's id, or `None`
+/// (from the enclosing function) when its code is held by another open session.
+macro_rules! insert_session {
+    ($tx:expr, $new:expr, $steps:expr, $now:expr) => {{
+        let new: &NewSession<'_> = $new;
+        match sqlx::query_scalar::<_, Id>(
+            "INSERT INTO live_sessions (partnership_id, conversation_id, title, code,
+                 created_by, created_at, plan_key)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(new.partnership_id)
+        .bind(new.conversation_id)
+        .bind(new.title)
+        .bind(new.code)
+        .bind(new.created_by)
+        .bind($now)
+        .bind(new.plan_key)
+        .fetch_one(&mut *$tx)
+        .await
+        {
+            Ok(id) => {
+                for (i, s) in $steps.iter().enumerate() {
+                    sqlx::query(
+                        "INSERT INTO live_steps (session_id, position, item_id, title, prompt,
+                             theme_name, colour, kind, options, minutes, dots, anonymous, script)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                    )
+                    .bind(id)
+                    .bind(i as i64 + 1)
+                    .bind(s.item_id)
+                    .bind(&s.title)
+                    .bind(&s.prompt)
+                    .bind(&s.theme_name)
+                    .bind(&s.colour)
+                    .bind(&s.kind)
+                    .bind(&s.options)
+                    .bind(s.minutes)
+                    .bind(s.dots)
+                    .bind(s.anonymous)
+                    .bind(&s.script)
+                    .execute(&mut *$tx)
+                    .await?;
+                }
+                Some(id)
+            }
+            Err(e) if is_unique_violation(&e) => None,
+            Err(e) => return Err(e),
+        }
+    }};
+}
+
 impl Store {
     /// Start a session with its steps. `None` if its code is held by another open
     /// session (the caller picks another).
@@ -170,46 +304,109 @@ impl Store {
     ) -> DbResult<Option<Id>> {
         writer!(self, |w| {
             let mut tx = w.begin().await?;
-            let id: Id = match sqlx::query_scalar(
-                "INSERT INTO live_sessions (partnership_id, conversation_id, title, code,
-                     created_by, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            )
-            .bind(new.partnership_id)
-            .bind(new.conversation_id)
-            .bind(new.title)
-            .bind(new.code)
-            .bind(new.created_by)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await
-            {
-                Ok(id) => id,
-                Err(e) if is_unique_violation(&e) => return Ok(None),
-                Err(e) => return Err(e),
+            let Some(id) = insert_session!(tx, new, steps, now) else {
+                return Ok(None);
             };
-            for (i, s) in steps.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO live_steps (session_id, position, item_id, title, prompt,
-                         theme_name, colour, kind, options, minutes)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                )
-                .bind(id)
-                .bind(i as i64 + 1)
-                .bind(s.item_id)
-                .bind(&s.title)
-                .bind(&s.prompt)
-                .bind(&s.theme_name)
-                .bind(&s.colour)
-                .bind(&s.kind)
-                .bind(&s.options)
-                .bind(s.minutes)
-                .execute(&mut *tx)
-                .await?;
-            }
             tx.commit().await?;
             Ok(Some(id))
         })
+    }
+
+    /// Start a session from a plan: a new planned conversation whose agenda is the
+    /// plan's steps (`items`, one per step), and the session over it, in one
+    /// transaction. `None` if the code is held by another open session (nothing is
+    /// kept; the caller picks another code). Returns (conversation, session).
+    pub async fn start_plan_session(
+        &self,
+        conversation: &ConversationFields,
+        items: &[PlanItem],
+        new: &NewSession<'_>,
+        steps: &[NewStep],
+        now: Timestamp,
+    ) -> DbResult<Option<(Id, Id)>> {
+        writer!(self, |w| {
+            let mut tx = w.begin().await?;
+            let conv: Id = sqlx::query_scalar(
+                "INSERT INTO conversations (partnership_id, title, starts_at, time_zone,
+                     place, facilitator_id, purpose, created_by, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+            )
+            .bind(new.partnership_id)
+            .bind(&conversation.title)
+            .bind(conversation.starts_at)
+            .bind(&conversation.time_zone)
+            .bind(&conversation.place)
+            .bind(conversation.facilitator_id)
+            .bind(&conversation.purpose)
+            .bind(new.created_by)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            let mut steps = steps.to_vec();
+            for (i, (item, step)) in items.iter().zip(steps.iter_mut()).enumerate() {
+                let card = item.card.as_ref();
+                let id: Id = sqlx::query_scalar(
+                    "INSERT INTO agenda_items (conversation_id, position, card_id, is_card,
+                         title, prompt, deck_title, theme_name, colour, minutes, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                )
+                .bind(conv)
+                .bind(i as i64 + 1)
+                .bind(card.map(|c| c.card_id))
+                .bind(card.is_some())
+                .bind(&item.title)
+                .bind(card.and_then(|c| c.prompt.clone()))
+                .bind(card.map_or("", |c| c.deck_title.as_str()))
+                .bind(card.map_or("", |c| c.theme_name.as_str()))
+                .bind(card.map_or("", |c| c.colour.as_str()))
+                .bind(item.minutes)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                step.item_id = Some(id);
+            }
+            let new = NewSession {
+                conversation_id: Some(conv),
+                ..new.clone()
+            };
+            let Some(id) = insert_session!(tx, &new, &steps, now) else {
+                return Ok(None);
+            };
+            tx.commit().await?;
+            Ok(Some((conv, id)))
+        })
+    }
+
+    /// A shipped card by its deck's and its own key, as an agenda keeps it.
+    pub async fn shipped_card(
+        &self,
+        deck_key: &str,
+        card_key: &str,
+    ) -> DbResult<Option<CardSnapshot>> {
+        let row: Option<(Id, String, Option<String>, String, String, String)> =
+            reader!(self, |r| {
+                sqlx::query_as(
+                    "SELECT c.id, c.text, c.prompt, d.title, t.name, t.colour
+                     FROM cards c JOIN themes t ON t.id = c.theme_id
+                     JOIN decks d ON d.id = c.deck_id
+                     WHERE d.partnership_id IS NULL AND d.builtin_key = $1
+                         AND c.builtin_key = $2",
+                )
+                .bind(deck_key)
+                .bind(card_key)
+                .fetch_optional(r)
+                .await
+            })?;
+        Ok(row.map(
+            |(card_id, text, prompt, deck_title, theme_name, colour)| CardSnapshot {
+                card_id,
+                text,
+                prompt,
+                deck_title,
+                theme_name,
+                colour,
+            },
+        ))
     }
 
     /// A partnership's sessions, newest first.
@@ -271,9 +468,14 @@ impl Store {
         })
     }
 
-    /// Change what a step asks. Refused (`false`) once anyone has answered it, so no
-    /// answer is ever counted against options it was not given for.
-    pub async fn set_up_step(&self, step: &Step, setup: &StepSetup) -> DbResult<bool> {
+    /// Change a step's set-up. Once anyone has answered it, what it asks stays (so no
+    /// answer is ever counted against options it was not given for) and an anonymous
+    /// step stays anonymous (so no name is ever put to an answer given without one).
+    pub async fn set_up_step(
+        &self,
+        step: &Step,
+        setup: &StepSetup,
+    ) -> DbResult<Result<(), SetUpRefused>> {
         writer!(self, |w| {
             let mut tx = w.begin().await?;
             let answered: bool = sqlx::query_scalar(
@@ -284,25 +486,47 @@ impl Store {
             .bind(step.id)
             .fetch_one(&mut *tx)
             .await?;
-            let same_question = setup.kind == step.kind && setup.options == step.options;
-            if answered && !same_question {
-                return Ok(false);
+            // Read inside the transaction: the page's copy may be older.
+            let (kind, options, dots, axes, anonymous): (String, String, i64, String, bool) =
+                sqlx::query_as(
+                    "SELECT kind, options, dots, axes, anonymous FROM live_steps WHERE id = $1",
+                )
+                .bind(step.id)
+                .fetch_one(&mut *tx)
+                .await?;
+            if answered {
+                let same_question = setup.kind.as_str() == kind
+                    && setup.options == options
+                    && (setup.kind != StepKind::Dots || setup.dots == dots)
+                    && (setup.kind != StepKind::Grid || setup.axes == axes);
+                if !same_question {
+                    return Ok(Err(SetUpRefused::Answered));
+                }
+                if anonymous && !setup.anonymous {
+                    return Ok(Err(SetUpRefused::WasAnonymous));
+                }
             }
             sqlx::query(
-                "UPDATE live_steps SET kind = $1, options = $2, anonymous = $3, minutes = $4
-                 WHERE id = $5",
+                "UPDATE live_steps SET kind = $1, options = $2, anonymous = $3, minutes = $4,
+                     title = $5, prompt = $6, dots = $7, axes = $8, script = $9
+                 WHERE id = $10",
             )
             .bind(setup.kind.as_str())
             .bind(&setup.options)
             .bind(setup.anonymous)
             .bind(setup.minutes)
+            .bind(&setup.title)
+            .bind(&setup.prompt)
+            .bind(setup.dots)
+            .bind(&setup.axes)
+            .bind(&setup.script)
             .bind(step.id)
             .execute(&mut *tx)
             .await?;
             live_changed!(self, tx, step.session_id);
             tx.commit().await?;
             self.live_sent(step.session_id);
-            Ok(true)
+            Ok(Ok(()))
         })
     }
 
@@ -589,8 +813,9 @@ impl Store {
         })
     }
 
-    /// A step's answers: (participant, value, the name the facilitator sees).
-    pub async fn live_answers(&self, step_id: Id) -> DbResult<Vec<(Id, String, String)>> {
+    /// A step's answers, with each sender's name as the facilitator sees it and
+    /// organisation (the caller shows names only for named steps).
+    pub async fn live_answers(&self, step_id: Id) -> DbResult<Vec<LiveAnswer>> {
         let rows: Vec<(Id, String, String, Option<String>)> = reader!(self, |r| {
             sqlx::query_as(
                 "SELECT a.participant_id, a.value, p.name, o.name
@@ -605,7 +830,12 @@ impl Store {
         })?;
         Ok(rows
             .into_iter()
-            .map(|(id, v, name, org)| (id, v, shown_name(&name, org.as_deref())))
+            .map(|(id, value, name, org)| LiveAnswer {
+                participant_id: id,
+                value,
+                name: shown_name(&name, org.as_deref()),
+                organisation: org,
+            })
             .collect())
     }
 
@@ -674,18 +904,7 @@ impl Store {
             .fetch_all(r)
             .await
         })?;
-        Ok(rows
-            .into_iter()
-            .map(|t| Thought {
-                author: shown_name(&t.name, t.organisation_name.as_deref()),
-                id: t.id,
-                step_id: t.step_id,
-                participant_id: t.participant_id,
-                body: t.body,
-                created_at: t.created_at,
-                released_at: t.released_at,
-            })
-            .collect())
+        Ok(rows.into_iter().map(ThoughtRow::into_thought).collect())
     }
 
     /// Release a thought to the screen, or take it back.
@@ -745,50 +964,104 @@ impl Store {
         })
     }
 
-    /// Add `text` to the end of an agenda item's notes (a new version of the record,
-    /// so an edit made from the older one is caught as stale) and mark the step kept.
-    pub async fn keep_step_in_notes(
+    /// Add `text` to one part of an agenda item's record (its notes, what was agreed,
+    /// where we differ), after what is there. Kept in the notes, `text` is the step's
+    /// results, and the step is marked as kept.
+    pub async fn keep_in_item(
         &self,
         step: &Step,
         item_id: Id,
+        part: ItemPart,
         text: &str,
         by: Id,
         now: Timestamp,
     ) -> DbResult<()> {
-        writer!(self, |w| {
-            let mut tx = w.begin().await?;
-            let notes: Option<String> =
-                sqlx::query_scalar("SELECT notes FROM agenda_items WHERE id = $1")
-                    .bind(item_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let Some(notes) = notes else {
-                return Ok(());
-            };
-            let joined = if notes.trim().is_empty() {
-                text.to_string()
-            } else {
-                format!("{}\n\n{text}", notes.trim_end())
-            };
-            sqlx::query(
+        // The column names come from this fixed list, never from input.
+        let (read, write) = match part {
+            ItemPart::Notes => (
+                "SELECT notes FROM agenda_items WHERE id = $1",
                 "UPDATE agenda_items SET notes = $1, updated_by = $2, updated_at = $3,
                      version = version + 1 WHERE id = $4",
-            )
-            .bind(&joined)
-            .bind(by)
-            .bind(now)
-            .bind(item_id)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("UPDATE live_steps SET kept_at = $1 WHERE id = $2")
+            ),
+            ItemPart::Agreed => (
+                "SELECT agreed FROM agenda_items WHERE id = $1",
+                "UPDATE agenda_items SET agreed = $1, updated_by = $2, updated_at = $3,
+                     version = version + 1 WHERE id = $4",
+            ),
+            ItemPart::Differ => (
+                "SELECT differ FROM agenda_items WHERE id = $1",
+                "UPDATE agenda_items SET differ = $1, updated_by = $2, updated_at = $3,
+                     version = version + 1 WHERE id = $4",
+            ),
+        };
+        writer!(self, |w| {
+            let mut tx = w.begin().await?;
+            let had: Option<String> = sqlx::query_scalar(read)
+                .bind(item_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(had) = had else {
+                return Ok(());
+            };
+            let joined = match (had.trim().is_empty(), part) {
+                (true, _) => text.to_string(),
+                (false, ItemPart::Notes) => format!("{}\n\n{text}", had.trim_end()),
+                (false, _) => format!("{}\n{text}", had.trim_end()),
+            };
+            sqlx::query(write)
+                .bind(&joined)
+                .bind(by)
                 .bind(now)
-                .bind(step.id)
+                .bind(item_id)
                 .execute(&mut *tx)
                 .await?;
+            if part == ItemPart::Notes {
+                sqlx::query("UPDATE live_steps SET kept_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(step.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             live_changed!(self, tx, step.session_id);
             tx.commit().await?;
             self.live_sent(step.session_id);
             Ok(())
+        })
+    }
+
+    /// One thought of a step, with its sender's name, else `None`.
+    pub async fn live_thought(&self, step_id: Id, thought_id: Id) -> DbResult<Option<Thought>> {
+        let row: Option<ThoughtRow> = reader!(self, |r| {
+            sqlx::query_as(
+                "SELECT t.id, t.step_id, t.participant_id, t.body, t.created_at,
+                         t.released_at, p.name, o.name AS organisation_name
+                     FROM live_thoughts t
+                     JOIN live_participants p ON p.id = t.participant_id
+                     LEFT JOIN organisations o ON o.id = p.organisation_id
+                     WHERE t.step_id = $1 AND t.id = $2 AND NOT p.removed",
+            )
+            .bind(step_id)
+            .bind(thought_id)
+            .fetch_optional(r)
+            .await
+        })?;
+        Ok(row.map(ThoughtRow::into_thought))
+    }
+
+    /// One participant of a session, else `None`.
+    pub async fn live_participant_in(
+        &self,
+        session_id: Id,
+        participant_id: Id,
+    ) -> DbResult<Option<Participant>> {
+        reader!(self, |r| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{PARTICIPANT_SELECT} WHERE p.session_id = $1 AND p.id = $2"
+            )))
+            .bind(session_id)
+            .bind(participant_id)
+            .fetch_optional(r)
+            .await
         })
     }
 

@@ -7,6 +7,7 @@ pub mod decks;
 pub mod instruments;
 pub mod live;
 pub mod model;
+pub mod plans;
 pub mod roles;
 pub mod stock;
 pub mod time;

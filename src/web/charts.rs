@@ -479,6 +479,152 @@ pub fn positions(
     out
 }
 
+/// A word cloud: the most common words biggest, laid out in centred rows, the
+/// biggest row in the middle. Widths are estimated from the character count (the
+/// page's font is not known here), with room to spare. `words` come most common
+/// first: (word, count).
+pub fn word_cloud(id: &str, title: &str, words: &[(String, i64)]) -> String {
+    let width = 900i64;
+    let most = words.iter().map(|w| w.1).max().unwrap_or(1).max(1);
+    let size = |c: i64| 18.0 + 46.0 * (c as f64 / most as f64).sqrt();
+    // Rows filled in order, most common first.
+    let mut rows: Vec<Vec<(usize, f64, f64)>> = Vec::new();
+    let mut used = 0.0;
+    for (i, (w, c)) in words.iter().enumerate() {
+        let s = size(*c);
+        let w_px = s * 0.6 * w.chars().count() as f64 + s * 0.8;
+        if rows.is_empty() || used + w_px > width as f64 - 20.0 {
+            rows.push(Vec::new());
+            used = 0.0;
+        }
+        rows.last_mut()
+            .expect("a row was pushed")
+            .push((i, s, w_px));
+        used += w_px;
+    }
+    // The first (biggest) row in the middle, the others alternately above and below.
+    let mut order: Vec<usize> = Vec::new();
+    for r in 0..rows.len() {
+        if r % 2 == 0 {
+            order.push(r);
+        } else {
+            order.insert(0, r);
+        }
+    }
+    let heights: Vec<f64> = order
+        .iter()
+        .map(|&r| rows[r].iter().map(|x| x.1).fold(0.0, f64::max) * 1.25)
+        .collect();
+    let height = (heights.iter().sum::<f64>() + 20.0).max(60.0) as i64;
+    let desc = words
+        .iter()
+        .map(|(w, c)| format!("{w}: {c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut out = String::new();
+    open(&mut out, id, width, height, title, &desc);
+    if words.is_empty() {
+        let _ = write!(
+            out,
+            r##"<text x="{}" y="36" text-anchor="middle" fill="#505a5f">No words yet</text>"##,
+            width / 2
+        );
+    }
+    let mut y = 10.0;
+    for (&r, h) in order.iter().zip(&heights) {
+        let row_w: f64 = rows[r].iter().map(|x| x.2).sum();
+        let mut x = (width as f64 - row_w) / 2.0;
+        for &(i, s, w_px) in &rows[r] {
+            let _ = write!(
+                out,
+                r##"<text x="{:.0}" y="{:.0}" text-anchor="middle" font-size="{s:.0}" font-weight="bold" fill="{}">{}</text>"##,
+                x + w_px / 2.0,
+                y + h * 0.78,
+                GROUP_COLOURS[i % GROUP_COLOURS.len()],
+                esc(&words[i].0)
+            );
+            x += w_px;
+        }
+        y += h;
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// A two-by-two grid: each placement of an option a small dot (numbered by option),
+/// each option's average a ring with its number and name, the middle lines dividing
+/// the four quarters, and the two scales named on their axes. `points` is the top of
+/// each scale (from 1).
+pub fn grid(
+    id: &str,
+    title: &str,
+    desc: &str,
+    axes: [&str; 2],
+    points: i64,
+    places: &[crate::domain::live::Place],
+) -> String {
+    let (left, top, side) = (70i64, 20i64, 460i64);
+    let width = left + side + 300;
+    let height = top + side + 60;
+    let span = (points - 1).max(1) as f64;
+    let px = |v: f64| left as f64 + (v - 1.0) / span * side as f64;
+    let py = |v: f64| (top + side) as f64 - (v - 1.0) / span * side as f64;
+    let mut out = String::new();
+    open(&mut out, id, width, height, title, desc);
+    let _ = write!(
+        out,
+        r##"<rect x="{left}" y="{top}" width="{side}" height="{side}" fill="#ffffff" stroke="#505a5f"/><line x1="{m}" y1="{top}" x2="{m}" y2="{b}" stroke="#b1b4b6" stroke-dasharray="6 4"/><line x1="{left}" y1="{mh}" x2="{r}" y2="{mh}" stroke="#b1b4b6" stroke-dasharray="6 4"/>"##,
+        m = left + side / 2,
+        b = top + side,
+        mh = top + side / 2,
+        r = left + side
+    );
+    let _ = write!(
+        out,
+        r##"<text x="{}" y="{}" text-anchor="middle" fill="#1a1a1a">{} (low to high) →</text><text transform="translate(24 {}) rotate(-90)" text-anchor="middle" fill="#1a1a1a">{} (low to high) →</text>"##,
+        left + side / 2,
+        top + side + 36,
+        esc(&fit(axes[0], 40)),
+        top + side / 2,
+        esc(&fit(axes[1], 40))
+    );
+    for (n, p) in places.iter().enumerate() {
+        let colour = GROUP_COLOURS[n % GROUP_COLOURS.len()];
+        for (x, y) in &p.points {
+            let _ = write!(
+                out,
+                r##"<circle cx="{:.0}" cy="{:.0}" r="4" fill="{colour}" fill-opacity="0.45"/>"##,
+                px(*x as f64) + ((n as f64 * 7.0) % 11.0) - 5.0,
+                py(*y as f64) + ((n as f64 * 5.0) % 9.0) - 4.0
+            );
+        }
+    }
+    for (n, p) in places.iter().enumerate() {
+        let colour = GROUP_COLOURS[n % GROUP_COLOURS.len()];
+        if let Some((x, y)) = p.mean() {
+            let _ = write!(
+                out,
+                r##"<circle cx="{:.0}" cy="{:.0}" r="13" fill="#ffffff" stroke="{colour}" stroke-width="3"/><text x="{:.0}" y="{:.0}" text-anchor="middle" font-weight="bold" fill="{colour}">{}</text>"##,
+                px(x),
+                py(y),
+                px(x),
+                py(y) + 5.0,
+                n + 1
+            );
+        }
+        let _ = write!(
+            out,
+            r##"<text x="{}" y="{}" fill="{colour}" font-weight="bold">{}. {}</text>"##,
+            left + side + 20,
+            top + 16 + 22 * n as i64,
+            n + 1,
+            esc(&fit(&p.label, 34))
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

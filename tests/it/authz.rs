@@ -511,6 +511,8 @@ const MATRIX: &[(&str, &str, &str, Fields)] = &[
         "LNFYYN",
         &[("conversation", "{conv}")],
     ),
+    ("GET", "/p/{slug}/live/plans/{plan}", "LNYYYN", &[]),
+    ("POST", "/p/{slug}/live/plans/{plan}", "LNFYYN", &[]),
     ("GET", "/p/{slug}/live/{live}", "LNFYYN", &[]),
     ("GET", "/p/{slug}/live/{live}/screen", "LNFYYN", &[]),
     ("GET", "/p/{slug}/live/{live}/events", "LNFYYN", &[]),
@@ -531,7 +533,12 @@ const MATRIX: &[(&str, &str, &str, Fields)] = &[
         "POST",
         "/p/{slug}/live/{live}/steps/{step}",
         "LNFYYN",
-        &[("kind", "thoughts"), ("options", ""), ("minutes", "5")],
+        &[
+            ("title", "One?"),
+            ("kind", "thoughts"),
+            ("options", ""),
+            ("minutes", "5"),
+        ],
     ),
     (
         "POST",
@@ -562,6 +569,12 @@ const MATRIX: &[(&str, &str, &str, Fields)] = &[
         "/p/{slug}/live/{live}/steps/{step}/thoughts/{thought}",
         "LNFYYN",
         &[("do", "release")],
+    ),
+    (
+        "POST",
+        "/p/{slug}/live/{live}/steps/{step}/thoughts/{thought}/keep",
+        "LNFYYN",
+        &[("as", "decision")],
     ),
     (
         "POST",
@@ -828,6 +841,7 @@ async fn side(app: &TestApp, lead: Id, slug: &str, target: Id) -> Side {
                 title: "Matrix live",
                 code: &code,
                 created_by: lead,
+                plan_key: None,
             },
             &steps,
             now(),
@@ -1020,6 +1034,7 @@ fn fill(template: &str, side: &Side, w: &World, actor: usize) -> String {
         .replace("{participant}", &side.participant.to_string())
         .replace("{code}", &side.code)
         .replace("{instrument}", "health-check")
+        .replace("{plan}", "first-meeting")
         .replace("{entry}", "purpose-c1")
         .replace("{slug}", &side.slug)
         .replace("{org_empty}", &side.org_empty.to_string())

@@ -21,7 +21,12 @@ both_engines!(
     results_kept_go_into_the_record_and_its_summary,
     codes_stop_working_when_the_session_ends_and_guessing_is_limited,
     a_phone_reaches_nothing_beyond_its_own_session,
-    every_node_hears_a_change_to_a_session
+    every_node_hears_a_change_to_a_session,
+    a_plan_starts_a_session_with_its_own_record,
+    every_kind_of_step_takes_and_counts_its_own_answers,
+    organisations_are_shown_apart_only_in_groups_of_three,
+    thoughts_are_kept_as_decisions_differences_and_actions,
+    an_answered_anonymous_step_never_becomes_named
 );
 
 /// Start a live session from a planned conversation with one card; returns the
@@ -202,7 +207,12 @@ async fn a_room_joins_by_code_and_sends_thoughts_the_facilitator_releases(app: T
 
 /// Set the first step up as a poll with these options.
 async fn make_poll(t: &mut Team, id: Id, step: Id, kind: &str, options: &str, named: bool) {
-    let mut fields = vec![("kind", kind), ("options", options), ("minutes", "")];
+    let mut fields = vec![
+        ("title", "How often should we meet?"),
+        ("kind", kind),
+        ("options", options),
+        ("minutes", ""),
+    ];
     if named {
         fields.push(("named", "yes"));
     }
@@ -227,7 +237,12 @@ async fn polls_take_one_answer_per_phone_until_they_close(app: TestApp) {
         .lead
         .post(
             &format!("{}/steps/{step}", live(&t, id)),
-            &[("kind", "poll"), ("options", "Only one"), ("minutes", "2")],
+            &[
+                ("title", "Q"),
+                ("kind", "poll"),
+                ("options", "Only one"),
+                ("minutes", "2"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -273,7 +288,7 @@ async fn polls_take_one_answer_per_phone_until_they_close(app: TestApp) {
     post(&mut ann, send("1")).await;
     let answers = app.db.live_answers(step).await.unwrap();
     assert_eq!(answers.len(), 1);
-    assert_eq!(answers[0].1, "1");
+    assert_eq!(answers[0].value, "1");
     ann.get(&format!("/live/{code}"))
         .await
         .assert_contains("Change my answer");
@@ -318,7 +333,7 @@ async fn polls_take_one_answer_per_phone_until_they_close(app: TestApp) {
     let late = post(&mut ann, send("3")).await;
     late.assert_contains("Not saved");
     late.assert_contains("You chose: Yearly");
-    assert_eq!(app.db.live_answers(step).await.unwrap()[0].1, "1");
+    assert_eq!(app.db.live_answers(step).await.unwrap()[0].value, "1");
     // Opened again: a page loaded before is late; a fresh one is taken.
     t.lead
         .post(
@@ -336,13 +351,18 @@ async fn polls_take_one_answer_per_phone_until_they_close(app: TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert_eq!(app.db.live_answers(step).await.unwrap()[0].1, "3");
+    assert_eq!(app.db.live_answers(step).await.unwrap()[0].value, "3");
     // What the step asks cannot change once answered (its counts would be wrong).
     let r = t
         .lead
         .post(
             &format!("{}/steps/{step}", live(&t, id)),
-            &[("kind", "poll"), ("options", "Yes\nNo"), ("minutes", "")],
+            &[
+                ("title", "Q"),
+                ("kind", "poll"),
+                ("options", "Yes\nNo"),
+                ("minutes", ""),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -759,4 +779,455 @@ async fn every_node_hears_a_change_to_a_session(app: TestApp) {
         .await;
     event_with(&mut phone_b, "\"ended\":true").await;
     event_with(&mut screen_b, "\"ended\":true").await;
+}
+
+/// A phone that joined as someone from an organisation.
+async fn phone_of(app: &TestApp, code: &str, name: &str, org: Id) -> Client {
+    let mut c = app.client();
+    let r = c
+        .post(
+            &format!("/live/{code}/join"),
+            &[("name", name), ("organisation", &org.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    c
+}
+
+/// Set a step up as `kind` with `options` (and more fields), then show it.
+async fn ask(t: &mut Team, id: Id, step: Id, kind: &str, options: &str, more: &[(&str, &str)]) {
+    let mut fields = vec![
+        ("title", "What do we think?"),
+        ("kind", kind),
+        ("options", options),
+        ("minutes", ""),
+    ];
+    fields.extend_from_slice(more);
+    let r = t
+        .lead
+        .post(&format!("{}/steps/{step}", live(t, id)), &fields)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    t.lead
+        .post(
+            &format!("{}/show", live(t, id)),
+            &[("step", &step.to_string())],
+        )
+        .await;
+}
+
+/// Send an answer from a phone to the step on its page: the response.
+async fn send(
+    c: &mut Client,
+    code: &str,
+    step: Id,
+    fields: &[(&str, &str)],
+) -> crate::helpers::Resp {
+    let page = c.get(&format!("/live/{code}")).await;
+    let at = opening(&page.body);
+    let s = step.to_string();
+    let mut all = vec![("step", s.as_str()), ("opening", at.as_str())];
+    all.extend_from_slice(fields);
+    c.post(&format!("/live/{code}/answer"), &all).await
+}
+
+async fn a_plan_starts_a_session_with_its_own_record(app: TestApp) {
+    let mut t = team(&app).await;
+    let list = t.lead.get(&format!("/p/{}/live", t.slug)).await;
+    list.assert_contains("A partnership health workshop");
+    list.assert_contains("/live/plans/first-meeting");
+    let page = t
+        .lead
+        .get(&format!("/p/{}/live/plans/health-workshop", t.slug))
+        .await;
+    page.assert_contains("Which of the six principles matter most");
+    page.assert_contains("Further along is not always better");
+    page.assert_contains("Start this plan now");
+    assert_eq!(
+        t.lead
+            .get(&format!("/p/{}/live/plans/no-such-plan", t.slug))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let r = t
+        .lead
+        .post(&format!("/p/{}/live/plans/first-meeting", t.slug), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id: Id = r.location().rsplit('/').next().unwrap().parse().unwrap();
+    let session = app.db.live_session(id).await.unwrap().unwrap();
+    assert_eq!(session.plan_key.as_deref(), Some("first-meeting"));
+    let conv = session.conversation_id.expect("its own conversation");
+    let steps = app.db.live_steps(id).await.unwrap();
+    let agenda = app.db.agenda(conv).await.unwrap();
+    assert_eq!(steps.len(), agenda.len());
+    assert!(steps.len() >= 10);
+    // Every step has a place in the record; card steps keep the card and its colour.
+    for (s, i) in steps.iter().zip(&agenda) {
+        assert_eq!(s.item_id, Some(i.id));
+        assert_eq!(s.title, i.title);
+    }
+    let warm_up = &steps[1];
+    assert!(agenda[1].is_card, "the warm-up is a shipped card");
+    assert!(warm_up.colour.starts_with('#'));
+    let dots = steps.iter().find(|s| s.kind.as_str() == "dots").unwrap();
+    assert_eq!(dots.dots, 3);
+    assert_eq!(dots.choices().len(), 7);
+    // The facilitator's notes are on the console, not on the screen.
+    t.lead
+        .post(
+            &format!("{}/show", live(&t, id)),
+            &[("step", &warm_up.id.to_string())],
+        )
+        .await;
+    let console = t.lead.get(&live(&t, id)).await;
+    console.assert_contains("Your notes for this step");
+    console.assert_contains(&warm_up.script);
+    let screen = t.lead.get(&format!("{}/screen", live(&t, id))).await;
+    screen.assert_lacks(&warm_up.script);
+    let conv_page = t
+        .lead
+        .get(&format!("/p/{}/conversations/{conv}", t.slug))
+        .await;
+    conv_page.assert_contains("A first meeting for a new partnership");
+}
+
+async fn every_kind_of_step_takes_and_counts_its_own_answers(app: TestApp) {
+    let mut t = team(&app).await;
+    let (id, code, step) = started(&app, &mut t).await;
+    let mut ann = phone(&app, &code, "Ann").await;
+    let mut bob = phone(&app, &code, "Bob").await;
+
+    // A dot vote: three dots each; five is refused with the count, the choice kept.
+    ask(
+        &mut t,
+        id,
+        step,
+        "dots",
+        "Purpose\nLeadership\nLearning",
+        &[("dots", "3")],
+    )
+    .await;
+    let page = ann.get(&format!("/live/{code}")).await;
+    page.assert_contains("You have 3 dots");
+    let r = send(&mut ann, &code, step, &[("dots_1", "3"), ("dots_2", "2")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("You have 3 dots and placed 5");
+    r.assert_contains(r#"<option value="3" selected>3</option>"#);
+    let r = send(&mut ann, &code, step, &[("dots_1", "2"), ("dots_3", "1")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    send(&mut bob, &code, step, &[("dots_1", "1")]).await;
+    // More dots than the options, an option that is not there: refused.
+    let r = send(&mut bob, &code, step, &[("dots_9", "1")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let console = t.lead.get(&live(&t, id)).await;
+    console.assert_contains("Dots");
+    let v = app.db.live_answers(step).await.unwrap();
+    assert_eq!(v.len(), 2);
+    // The phone shows its own answer again.
+    ann.get(&format!("/live/{code}"))
+        .await
+        .assert_contains(r#"<option value="2" selected>2</option>"#);
+
+    // A new step for each other kind (a step's kind stays once answered).
+    let more = |kind: &str| tandem::db::live::NewStep {
+        title: format!("A {kind} step"),
+        kind: kind.into(),
+        ..Default::default()
+    };
+    let second = app
+        .db
+        .start_live_session(
+            &tandem::db::live::NewSession {
+                partnership_id: t.pid,
+                conversation_id: None,
+                title: "Kinds",
+                code: "KKKKKK",
+                created_by: t.lead_id,
+                plan_key: None,
+            },
+            &[
+                more("ranking"),
+                more("spectrum"),
+                more("grid"),
+                more("words"),
+            ],
+            tandem::domain::now(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let steps: Vec<Id> = app
+        .db
+        .live_steps(second)
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    let mut ann = phone(&app, "KKKKKK", "Ann").await;
+    let mut bob = phone(&app, "KKKKKK", "Bob").await;
+    let code = "KKKKKK";
+
+    ask(
+        &mut t,
+        second,
+        steps[0],
+        "ranking",
+        "Money\nTime\nTrust",
+        &[],
+    )
+    .await;
+    let r = send(
+        &mut ann,
+        code,
+        steps[0],
+        &[("rank_1", "1"), ("rank_2", "1"), ("rank_3", "2")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("same place");
+    send(
+        &mut ann,
+        code,
+        steps[0],
+        &[("rank_1", "3"), ("rank_2", "2"), ("rank_3", "1")],
+    )
+    .await;
+    send(
+        &mut bob,
+        code,
+        steps[0],
+        &[("rank_1", "2"), ("rank_2", "3"), ("rank_3", "1")],
+    )
+    .await;
+    t.lead
+        .post(
+            &format!("{}/steps/{}/state", live(&t, second), steps[0]),
+            &[("do", "reveal")],
+        )
+        .await;
+    let page = ann.get(&format!("/live/{code}")).await;
+    // Trust first twice (3 + 3 points), then Time (2 + 1), then Money (1 + 2).
+    let trust = page.body.find("1. Trust").expect("Trust ranked first");
+    assert!(page.body[trust..].contains("6"));
+
+    ask(&mut t, second, steps[1], "spectrum", "", &[]).await;
+    let r = send(&mut ann, code, steps[1], &[("now", "1")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("where you want the partnership to be");
+    send(&mut ann, code, steps[1], &[("now", "1"), ("wanted", "3")]).await;
+    send(&mut bob, code, steps[1], &[("now", "2"), ("wanted", "3")]).await;
+    let console = t.lead.get(&live(&t, second)).await;
+    console.assert_contains(&format!("id=\"spectrum-{}\"", steps[1]));
+    console.assert_contains("Collaborating");
+
+    ask(
+        &mut t,
+        second,
+        steps[2],
+        "grid",
+        "Council\nFunders",
+        &[("axes", "Interest\nPower")],
+    )
+    .await;
+    let r = send(&mut ann, code, steps[2], &[("x_1", "4")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("both scales");
+    send(&mut ann, code, steps[2], &[("x_1", "4"), ("y_1", "5")]).await;
+    send(
+        &mut bob,
+        code,
+        steps[2],
+        &[("x_1", "2"), ("y_1", "5"), ("x_2", "1"), ("y_2", "1")],
+    )
+    .await;
+    let console = t.lead.get(&live(&t, second)).await;
+    console.assert_contains(&format!("id=\"grid-{}\"", steps[2]));
+    console.assert_contains("Power (average)");
+    console.assert_contains("3.0");
+
+    ask(&mut t, second, steps[3], "words", "", &[]).await;
+    let r = send(&mut ann, code, steps[3], &[("word", "one two three four")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("one two three four");
+    send(&mut ann, code, steps[3], &[("word", "Trust")]).await;
+    send(&mut bob, code, steps[3], &[("word", " trust ")]).await;
+    let console = t.lead.get(&live(&t, second)).await;
+    console.assert_contains(&format!("id=\"cloud-{}\"", steps[3]));
+    let answers = app.db.live_answers(steps[3]).await.unwrap();
+    assert!(answers.iter().all(|a| a.value == "trust"));
+    // Counts by hand are only for kinds counted per option.
+    let r = t
+        .lead
+        .post(
+            &format!("{}/steps/{}/hands", live(&t, second), steps[3]),
+            &[("hand_1", "4")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(app.db.hand_counts(steps[3]).await.unwrap().is_empty());
+}
+
+async fn organisations_are_shown_apart_only_in_groups_of_three(app: TestApp) {
+    let mut t = team(&app).await;
+    let (id, code, step) = started(&app, &mut t).await;
+    ask(&mut t, id, step, "poll", "Yes\nNo", &[]).await;
+    let mut phones = Vec::new();
+    for (name, org) in [
+        ("A", t.health),
+        ("B", t.health),
+        ("C", t.council),
+        ("D", t.council),
+    ] {
+        phones.push(phone_of(&app, &code, name, org).await);
+    }
+    for p in &mut phones {
+        send(p, &code, step, &[("choice", "1")]).await;
+    }
+    t.lead
+        .post(
+            &format!("{}/steps/{step}/state", live(&t, id)),
+            &[("do", "reveal")],
+        )
+        .await;
+    let screen = t.lead.get(&format!("{}/screen", live(&t, id))).await;
+    screen.assert_lacks("By organisation");
+    // A third person from Ayr Health: their group is shown, the council's two are not.
+    let mut third = phone_of(&app, &code, "E", t.health).await;
+    send(&mut third, &code, step, &[("choice", "2")]).await;
+    let screen = t.lead.get(&format!("{}/screen", live(&t, id))).await;
+    screen.assert_contains("By organisation");
+    screen.assert_contains("Ayr Health <span class=\"muted\">(3)</span>");
+    let council = app.db.organisations(t.pid).await.unwrap()[0].name.clone();
+    let table = &screen.body[screen.body.find("By organisation").unwrap()..];
+    assert!(
+        !table.contains(&council),
+        "a group of two is never shown apart"
+    );
+}
+
+async fn thoughts_are_kept_as_decisions_differences_and_actions(app: TestApp) {
+    let mut t = team(&app).await;
+    let (id, code, step) = started(&app, &mut t).await;
+    t.lead
+        .post(
+            &format!("{}/show", live(&t, id)),
+            &[("step", &step.to_string())],
+        )
+        .await;
+    let mut ann = phone(&app, &code, "Ann").await;
+    for words in [
+        "Meet monthly in Ayr",
+        "Budgets are not shared yet",
+        "Draft the agreement",
+    ] {
+        send(&mut ann, &code, step, &[("thought", words)]).await;
+    }
+    let thoughts = app.db.live_thoughts(step).await.unwrap();
+    let base = live(&t, id);
+    let keep = |n: usize| format!("{base}/steps/{step}/thoughts/{}/keep", thoughts[n].id);
+    let r = t.lead.post(&keep(0), &[("as", "decision")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    t.lead.post(&keep(1), &[("as", "differ")]).await;
+    // An impossible date is told beside the box, with what was typed kept.
+    let r = t
+        .lead
+        .post(
+            &keep(2),
+            &[("as", "action"), ("owner", ""), ("due", "2027-02-30")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("2027-02-30");
+    let all = tandem::domain::actions::ActionFilter {
+        limit: 100,
+        ..Default::default()
+    };
+    assert!(app.db.actions(t.pid, &all).await.unwrap().0.is_empty());
+    let owner = format!("u:{}", t.bea_id);
+    let r = t
+        .lead
+        .post(
+            &keep(2),
+            &[("as", "action"), ("owner", &owner), ("due", "2027-03-01")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let actions = app.db.actions(t.pid, &all).await.unwrap().0;
+    assert_eq!(actions.len(), 1);
+    assert_eq!(actions[0].title, "Draft the agreement");
+    // An observer cannot keep anything; another session's thought is not found.
+    assert_eq!(
+        t.obs.post(&keep(0), &[("as", "decision")]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let item = app
+        .db
+        .live_step(step)
+        .await
+        .unwrap()
+        .unwrap()
+        .item_id
+        .unwrap();
+    let it = app.db.agenda_item(item).await.unwrap().unwrap();
+    assert!(it.agreed.contains("Meet monthly in Ayr"), "{}", it.agreed);
+    assert!(
+        it.differ.contains("Budgets are not shared yet"),
+        "{}",
+        it.differ
+    );
+    let conv = app
+        .db
+        .live_session(id)
+        .await
+        .unwrap()
+        .unwrap()
+        .conversation_id
+        .unwrap();
+    let summary = t
+        .lead
+        .get(&format!("/p/{}/conversations/{conv}/summary", t.slug))
+        .await;
+    summary.assert_contains("Meet monthly in Ayr");
+    summary.assert_contains("Budgets are not shared yet");
+    summary.assert_contains("Draft the agreement");
+}
+
+async fn an_answered_anonymous_step_never_becomes_named(app: TestApp) {
+    let mut t = team(&app).await;
+    let (id, code, step) = started(&app, &mut t).await;
+    ask(&mut t, id, step, "poll", "Yes\nNo", &[]).await;
+    let mut zed = phone(&app, &code, "Zebedee").await;
+    send(&mut zed, &code, step, &[("choice", "1")]).await;
+    let r = t
+        .lead
+        .post(
+            &format!("{}/steps/{step}", live(&t, id)),
+            &[
+                ("title", "What do we think?"),
+                ("kind", "poll"),
+                ("options", "Yes\nNo"),
+                ("named", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("cannot start showing names");
+    assert!(app.db.live_step(step).await.unwrap().unwrap().anonymous);
+    t.lead.get(&live(&t, id)).await.assert_lacks("Zebedee (");
+    // The words can still change.
+    let r = t
+        .lead
+        .post(
+            &format!("{}/steps/{step}", live(&t, id)),
+            &[
+                ("title", "Shall we meet monthly?"),
+                ("kind", "poll"),
+                ("options", "Yes\nNo"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
 }

@@ -33,6 +33,19 @@ pub struct ActionForm {
     item: Option<Id>,
 }
 
+impl ActionForm {
+    /// A new action's form as filled in elsewhere (a live session's thought): its
+    /// words, the owner's key and the due date as typed.
+    pub(crate) fn new_action(title: &str, owner: &str, due: &str) -> Self {
+        ActionForm {
+            title: title.to_string(),
+            owner: owner.to_string(),
+            due: due.to_string(),
+            ..Default::default()
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "actions/form.html")]
 pub(super) struct FormPage {
@@ -53,7 +66,7 @@ pub(super) struct NewQuery {
     title: String,
 }
 
-pub(super) async fn source_for(
+pub(crate) async fn source_for(
     state: &AppState,
     m: &Member,
     conversation: Option<Id>,
@@ -127,7 +140,7 @@ pub(super) async fn new_page(
 }
 
 /// Check the form against the partnership's people and organisations.
-pub(super) async fn check(
+pub(crate) async fn check(
     state: &AppState,
     m: &Member,
     f: &ActionForm,

@@ -3,6 +3,7 @@
 //! person's actions across partnerships, CSV, and a secret calendar feed of due dates.
 
 mod edit;
+pub(crate) use edit::{ActionForm, check as check_action, source_for};
 mod mine;
 mod plan;
 mod show;

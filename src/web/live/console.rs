@@ -8,11 +8,14 @@ use serde::Deserialize;
 
 use super::events::{Follower, stream};
 use super::{live_url, own_live, own_step};
-use crate::db::live::{NewSession, NewStep, StepChange, StepSetup};
-use crate::domain::conversations::ConversationStatus;
+use crate::db::live::{
+    ItemPart, NewSession, NewStep, PlanItem, SetUpRefused, StepChange, StepSetup,
+};
+use crate::domain::conversations::{ConversationFields, ConversationStatus};
 use crate::domain::live::*;
 use crate::domain::model::Id;
 use crate::domain::now;
+use crate::domain::plans::Plan;
 use crate::domain::roles::Action;
 use crate::error::AppError;
 use crate::web::activity::log;
@@ -40,15 +43,14 @@ impl StepView {
     pub async fn load(state: &AppState, step: Step, everything: bool) -> Result<Self, AppError> {
         let answers = state.db.live_answers(step.id).await?;
         let hands = state.db.hand_counts(step.id).await?;
-        let pairs: Vec<(String, String)> = answers
-            .iter()
-            .map(|(_, v, name)| (v.clone(), name.clone()))
-            .collect();
-        let mut tally = Tally::count(&step, &pairs, &hands);
+        let mut tally = Tally::count(&step, &answers, &hands);
         if !everything {
             // Names are the facilitator's to see, in named steps only.
-            for c in &mut tally.counts {
+            for c in tally.counts.iter_mut().chain(tally.wanted.iter_mut()) {
                 c.names.clear();
+            }
+            for p in &mut tally.places {
+                p.names.clear();
             }
         }
         let mut thoughts = state.db.live_thoughts(step.id).await?;
@@ -94,6 +96,117 @@ impl StepView {
         self.step.revealed
     }
 
+    /// What the numbers in the results count ("People", "Dots", "Points").
+    pub fn unit(&self) -> &'static str {
+        unit(self.step.kind)
+    }
+
+    /// The numbers a dot vote's boxes offer: 0 to the dots each person has.
+    pub fn dot_range(&self) -> Vec<i64> {
+        (0..=self.step.dots).collect()
+    }
+
+    /// The places a ranking offers: 1 to the number of options.
+    pub fn places(&self) -> Vec<usize> {
+        (1..=self.step.choices().len()).collect()
+    }
+
+    /// The points on each scale of a grid.
+    pub fn grid_points(&self) -> Vec<usize> {
+        (1..=GRID_POINTS).collect()
+    }
+
+    /// The spectrum's points with what each means.
+    pub fn spectrum(&self) -> Vec<(usize, &'static str, &'static str)> {
+        SPECTRUM
+            .iter()
+            .enumerate()
+            .map(|(i, (name, means))| (i + 1, *name, *means))
+            .collect()
+    }
+
+    /// A word cloud of a one-word step's answers (SVG).
+    pub fn cloud(&self) -> String {
+        let words: Vec<(String, i64)> = self
+            .tally
+            .counts
+            .iter()
+            .take(MAX_CLOUD)
+            .map(|c| (c.label.clone(), c.total()))
+            .collect();
+        crate::web::charts::word_cloud(
+            &format!("cloud-{}", self.step.id),
+            &format!("Word cloud: {}", self.step.title),
+            &words,
+        )
+    }
+
+    /// The spectrum's answers drawn like a round's spectrum chart: everyone, then
+    /// each organisation of three or more.
+    pub fn spectrum_chart(&self) -> String {
+        let t = &self.tally;
+        let ticks: Vec<(i64, String)> = SPECTRUM
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _))| (i as i64 * 100 / 3, name.to_string()))
+            .collect();
+        let mean = |c: &[i64]| -> Option<i64> {
+            let n: i64 = c.iter().sum();
+            (n > 0).then(|| {
+                let sum: i64 = c.iter().enumerate().map(|(i, k)| i as i64 * k).sum();
+                sum * 100 / 3 / n
+            })
+        };
+        let all = [
+            t.counts.iter().map(Count::total).collect::<Vec<_>>(),
+            t.wanted.iter().map(Count::total).collect::<Vec<_>>(),
+        ];
+        let mut rows = vec![crate::web::charts::PositionRow {
+            name: "Everyone".into(),
+            means: [mean(&all[0]), mean(&all[1])],
+            counts: all,
+        }];
+        for g in &t.groups {
+            rows.push(crate::web::charts::PositionRow {
+                name: g.name.clone(),
+                means: [mean(&g.counts), mean(&g.wanted)],
+                counts: [g.counts.clone(), g.wanted.clone()],
+            });
+        }
+        crate::web::charts::positions(
+            &format!("spectrum-{}", self.step.id),
+            &format!("{}: how many chose each point", self.step.title),
+            &self.tally.lines(StepKind::Spectrum).join(". "),
+            &ticks,
+            ["Where we are now", "Where we want to be"],
+            &rows,
+        )
+    }
+
+    /// A grid's placements (SVG): each placement a small dot, each option's average
+    /// a labelled ring.
+    pub fn grid_chart(&self) -> String {
+        let [across, up] = self.step.axes();
+        crate::web::charts::grid(
+            &format!("grid-{}", self.step.id),
+            &format!("{}: where people placed each option", self.step.title),
+            &self.tally.lines(StepKind::Grid).join(". "),
+            [&across, &up],
+            GRID_POINTS as i64,
+            &self.tally.places,
+        )
+    }
+
+    /// The spectrum's "wanted" count at point `i` (from 0).
+    pub fn wanted_at(&self, i: &usize) -> Option<&Count> {
+        self.tally.wanted.get(*i)
+    }
+
+    /// The grid's two scales.
+    pub fn axes(&self) -> [String; 2] {
+        self.step.axes()
+    }
+
     /// The results in words for the conversation's record.
     pub fn record_text(&self, session_title: &str) -> String {
         let mut out = format!("From the live session “{session_title}”");
@@ -111,7 +224,7 @@ impl StepView {
             out.push(':');
         }
         out.push('\n');
-        for line in self.tally.lines() {
+        for line in self.tally.lines(self.step.kind) {
             out.push_str(&format!("\n- {line}"));
         }
         for t in self.thoughts.iter().filter(|t| t.released_at.is_some()) {
@@ -133,6 +246,7 @@ struct ListPage {
     sessions: Vec<LiveSession>,
     /// Planned conversations with an agenda: (id, title, items).
     planned: Vec<(Id, String, usize)>,
+    plans: Vec<Plan>,
     can_run: bool,
 }
 
@@ -151,6 +265,7 @@ pub async fn list(State(state): State<AppState>, m: Member) -> Result<Response, 
         slug: m.partnership.slug.clone(),
         sessions,
         planned,
+        plans: crate::builtin::shipped_plans().map_err(AppError::Internal)?,
         can_run: crate::domain::roles::can(m.role(), Action::RunLiveSession),
     })
 }
@@ -201,13 +316,14 @@ pub async fn start(
             .into(),
             options: String::new(),
             minutes: i.minutes.clamp(0, 240),
+            dots: 3,
+            anonymous: true,
+            script: String::new(),
         })
         .collect();
     // A clash with another open session's code is rare (31^6 codes); try again.
     for _ in 0..8 {
-        let mut bytes = [0u8; CODE_LENGTH];
-        getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-        let code = code_from(bytes);
+        let code = new_code()?;
         if let Some(id) = state
             .db
             .start_live_session(
@@ -217,6 +333,7 @@ pub async fn start(
                     title: &conv.title,
                     code: &code,
                     created_by: m.user.id,
+                    plan_key: None,
                 },
                 &steps,
                 now(),
@@ -243,6 +360,131 @@ pub async fn start(
 }
 
 #[derive(Template)]
+#[template(path = "live/plan.html")]
+struct PlanPage {
+    c: PageCtx,
+    slug: String,
+    plan: Plan,
+    can_run: bool,
+}
+
+/// A shipped plan by its key, else 404.
+fn shipped_plan(key: &str) -> Result<Plan, AppError> {
+    crate::builtin::shipped_plans()
+        .map_err(AppError::Internal)?
+        .into_iter()
+        .find(|p| p.key == key)
+        .ok_or(AppError::NotFound)
+}
+
+/// A session plan: its steps, timings and notes, before starting it.
+pub async fn plan(m: Member, Path((_, key)): Path<(String, String)>) -> Result<Response, AppError> {
+    m.require(Action::View)?;
+    let plan = shipped_plan(&key)?;
+    render(&PlanPage {
+        c: m.page(&plan.title),
+        slug: m.partnership.slug.clone(),
+        can_run: crate::domain::roles::can(m.role(), Action::RunLiveSession),
+        plan,
+    })
+}
+
+/// Start a session from a plan: a new planned conversation whose agenda is the
+/// plan's steps (so the record has a place for everything kept), and the session.
+pub async fn start_plan(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, key)): Path<(String, String)>,
+    SafeForm(_): SafeForm<crate::web::extract::NoFields>,
+) -> Result<Response, AppError> {
+    m.require(Action::RunLiveSession)?;
+    m.require(Action::EditContent)?;
+    let plan = shipped_plan(&key)?;
+    let mut items = Vec::new();
+    let mut steps = Vec::new();
+    for s in &plan.steps {
+        let card = match s.card.as_deref().and_then(|r| r.split_once('/')) {
+            Some((deck, card)) => state.db.shipped_card(deck, card).await?,
+            None => None,
+        };
+        items.push(PlanItem {
+            title: s.title.clone(),
+            minutes: s.minutes,
+            card,
+        });
+        steps.push(NewStep {
+            item_id: None,
+            title: s.title.clone(),
+            prompt: s.prompt.clone(),
+            theme_name: s.theme_name.clone(),
+            colour: s.colour.clone(),
+            kind: s.kind.as_str().into(),
+            options: s.options.join("\n"),
+            minutes: s.minutes,
+            dots: s.dots,
+            anonymous: s.anonymous,
+            script: s.script.clone(),
+        });
+    }
+    let conversation = ConversationFields {
+        title: plan.title.clone(),
+        starts_at: Some(now()),
+        time_zone: m.partnership.time_zone.clone(),
+        facilitator_id: Some(m.user.id),
+        purpose: plan.about.clone(),
+        ..Default::default()
+    };
+    for _ in 0..8 {
+        let code = new_code()?;
+        if let Some((_, id)) = state
+            .db
+            .start_plan_session(
+                &conversation,
+                &items,
+                &NewSession {
+                    partnership_id: m.partnership.id,
+                    conversation_id: None,
+                    title: &plan.title,
+                    code: &code,
+                    created_by: m.user.id,
+                    plan_key: Some(&plan.key),
+                },
+                &steps,
+                now(),
+            )
+            .await?
+        {
+            let url = live_url(&m.partnership.slug, id);
+            log(
+                &state,
+                &m,
+                format!(
+                    "started a live session from the plan “{}”",
+                    short(&plan.title)
+                ),
+                &url,
+            )
+            .await?;
+            return Ok(redirect_with_flash(
+                &url,
+                "Live session started, with a conversation to keep its record in. Open the \
+                 screen on the projector; people join with the code.",
+            ));
+        }
+    }
+    Err(AppError::Internal(anyhow::anyhow!(
+        "no free join code after 8 tries"
+    )))
+}
+
+/// A fresh join code.
+fn new_code() -> Result<String, AppError> {
+    let mut bytes = [0u8; CODE_LENGTH];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    Ok(code_from(bytes))
+}
+
+#[derive(Template)]
 #[template(path = "live/console.html")]
 struct ConsolePage {
     c: PageCtx,
@@ -253,6 +495,9 @@ struct ConsolePage {
     participants: Vec<Participant>,
     join_address: String,
     kinds: Vec<(&'static str, &'static str)>,
+    /// Who can own an action: (key, name).
+    owners: Vec<(String, String)>,
+    can_keep: bool,
     bounced: Bounced,
 }
 
@@ -313,6 +558,11 @@ async fn console_page(
         None => None,
     };
     let participants = state.db.live_participants(live.id).await?;
+    let owners = state
+        .directory
+        .get(state.db.as_ref(), &m.partnership)
+        .await?
+        .owner_choices(None);
     let status = bounced.status();
     render_status(
         status,
@@ -329,6 +579,8 @@ async fn console_page(
             steps,
             current,
             participants,
+            owners,
+            can_keep: crate::domain::roles::can(m.role(), Action::EditContent),
             bounced,
         },
     )
@@ -529,10 +781,15 @@ pub async fn end(
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct SetUpForm {
+    title: String,
+    prompt: String,
     kind: String,
     options: String,
+    dots: String,
+    axes: String,
     named: String,
     minutes: String,
+    script: String,
 }
 
 /// Choose what a step asks: its kind, options, named or anonymous, and its timer.
@@ -549,62 +806,34 @@ pub async fn set_up(
     let bounce = |field: &'static str, message: &str| {
         Bounced::at(form.clone())
             .error(field, format!("{field}-{}", step.id), message)
+            .typed("title", f.title.clone())
+            .typed("prompt", f.prompt.clone())
             .typed("options", f.options.clone())
+            .typed("dots", f.dots.clone())
+            .typed("axes", f.axes.clone())
             .typed("minutes", f.minutes.clone())
+            .typed("script", f.script.clone())
     };
-    let Some(kind) = StepKind::parse(&f.kind) else {
-        return console_page(
-            &state,
-            &m,
-            live,
-            bounce("kind", "Choose what people answer"),
-        )
-        .await;
-    };
-    let options = if kind.has_options() {
-        match check_options(&f.options) {
-            Ok(o) => o,
-            Err(e) => return console_page(&state, &m, live, bounce("options", e)).await,
+    let setup = match read_setup(&f) {
+        Ok(s) => s,
+        Err((field, message)) => {
+            return console_page(&state, &m, live, bounce(field, message)).await;
         }
-    } else {
-        String::new()
     };
-    let minutes = match f.minutes.trim() {
-        "" => 0,
-        t => match t.parse::<i64>() {
-            Ok(n) if (0..=240).contains(&n) => n,
-            _ => {
-                return console_page(
-                    &state,
-                    &m,
-                    live,
-                    bounce(
-                        "minutes",
-                        "Enter the minutes as a whole number from 0 to 240",
-                    ),
-                )
-                .await;
-            }
-        },
-    };
-    let setup = StepSetup {
-        kind,
-        options,
-        anonymous: f.named != "yes",
-        minutes,
-    };
-    if !state.db.set_up_step(&step, &setup).await? {
-        return console_page(
-            &state,
-            &m,
-            live,
-            bounce(
+    if let Err(refused) = state.db.set_up_step(&step, &setup).await? {
+        let (field, message) = match refused {
+            SetUpRefused::Answered => (
                 "kind",
                 "People have already answered this step, so what it asks cannot change. \
-                 Anonymity and the timer can.",
+                 The words, anonymity and the timer can.",
             ),
-        )
-        .await;
+            SetUpRefused::WasAnonymous => (
+                "named",
+                "People answered this step anonymously, so it cannot start showing names. \
+                 Ask again in a new named step if you need them.",
+            ),
+        };
+        return console_page(&state, &m, live, bounce(field, message)).await;
     }
     Ok(redirect_with_flash(
         &format!(
@@ -614,6 +843,77 @@ pub async fn set_up(
         ),
         "Step saved.",
     ))
+}
+
+/// A step's set-up as typed: the set-up, or the field that is wrong and why.
+fn read_setup(f: &SetUpForm) -> Result<StepSetup, (&'static str, &'static str)> {
+    let title = f.title.trim();
+    if title.is_empty() {
+        return Err(("title", "Give the step a title: the question people see"));
+    }
+    if title.chars().count() > crate::domain::plans::MAX_TITLE
+        || f.prompt.trim().chars().count() > crate::domain::plans::MAX_TITLE
+    {
+        return Err((
+            "title",
+            "Keep the title and the line under it to 300 characters each",
+        ));
+    }
+    let kind = StepKind::parse(&f.kind).ok_or(("kind", "Choose what people answer"))?;
+    let options = if kind.has_options() {
+        check_options(&f.options).map_err(|e| ("options", e))?
+    } else {
+        String::new()
+    };
+    let dots = match (kind, f.dots.trim()) {
+        (StepKind::Dots, t) => match t.parse::<i64>() {
+            Ok(n) if (1..=MAX_DOTS).contains(&n) => n,
+            _ => return Err(("dots", "Give each person from 1 to 10 dots")),
+        },
+        _ => 3,
+    };
+    let axes = if kind == StepKind::Grid {
+        let lines = option_lines(&f.axes);
+        match lines.as_slice() {
+            [] => String::new(),
+            [a, b] if a.chars().count() <= 40 && b.chars().count() <= 40 => lines.join("\n"),
+            _ => {
+                return Err((
+                    "axes",
+                    "Name the two scales on two lines (across, then up), 40 characters each, or leave the box empty for interest and influence",
+                ));
+            }
+        }
+    } else {
+        String::new()
+    };
+    let minutes = match f.minutes.trim() {
+        "" => 0,
+        t => match t.parse::<i64>() {
+            Ok(n) if (0..=240).contains(&n) => n,
+            _ => {
+                return Err((
+                    "minutes",
+                    "Enter the minutes as a whole number from 0 to 240",
+                ));
+            }
+        },
+    };
+    let script = f.script.trim();
+    if script.chars().count() > crate::domain::plans::MAX_SCRIPT {
+        return Err(("script", "Keep your notes to 600 characters"));
+    }
+    Ok(StepSetup {
+        title: title.to_string(),
+        prompt: f.prompt.trim().to_string(),
+        kind,
+        options,
+        dots,
+        axes,
+        anonymous: f.named != "yes",
+        minutes,
+        script: script.to_string(),
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -658,6 +958,13 @@ pub async fn hands(
     m.require(Action::RunLiveSession)?;
     let live = own_live(&state, &m, id).await?;
     let step = own_step(&state, &live, step).await?;
+    if !step.kind.takes_hands() {
+        // A console page from before the step's kind changed.
+        return Ok(redirect_with_problem(
+            &format!("{}#now", live_url(&m.partnership.slug, live.id)),
+            "This kind of step takes no counts by hand, so nothing was saved.",
+        ));
+    }
     let n = step.choices().len();
     let mut counts = Vec::new();
     for i in 1..=n {
@@ -726,13 +1033,7 @@ pub async fn thought(
     m.require(Action::RunLiveSession)?;
     let live = own_live(&state, &m, id).await?;
     let step = own_step(&state, &live, step).await?;
-    if !state
-        .db
-        .live_thoughts(step.id)
-        .await?
-        .iter()
-        .any(|t| t.id == thought)
-    {
+    if state.db.live_thought(step.id, thought).await?.is_none() {
         return Err(AppError::NotFound);
     }
     match f.what.as_str() {
@@ -784,7 +1085,7 @@ pub async fn keep(
     let text = view.record_text(&live.title);
     state
         .db
-        .keep_step_in_notes(&step, item, &text, m.user.id, now())
+        .keep_in_item(&step, item, ItemPart::Notes, &text, m.user.id, now())
         .await?;
     if let Some(conv) = live.conversation_id {
         log(
@@ -804,6 +1105,114 @@ pub async fn keep(
     ))
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct KeepThoughtForm {
+    /// "decision", "differ" or "action".
+    #[serde(rename = "as")]
+    keep_as: String,
+    owner: String,
+    due: String,
+}
+
+/// Keep one thought in the record: as a decision, as where we differ, or as an
+/// action with an owner and a due date.
+pub async fn keep_thought(
+    State(state): State<AppState>,
+    m: Member,
+    Path((_, id, step, thought)): Path<(String, Id, Id, Id)>,
+    SafeForm(f): SafeForm<KeepThoughtForm>,
+) -> Result<Response, AppError> {
+    m.require(Action::RunLiveSession)?;
+    m.require(Action::EditContent)?;
+    let live = own_live(&state, &m, id).await?;
+    let step = own_step(&state, &live, step).await?;
+    let t = state
+        .db
+        .live_thought(step.id, thought)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let back = format!(
+        "{}#thought-{}",
+        live_url(&m.partnership.slug, live.id),
+        t.id
+    );
+    let Some(item) = step.item_id else {
+        return Ok(redirect_with_problem(
+            &back,
+            "This step is not from an agenda item, so there is no record to keep it in.",
+        ));
+    };
+    let item_url = live
+        .conversation_id
+        .map(|c| crate::web::conversations::item_url(&m.partnership.slug, c, item))
+        .unwrap_or_else(|| back.clone());
+    match f.keep_as.as_str() {
+        "decision" | "differ" => {
+            let (part, words) = if f.keep_as == "decision" {
+                (ItemPart::Agreed, "what was agreed")
+            } else {
+                (ItemPart::Differ, "where we differ")
+            };
+            state
+                .db
+                .keep_in_item(
+                    &step,
+                    item,
+                    part,
+                    &format!("- {}", t.body),
+                    m.user.id,
+                    now(),
+                )
+                .await?;
+            log(
+                &state,
+                &m,
+                format!(
+                    "kept a live thought in {words} for “{}”",
+                    short(&step.title)
+                ),
+                &item_url,
+            )
+            .await?;
+            Ok(redirect_with_flash(
+                &back,
+                &format!("Kept in {words} for this item."),
+            ))
+        }
+        "action" => {
+            let form = crate::web::actions::ActionForm::new_action(&t.body, &f.owner, &f.due);
+            let mut errors = crate::web::Errors::default();
+            let fields =
+                crate::web::actions::check_action(&state, &m, &form, None, &mut errors).await?;
+            if let Some((field, message)) = errors.list().first() {
+                let field: &'static str = if *field == "due" { "due" } else { "owner" };
+                let b = Bounced::at(format!("thought-{}", t.id))
+                    .error(field, format!("{field}-{}", t.id), message.clone())
+                    .typed("owner", f.owner.clone())
+                    .typed("due", f.due.clone());
+                return console_page(&state, &m, live, b).await;
+            }
+            let source =
+                crate::web::actions::source_for(&state, &m, live.conversation_id, Some(item))
+                    .await?;
+            let action = state
+                .db
+                .create_action(m.partnership.id, &fields, &source, m.user.id, now())
+                .await?;
+            log(
+                &state,
+                &m,
+                format!("added the action “{}” from a live session", short(&t.body)),
+                &format!("/p/{}/actions/{action}", m.partnership.slug),
+            )
+            .await?;
+            Ok(redirect_with_flash(&back, "Added to the action plan."))
+        }
+        _ => Err(AppError::BadRequest("unknown way to keep a thought".into())),
+    }
+}
+
 /// Remove a participant (and what they sent).
 pub async fn remove(
     State(state): State<AppState>,
@@ -813,12 +1222,11 @@ pub async fn remove(
 ) -> Result<Response, AppError> {
     m.require(Action::RunLiveSession)?;
     let live = own_live(&state, &m, id).await?;
-    if !state
+    if state
         .db
-        .live_participants(live.id)
+        .live_participant_in(live.id, participant)
         .await?
-        .iter()
-        .any(|p| p.id == participant)
+        .is_none()
     {
         return Err(AppError::NotFound);
     }

@@ -1,5 +1,6 @@
 //! Live sessions: the meeting itself. A member starts a session from a planned
-//! conversation (its agenda items become the steps) and runs it from the console; the
+//! conversation (its agenda items become the steps) or from a shipped session plan
+//! (which makes the conversation too) and runs it from the console; the
 //! projector shows the step, the join code and the answers; people join from their
 //! phones by the code, without an account, and answer (`phone`). Everything is kept in
 //! the database and followed over server-sent events (`events`), so several nodes on
@@ -20,6 +21,8 @@ use crate::web::{AppState, Routes};
 pub fn routes(r: Routes) -> Routes {
     r.get("/p/{slug}/live", list)
         .post("/p/{slug}/live", start)
+        .get("/p/{slug}/live/plans/{plan}", plan)
+        .post("/p/{slug}/live/plans/{plan}", start_plan)
         .get("/p/{slug}/live/{live}", console)
         .get("/p/{slug}/live/{live}/screen", screen)
         .get("/p/{slug}/live/{live}/events", screen_events)
@@ -34,6 +37,10 @@ pub fn routes(r: Routes) -> Routes {
         .post(
             "/p/{slug}/live/{live}/steps/{step}/thoughts/{thought}",
             thought,
+        )
+        .post(
+            "/p/{slug}/live/{live}/steps/{step}/thoughts/{thought}/keep",
+            keep_thought,
         )
         .post(
             "/p/{slug}/live/{live}/participants/{participant}/remove",

@@ -137,8 +137,11 @@ struct PhonePage {
     joining: Option<Vec<Organisation>>,
     me: Option<Participant>,
     step: Option<StepView>,
-    /// This phone's answer to the step (option numbers), and its own thoughts.
-    mine: Vec<usize>,
+    /// This phone's answer to the step as form fields (see `answer_fields`), and its
+    /// own thoughts.
+    mine: Vec<(String, String)>,
+    /// Whether this phone's answer is in.
+    answered: bool,
     my_thoughts: Vec<Thought>,
     /// The problem with what was sent, and what was typed.
     problem: Option<String>,
@@ -149,8 +152,41 @@ struct PhonePage {
 }
 
 impl PhonePage {
+    /// What this phone's answer (or the answer sent back) has in a field.
+    fn mine(&self, field: &str) -> &str {
+        self.mine
+            .iter()
+            .find(|(k, _)| k == field)
+            .map_or("", |(_, v)| v.as_str())
+    }
     fn chose(&self, n: &usize) -> bool {
-        self.mine.contains(n)
+        let n = n.to_string();
+        self.mine.iter().any(|(k, v)| k == "choice" && *v == n)
+    }
+    fn word(&self) -> &str {
+        self.mine("word")
+    }
+    /// Whether option `n` has `d` dots (no answer: 0).
+    fn has_dots(&self, n: &usize, d: &i64) -> bool {
+        let v = self.mine(&format!("dots_{n}"));
+        v == d.to_string() || (v.is_empty() && *d == 0)
+    }
+    fn has_place(&self, n: &usize, place: &usize) -> bool {
+        self.mine(&format!("rank_{n}")) == place.to_string()
+    }
+    /// The spectrum step's two questions: (field, words).
+    fn spectrum_questions(&self) -> [(&'static str, &'static str); 2] {
+        [
+            ("now", "Where is the partnership now?"),
+            ("wanted", "Where do you want it to be?"),
+        ]
+    }
+    fn on_spectrum(&self, which: &str, point: &usize) -> bool {
+        self.mine(which) == point.to_string()
+    }
+    /// Whether option `n` is at `point` on the grid's `axis` ("x" across, "y" up).
+    fn on_grid(&self, axis: &str, n: &usize, point: &usize) -> bool {
+        self.mine(&format!("{axis}_{n}")) == point.to_string()
     }
     fn can_send_more(&self) -> bool {
         (self.my_thoughts.len() as i64) < MAX_THOUGHTS_EACH
@@ -161,7 +197,8 @@ struct Sending {
     problem: Option<String>,
     typed: String,
     late: Option<String>,
-    mine: Option<Vec<usize>>,
+    /// The answer sent, as form fields, to show again.
+    mine: Option<Vec<(String, String)>>,
 }
 
 impl Sending {
@@ -194,6 +231,7 @@ async fn phone(
     };
     let mut step = None;
     let mut mine = Vec::new();
+    let mut answered = false;
     let mut my_thoughts = Vec::new();
     if let (Some(p), Some(id)) = (&me, live.current_step)
         && let Some(s) = state.db.live_step(id).await?
@@ -206,14 +244,15 @@ async fn phone(
                 .into_iter()
                 .filter(|t| t.participant_id == p.id)
                 .collect();
-        } else if let Some((_, v, _)) = state
+        } else if let Some(a) = state
             .db
             .live_answers(s.id)
             .await?
             .into_iter()
-            .find(|(who, _, _)| *who == p.id)
+            .find(|a| a.participant_id == p.id)
         {
-            mine = answer_numbers(&v);
+            mine = answer_fields(&s, &a.value);
+            answered = true;
         }
         step = Some(StepView::load(state, s, false).await?);
     }
@@ -236,6 +275,7 @@ async fn phone(
             me,
             step,
             mine,
+            answered,
             my_thoughts,
             problem: sending.problem,
             typed: sending.typed,
@@ -409,18 +449,13 @@ pub async fn answer(
                 Sent::Removed => Err(AppError::NotFound),
             }
         }
-        StepKind::Poll | StepKind::Choices | StepKind::Scale => {
-            let chosen: Vec<String> = f
-                .iter()
-                .filter(|(k, _)| k == "choice")
-                .map(|(_, v)| v.clone())
-                .collect();
-            let value = match check_answer(&step, &chosen) {
+        _ => {
+            let value = match check_answer(&step, &f) {
                 Ok(v) => v,
                 Err(e) => {
                     return back(Sending {
-                        problem: Some(e.into()),
-                        mine: Some(chosen.iter().filter_map(|c| c.parse().ok()).collect()),
+                        problem: Some(e),
+                        mine: Some(f.clone()),
                         ..Sending::none()
                     })
                     .await;
@@ -433,14 +468,9 @@ pub async fn answer(
             {
                 Sent::Saved => Ok(Redirect::to(&format!("{here}#sent")).into_response()),
                 Sent::Late | Sent::TooMany => {
-                    let choices = step.choices();
-                    let words: Vec<String> = answer_numbers(&value)
-                        .into_iter()
-                        .filter_map(|i| choices.get(i - 1).cloned())
-                        .collect();
                     back(Sending {
-                        late: Some(words.join(", ")),
-                        mine: Some(answer_numbers(&value)),
+                        late: Some(describe_answer(&step, &value)),
+                        mine: Some(answer_fields(&step, &value)),
                         ..Sending::none()
                     })
                     .await
