@@ -23,6 +23,12 @@ const PARTICIPANT_SELECT: &str = "SELECT p.id, p.session_id, p.name, p.organisat
         o.name AS organisation_name, p.joined_at, p.removed
      FROM live_participants p LEFT JOIN organisations o ON o.id = p.organisation_id";
 
+const THOUGHT_SELECT: &str = "SELECT t.id, t.step_id, t.participant_id, t.body, t.created_at,
+        t.released_at, p.name, o.name AS organisation_name
+     FROM live_thoughts t
+     JOIN live_participants p ON p.id = t.participant_id
+     LEFT JOIN organisations o ON o.id = p.organisation_id";
+
 /// A session as it is started.
 #[derive(Debug, Clone)]
 pub struct NewSession<'a> {
@@ -892,14 +898,9 @@ impl Store {
     /// names only for named steps).
     pub async fn live_thoughts(&self, step_id: Id) -> DbResult<Vec<Thought>> {
         let rows: Vec<ThoughtRow> = reader!(self, |r| {
-            sqlx::query_as(
-                "SELECT t.id, t.step_id, t.participant_id, t.body, t.created_at,
-                         t.released_at, p.name, o.name AS organisation_name
-                     FROM live_thoughts t
-                     JOIN live_participants p ON p.id = t.participant_id
-                     LEFT JOIN organisations o ON o.id = p.organisation_id
-                     WHERE t.step_id = $1 AND NOT p.removed ORDER BY t.id",
-            )
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{THOUGHT_SELECT} WHERE t.step_id = $1 AND NOT p.removed ORDER BY t.id"
+            )))
             .bind(step_id)
             .fetch_all(r)
             .await
@@ -1032,14 +1033,9 @@ impl Store {
     /// One thought of a step, with its sender's name, else `None`.
     pub async fn live_thought(&self, step_id: Id, thought_id: Id) -> DbResult<Option<Thought>> {
         let row: Option<ThoughtRow> = reader!(self, |r| {
-            sqlx::query_as(
-                "SELECT t.id, t.step_id, t.participant_id, t.body, t.created_at,
-                         t.released_at, p.name, o.name AS organisation_name
-                     FROM live_thoughts t
-                     JOIN live_participants p ON p.id = t.participant_id
-                     LEFT JOIN organisations o ON o.id = p.organisation_id
-                     WHERE t.step_id = $1 AND t.id = $2 AND NOT p.removed",
-            )
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{THOUGHT_SELECT} WHERE t.step_id = $1 AND t.id = $2 AND NOT p.removed"
+            )))
             .bind(step_id)
             .bind(thought_id)
             .fetch_optional(r)
