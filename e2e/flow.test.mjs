@@ -932,9 +932,17 @@ test("a live session from a plan: a console, a projector and three phones (one w
   await lead.getByRole("heading", { name: "Thoughts (3, 3 held)" }).waitFor();
   await screen.reload();
   assert.equal(await screen.getByText(said.Ailsa).count(), 0, "a held thought is not on the projector");
+  // Two thoughts grouped show once on the screen, with how many said the same.
+  const calum = lead.locator(".live-thoughts li", { hasText: said.Calum });
+  await calum.getByLabel("Similar to").selectOption({ label: said.Ailsa });
+  await calum.getByRole("button", { name: "Group them" }).click();
+  await lead.getByText(`Grouped with “${said.Ailsa}”`).waitFor();
   await lead.getByRole("button", { name: /Put all 3 held thoughts on the screen/ }).click();
   await screen.getByText(said.Ailsa).waitFor({ timeout: 10000 });
+  await screen.getByText("(+1 similar)").waitFor({ timeout: 10000 });
+  assert.equal(await screen.getByText(said.Calum).count(), 0, "a grouped thought shows once, under the first");
   await check(lead, "live-console-thoughts");
+  await check(screen, "live-screen-thoughts");
 
   // A dot vote over the six principles: too many dots is told, then fixed.
   await advance();
@@ -984,6 +992,11 @@ test("a live session from a plan: a console, a projector and three phones (one w
   await lead.goto(lead.url() + "/summary");
   await lead.getByText("From the live session").first().waitFor();
   await lead.getByText("Collaborating").first().waitFor();
+  // What was not kept is in the summary too, under its item, without names.
+  await lead.getByRole("heading", { name: "In the room", exact: true }).waitFor();
+  await lead.getByText("3 phones joined").waitFor();
+  await lead.getByText(new RegExp(`${said.Ailsa}.*\\(\\+1 similar\\)`)).first().waitFor();
+  await check(lead, "live-summary");
 
   // Ending asks first; then phones are told.
   await lead.goto(consoleUrl);

@@ -24,7 +24,7 @@ const PARTICIPANT_SELECT: &str = "SELECT p.id, p.session_id, p.name, p.organisat
      FROM live_participants p LEFT JOIN organisations o ON o.id = p.organisation_id";
 
 const THOUGHT_SELECT: &str = "SELECT t.id, t.step_id, t.participant_id, t.body, t.created_at,
-        t.released_at, p.name, o.name AS organisation_name
+        t.released_at, t.grouped_into, p.name, o.name AS organisation_name
      FROM live_thoughts t
      JOIN live_participants p ON p.id = t.participant_id
      LEFT JOIN organisations o ON o.id = p.organisation_id";
@@ -56,6 +56,7 @@ impl ThoughtRow {
             body: self.body,
             created_at: self.created_at,
             released_at: self.released_at,
+            grouped_into: self.grouped_into,
         }
     }
 }
@@ -91,6 +92,7 @@ struct ThoughtRow {
     body: String,
     created_at: Timestamp,
     released_at: Option<Timestamp>,
+    grouped_into: Option<Id>,
     name: String,
     organisation_name: Option<String>,
 }
@@ -213,6 +215,16 @@ macro_rules! live_changed {
                 .execute(&mut *$tx)
                 .await?;
         }
+    }};
+}
+
+/// The end of every write to a live session: its change counter moves on (other
+/// nodes are told), the transaction commits, and this node's followers wake.
+macro_rules! live_commit {
+    ($store:expr, $tx:expr, $session:expr) => {{
+        live_changed!($store, $tx, $session);
+        $tx.commit().await?;
+        $store.live_sent($session);
     }};
 }
 
@@ -427,6 +439,21 @@ impl Store {
         })
     }
 
+    /// The sessions run for a conversation, oldest first.
+    pub async fn conversation_live_sessions(
+        &self,
+        conversation_id: Id,
+    ) -> DbResult<Vec<LiveSession>> {
+        reader!(self, |r| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{SESSION_SELECT} WHERE conversation_id = $1 ORDER BY created_at, id"
+            )))
+            .bind(conversation_id)
+            .fetch_all(r)
+            .await
+        })
+    }
+
     /// One session, whichever partnership it belongs to (callers check).
     pub async fn live_session(&self, id: Id) -> DbResult<Option<LiveSession>> {
         reader!(self, |r| {
@@ -529,9 +556,7 @@ impl Store {
             .bind(step.id)
             .execute(&mut *tx)
             .await?;
-            live_changed!(self, tx, step.session_id);
-            tx.commit().await?;
-            self.live_sent(step.session_id);
+            live_commit!(self, tx, step.session_id);
             Ok(Ok(()))
         })
     }
@@ -575,9 +600,7 @@ impl Store {
                 .bind(session.id)
                 .execute(&mut *tx)
                 .await?;
-            live_changed!(self, tx, session.id);
-            tx.commit().await?;
-            self.live_sent(session.id);
+            live_commit!(self, tx, session.id);
             Ok(())
         })
     }
@@ -613,9 +636,7 @@ impl Store {
                 }
             };
             q.execute(&mut *tx).await?;
-            live_changed!(self, tx, step.session_id);
-            tx.commit().await?;
-            self.live_sent(step.session_id);
+            live_commit!(self, tx, step.session_id);
             Ok(())
         })
     }
@@ -629,14 +650,13 @@ impl Store {
                 .bind(session_id)
                 .execute(&mut *tx)
                 .await?;
-            live_changed!(self, tx, session_id);
-            tx.commit().await?;
-            self.live_sent(session_id);
+            live_commit!(self, tx, session_id);
             Ok(())
         })
     }
 
-    /// End a session: its code lets nobody in any more and nothing more is taken.
+    /// End a session: its code lets nobody in any more and nothing more is taken, and
+    /// its conversation, if still planned, is held.
     pub async fn end_live_session(&self, session_id: Id, now: Timestamp) -> DbResult<()> {
         writer!(self, |w| {
             let mut tx = w.begin().await?;
@@ -655,9 +675,18 @@ impl Store {
             .bind(session_id)
             .execute(&mut *tx)
             .await?;
-            live_changed!(self, tx, session_id);
-            tx.commit().await?;
-            self.live_sent(session_id);
+            // The meeting has happened: a conversation still marked as planned is now
+            // held, so its cards count as discussed and it asks to be written up.
+            sqlx::query(
+                "UPDATE conversations SET status = 'held', updated_at = $1
+                 WHERE id = (SELECT conversation_id FROM live_sessions WHERE id = $2)
+                     AND status = 'planned'",
+            )
+            .bind(now)
+            .bind(session_id)
+            .execute(&mut *tx)
+            .await?;
+            live_commit!(self, tx, session_id);
             Ok(())
         })
     }
@@ -685,9 +714,7 @@ impl Store {
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
-            live_changed!(self, tx, session_id);
-            tx.commit().await?;
-            self.live_sent(session_id);
+            live_commit!(self, tx, session_id);
             Ok(id)
         })
     }
@@ -735,9 +762,7 @@ impl Store {
                 .bind(participant_id)
                 .execute(&mut *tx)
                 .await?;
-            live_changed!(self, tx, session_id);
-            tx.commit().await?;
-            self.live_sent(session_id);
+            live_commit!(self, tx, session_id);
             Ok(())
         })
     }
@@ -770,9 +795,7 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            live_changed!(self, tx, step.session_id);
-            tx.commit().await?;
-            self.live_sent(step.session_id);
+            live_commit!(self, tx, step.session_id);
             Ok(Sent::Saved)
         })
     }
@@ -812,9 +835,7 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            live_changed!(self, tx, step.session_id);
-            tx.commit().await?;
-            self.live_sent(step.session_id);
+            live_commit!(self, tx, step.session_id);
             Ok(Sent::Saved)
         })
     }
@@ -843,6 +864,41 @@ impl Store {
                 organisation: org,
             })
             .collect())
+    }
+
+    /// One phone's answer to a step, if it sent one (the unique index finds it).
+    pub async fn live_answer_of(
+        &self,
+        step_id: Id,
+        participant_id: Id,
+    ) -> DbResult<Option<String>> {
+        reader!(self, |r| {
+            sqlx::query_scalar(
+                "SELECT value FROM live_answers WHERE step_id = $1 AND participant_id = $2",
+            )
+            .bind(step_id)
+            .bind(participant_id)
+            .fetch_optional(r)
+            .await
+        })
+    }
+
+    /// The thoughts one phone sent on a step, oldest first.
+    pub async fn live_thoughts_of(
+        &self,
+        step_id: Id,
+        participant_id: Id,
+    ) -> DbResult<Vec<Thought>> {
+        let rows: Vec<ThoughtRow> = reader!(self, |r| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{THOUGHT_SELECT} WHERE t.step_id = $1 AND t.participant_id = $2 ORDER BY t.id"
+            )))
+            .bind(step_id)
+            .bind(participant_id)
+            .fetch_all(r)
+            .await
+        })?;
+        Ok(rows.into_iter().map(ThoughtRow::into_thought).collect())
     }
 
     /// How many phones answered a step (a thought counts its sender once).
@@ -887,9 +943,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            live_changed!(self, tx, step.session_id);
-            tx.commit().await?;
-            self.live_sent(step.session_id);
+            live_commit!(self, tx, step.session_id);
             Ok(())
         })
     }
@@ -924,9 +978,7 @@ impl Store {
                 .bind(step.id)
                 .execute(&mut *tx)
                 .await?;
-            live_changed!(self, tx, step.session_id);
-            tx.commit().await?;
-            self.live_sent(step.session_id);
+            live_commit!(self, tx, step.session_id);
             Ok(())
         })
     }
@@ -942,9 +994,61 @@ impl Store {
             .bind(step.id)
             .execute(&mut *tx)
             .await?;
-            live_changed!(self, tx, step.session_id);
-            tx.commit().await?;
-            self.live_sent(step.session_id);
+            live_commit!(self, tx, step.session_id);
+            Ok(())
+        })
+    }
+
+    /// Group a thought with a similar one of the same step (`into`), or take it out of
+    /// its group (`None`). A group has one first thought: grouping into a thought that
+    /// is itself grouped joins its group, and a thought that others were grouped with
+    /// brings them along.
+    pub async fn group_thought(
+        &self,
+        step: &Step,
+        thought_id: Id,
+        into: Option<Id>,
+    ) -> DbResult<()> {
+        writer!(self, |w| {
+            let mut tx = w.begin().await?;
+            let head = match into {
+                Some(into) => {
+                    let found: Option<(Id, Option<Id>)> = sqlx::query_as(
+                        "SELECT id, grouped_into FROM live_thoughts WHERE id = $1 AND step_id = $2",
+                    )
+                    .bind(into)
+                    .bind(step.id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    match found {
+                        Some((id, head)) => Some(head.unwrap_or(id)),
+                        None => return Ok(()),
+                    }
+                }
+                None => None,
+            };
+            if head == Some(thought_id) {
+                return Ok(());
+            }
+            if head.is_some() {
+                sqlx::query(
+                    "UPDATE live_thoughts SET grouped_into = $1 WHERE grouped_into = $2 AND step_id = $3",
+                )
+                .bind(head)
+                .bind(thought_id)
+                .bind(step.id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            sqlx::query(
+                "UPDATE live_thoughts SET grouped_into = $1 WHERE id = $2 AND step_id = $3",
+            )
+            .bind(head)
+            .bind(thought_id)
+            .bind(step.id)
+            .execute(&mut *tx)
+            .await?;
+            live_commit!(self, tx, step.session_id);
             Ok(())
         })
     }
@@ -958,9 +1062,7 @@ impl Store {
                 .bind(step.id)
                 .execute(&mut *tx)
                 .await?;
-            live_changed!(self, tx, step.session_id);
-            tx.commit().await?;
-            self.live_sent(step.session_id);
+            live_commit!(self, tx, step.session_id);
             Ok(())
         })
     }
@@ -1023,9 +1125,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            live_changed!(self, tx, step.session_id);
-            tx.commit().await?;
-            self.live_sent(step.session_id);
+            live_commit!(self, tx, step.session_id);
             Ok(())
         })
     }

@@ -119,7 +119,9 @@ impl StepKind {
             StepKind::Words => "One word: what people type, drawn as a word cloud",
             StepKind::Poll => "Poll: each person picks one option",
             StepKind::Choices => "Choices: each person picks as many options as they like",
-            StepKind::Scale => "Agreement: from strongly disagree to strongly agree",
+            StepKind::Scale => {
+                "A scale: strongly disagree to strongly agree, or one of the health check's scales"
+            }
             StepKind::Dots => "Dot vote: each person spreads a few dots over the options",
             StepKind::Ranking => "Ranking: each person puts the options in order",
             StepKind::Spectrum => {
@@ -347,6 +349,7 @@ impl Step {
     pub fn choices(&self) -> Vec<String> {
         match self.kind {
             k if k.has_options() => option_lines(&self.options),
+            StepKind::Scale if !self.options.trim().is_empty() => option_lines(&self.options),
             StepKind::Scale => SCALE.iter().map(|s| s.to_string()).collect(),
             StepKind::Spectrum => SPECTRUM.iter().map(|(s, _)| s.to_string()).collect(),
             _ => Vec::new(),
@@ -425,9 +428,41 @@ pub struct Thought {
     pub created_at: Timestamp,
     /// When it went on the screen (None: held).
     pub released_at: Option<Timestamp>,
+    /// The first thought of the group the facilitator put it in, if any.
+    pub grouped_into: Option<Id>,
     /// The sender, for named steps (the store fills it in; never shown for anonymous
     /// steps).
     pub author: String,
+}
+
+/// Thoughts as the room sees them: each group once, under its first thought, with how
+/// many more in `thoughts` said much the same. A thought whose group's first thought
+/// is not in `thoughts` (held, or deleted) stands on its own.
+pub fn grouped_thoughts<'a>(thoughts: &[&'a Thought]) -> Vec<(&'a Thought, usize)> {
+    let present = |id: Id| thoughts.iter().any(|t| t.id == id);
+    let mut out: Vec<(&'a Thought, usize)> = Vec::new();
+    for &t in thoughts {
+        match t.grouped_into.filter(|h| present(*h)) {
+            Some(_) => {}
+            None => out.push((t, 0)),
+        }
+    }
+    for t in thoughts {
+        if let Some(h) = t.grouped_into.filter(|h| present(*h))
+            && let Some(entry) = out.iter_mut().find(|(head, _)| head.id == h)
+        {
+            entry.1 += 1;
+        }
+    }
+    out
+}
+
+/// "(+2 similar)", or nothing for a thought on its own.
+pub fn similar_label(n: &usize) -> String {
+    match n {
+        0 => String::new(),
+        n => format!("(+{n} similar)"),
+    }
 }
 
 /// The lines of an options box, trimmed, blank lines dropped.
@@ -1076,6 +1111,45 @@ pub fn mean_point(counts: &[Count]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn thought(id: Id, grouped_into: Option<Id>) -> Thought {
+        Thought {
+            id,
+            step_id: 1,
+            participant_id: id,
+            body: format!("thought {id}"),
+            created_at: 0,
+            released_at: Some(1),
+            grouped_into,
+            author: String::new(),
+        }
+    }
+
+    #[test]
+    fn groups_show_once_with_how_many_said_the_same() {
+        let all = vec![
+            thought(1, None),
+            thought(2, Some(1)),
+            thought(3, None),
+            thought(4, Some(1)),
+            thought(5, Some(9)),
+        ];
+        let shown: Vec<(Id, usize)> = grouped_thoughts(&all.iter().collect::<Vec<_>>())
+            .into_iter()
+            .map(|(t, n)| (t.id, n))
+            .collect();
+        // 5's group starts with a thought not shown (held or deleted): it stands alone.
+        assert_eq!(shown, vec![(1, 2), (3, 0), (5, 0)]);
+        // Without the first thought (still held), its group's others stand alone.
+        let released: Vec<Thought> = all.into_iter().filter(|t| t.id != 1).collect();
+        let shown: Vec<(Id, usize)> = grouped_thoughts(&released.iter().collect::<Vec<_>>())
+            .into_iter()
+            .map(|(t, n)| (t.id, n))
+            .collect();
+        assert_eq!(shown, vec![(2, 0), (3, 0), (4, 0), (5, 0)]);
+        assert_eq!(similar_label(&2), "(+2 similar)");
+        assert_eq!(similar_label(&0), "");
+    }
 
     fn step(kind: StepKind, options: &str) -> Step {
         Step {

@@ -804,19 +804,8 @@ async fn summary_and_exports_carry_the_whole_record(app: TestApp) {
     let (status, pdf) = t.obs.request_bytes(&format!("{base}/summary.pdf")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(pdf.starts_with(b"%PDF-") && pdf.len() > 5_000);
-    // Read it as any PDF reader would (poppler-utils, installed by scripts/test).
-    let file = std::env::temp_dir().join(format!(
-        "tandem-summary-{}.pdf",
-        uuid::Uuid::new_v4().simple()
-    ));
-    std::fs::write(&file, &pdf).unwrap();
-    let text = std::process::Command::new("pdftotext")
-        .arg(&file)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils) is installed");
-    let text = String::from_utf8_lossy(&text.stdout).to_string();
-    let _ = std::fs::remove_file(&file);
+    // Read it as any PDF reader would.
+    let text = crate::helpers::pdf_text(&pdf);
     // The notes keep their shape: a line break, a list with bold, a link's address.
     for needle in [
         "We talked about trust.\nRoom: the library",

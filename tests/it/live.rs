@@ -26,7 +26,9 @@ both_engines!(
     every_kind_of_step_takes_and_counts_its_own_answers,
     organisations_are_shown_apart_only_in_groups_of_three,
     thoughts_are_kept_as_decisions_differences_and_actions,
-    an_answered_anonymous_step_never_becomes_named
+    an_answered_anonymous_step_never_becomes_named,
+    what_happened_live_is_in_the_summary_and_its_exports,
+    similar_thoughts_group_and_the_room_votes_on_them
 );
 
 /// Start a live session from a planned conversation with one card; returns the
@@ -1230,4 +1232,305 @@ async fn an_answered_anonymous_step_never_becomes_named(app: TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
+}
+
+async fn what_happened_live_is_in_the_summary_and_its_exports(app: TestApp) {
+    let mut t = team(&app).await;
+    let (id, code, step) = started(&app, &mut t).await;
+    make_poll(&mut t, id, step, "poll", "Monthly\nQuarterly", false).await;
+    let s = step.to_string();
+    for (name, choice) in [("Zebedee", "1"), ("Yolanda", "1"), ("Xavier", "2")] {
+        let mut p = phone(&app, &code, name).await;
+        let at = opening(&p.get(&format!("/live/{code}")).await.body);
+        let r = p
+            .post(
+                &format!("/live/{code}/answer"),
+                &[("step", &s), ("opening", &at), ("choice", choice)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let r = t
+        .lead
+        .post(
+            &format!("{}/steps/{step}/hands", live(&t, id)),
+            &[("hand_1", "0"), ("hand_2", "4")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let conv = app
+        .db
+        .live_session(id)
+        .await
+        .unwrap()
+        .unwrap()
+        .conversation_id
+        .unwrap();
+    let base = format!("/p/{}/conversations/{conv}", t.slug);
+
+    // Not kept: the summary shows the results under the step's item, without names.
+    let page = t.obs.get(&format!("{base}/summary")).await;
+    page.assert_contains("In the room");
+    page.assert_contains("3 phones joined, 1 step run; still running.");
+    page.assert_contains("In the room: How often should we meet?");
+    page.assert_contains("3 answered on phones, 4 by show of hands; anonymous");
+    page.assert_contains("Monthly: 2");
+    page.assert_contains("Quarterly: 5 (+4 by show of hands)");
+    for name in ["Zebedee", "Yolanda", "Xavier"] {
+        page.assert_lacks(name);
+    }
+    let md = t.obs.get(&format!("{base}/summary.md")).await;
+    assert!(
+        md.body.contains(
+            "**In the room: How often should we meet?** (3 answered on phones, 4 by show of hands; anonymous)\n\n- Monthly: 2\n- Quarterly: 5 (+4 by show of hands)"
+        ),
+        "{}",
+        md.body
+    );
+    let (status, pdf) = t.obs.request_bytes(&format!("{base}/summary.pdf")).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = crate::helpers::pdf_text(&pdf);
+    for needle in [
+        "In the room: How often should we meet?",
+        "Monthly: 2",
+        "3 phones joined",
+    ] {
+        assert!(text.contains(needle), "{needle} not in {text}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&t.obs.get(&format!("{base}/export.json")).await.body).unwrap();
+    let session = &json["live_sessions"][0];
+    assert_eq!(session["phones"], 3);
+    let st = &session["steps"][0];
+    assert_eq!(st["kind"], "poll");
+    assert_eq!(st["anonymous"], true);
+    assert_eq!(st["answered_on_phones"], 3);
+    assert_eq!(st["by_show_of_hands"], 4);
+    assert_eq!(st["agenda_position"], 1);
+    assert_eq!(st["results"][0], "Monthly: 2");
+    assert_eq!(st["kept_in_notes"], false);
+    assert!(!json.to_string().contains("Zebedee"));
+
+    // Kept: the item's notes carry the results, and they are not shown twice.
+    t.lead
+        .post(&format!("{}/steps/{step}/keep", live(&t, id)), &[])
+        .await;
+    let page = t.obs.get(&format!("{base}/summary")).await;
+    page.assert_contains("From the live session");
+    page.assert_lacks("In the room: How often should we meet?");
+    assert_eq!(page.body.matches("Monthly: 2").count(), 1, "{}", page.body);
+
+    // Ending the session: the meeting was held, so its card counts as discussed.
+    let coverage = format!("/p/{}/coverage", t.slug);
+    let before = t.obs.get(&coverage).await;
+    before.assert_contains(" 0 of ");
+    t.lead
+        .post(&format!("{}/end", live(&t, id)), &[("confirm", "yes")])
+        .await;
+    let conv_row = app.db.conversation(conv).await.unwrap().unwrap();
+    assert_eq!(conv_row.status.as_str(), "held");
+    t.obs.get(&coverage).await.assert_contains(" 1 of ");
+    t.obs
+        .get(&format!("{base}/summary"))
+        .await
+        .assert_contains("3 phones joined, 1 step run.");
+}
+
+async fn similar_thoughts_group_and_the_room_votes_on_them(app: TestApp) {
+    let mut t = team(&app).await;
+    let r = t
+        .lead
+        .post(&format!("/p/{}/live/plans/first-meeting", t.slug), &[])
+        .await;
+    let id: Id = r.location().rsplit('/').next().unwrap().parse().unwrap();
+    let code = app.db.live_session(id).await.unwrap().unwrap().code;
+    let steps = app.db.live_steps(id).await.unwrap();
+    let thoughts = steps
+        .iter()
+        .find(|s| s.kind.as_str() == "thoughts")
+        .unwrap()
+        .id;
+    let later = steps.iter().find(|s| s.kind.as_str() == "dots").unwrap().id;
+    t.lead
+        .post(
+            &format!("{}/show", live(&t, id)),
+            &[("step", &thoughts.to_string())],
+        )
+        .await;
+    let mut phones = Vec::new();
+    for (name, words) in [
+        ("Ann", "More joint training"),
+        ("Bo", "Train together more often"),
+        ("Cy", "Share one budget"),
+    ] {
+        let mut p = phone(&app, &code, name).await;
+        let r = send(&mut p, &code, thoughts, &[("thought", words)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        phones.push(p);
+    }
+    let sent = app.db.live_thoughts(thoughts).await.unwrap();
+    let (first, second, third) = (sent[0].id, sent[1].id, sent[2].id);
+    let console_url = live(&t, id);
+    let at = |th: Id| format!("{console_url}/steps/{thoughts}/thoughts/{th}");
+    // The console offers each thought the others to be grouped with.
+    t.lead
+        .get(&live(&t, id))
+        .await
+        .assert_contains("Group them");
+    let r = t
+        .lead
+        .post(
+            &at(second),
+            &[("do", "group"), ("into", &first.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // Another session's thought, or none, cannot be grouped with.
+    assert_eq!(
+        t.lead
+            .post(&at(third), &[("do", "group"), ("into", "999999")])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    t.lead
+        .post(&format!("{}/steps/{thoughts}/release", live(&t, id)), &[])
+        .await;
+    let screen = t.lead.get(&format!("{}/screen", live(&t, id))).await;
+    screen.assert_contains("More joint training");
+    screen.assert_contains("(+1 similar)");
+    screen.assert_lacks("Train together more often");
+    screen.assert_contains("Share one budget");
+    phones[2]
+        .get(&format!("/live/{code}"))
+        .await
+        .assert_contains("(+1 similar)");
+    let console = t.lead.get(&live(&t, id)).await;
+    console.assert_contains("Grouped with “More joint training”");
+
+    // A dot vote over what the room wrote: one option per group.
+    let from = format!("thoughts-{thoughts}");
+    let r = t
+        .lead
+        .post(
+            &format!("{}/steps/{later}", live(&t, id)),
+            &[
+                ("title", "Which should we do first?"),
+                ("kind", "dots"),
+                ("options", ""),
+                ("options_from", &from),
+                ("dots", "3"),
+                ("minutes", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let vote = app.db.live_step(later).await.unwrap().unwrap();
+    assert_eq!(
+        vote.choices(),
+        vec!["More joint training", "Share one budget"]
+    );
+    // Taken out of the group, the thought stands on its own again.
+    t.lead.post(&at(second), &[("do", "ungroup")]).await;
+    t.lead
+        .get(&format!("{}/screen", live(&t, id)))
+        .await
+        .assert_contains("Train together more often");
+
+    // A scale from the health check, for a scale step.
+    let console = t.lead.get(&live(&t, id)).await;
+    let key = console
+        .body
+        .split("value=\"scale-health-check-")
+        .nth(1)
+        .map(|rest| format!("scale-health-check-{}", rest.split('"').next().unwrap()))
+        .expect("the health check's scale is offered");
+    let scale_step = steps
+        .iter()
+        .rev()
+        .find(|s| s.kind.as_str() == "thoughts")
+        .unwrap()
+        .id;
+    let r = t
+        .lead
+        .post(
+            &format!("{}/steps/{scale_step}", live(&t, id)),
+            &[
+                ("title", "We trust each other"),
+                ("kind", "scale"),
+                ("options", ""),
+                ("options_from", &key),
+                ("minutes", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let scale = app.db.live_step(scale_step).await.unwrap().unwrap();
+    assert_eq!(
+        scale.choices().first().map(String::as_str),
+        Some("Strongly disagree")
+    );
+    assert!(scale.choices().len() >= 5);
+    // A thoughts step with nothing on the screen gives nothing to vote on: said
+    // beside the options, nothing saved.
+    let empty = steps
+        .iter()
+        .filter(|s| s.kind.as_str() == "thoughts")
+        .nth(1)
+        .unwrap();
+    let words = steps
+        .iter()
+        .find(|s| s.kind.as_str() == "words")
+        .unwrap()
+        .id;
+    let r = t
+        .lead
+        .post(
+            &format!("{}/steps/{words}", live(&t, id)),
+            &[
+                ("title", "Vote"),
+                ("kind", "ranking"),
+                ("options", ""),
+                ("options_from", &format!("thoughts-{}", empty.id)),
+                ("minutes", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("No thoughts from that step are on the screen yet");
+    assert_eq!(
+        app.db
+            .live_step(words)
+            .await
+            .unwrap()
+            .unwrap()
+            .kind
+            .as_str(),
+        "words"
+    );
+    // A ranking of the session's cards.
+    let r = t
+        .lead
+        .post(
+            &format!("{}/steps/{words}", live(&t, id)),
+            &[
+                ("title", "Which card matters most?"),
+                ("kind", "ranking"),
+                ("options", ""),
+                ("options_from", "cards"),
+                ("minutes", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let cards: Vec<String> = steps
+        .iter()
+        .filter(|s| !s.theme_name.is_empty())
+        .map(|s| s.title.clone())
+        .collect();
+    assert!(cards.len() >= 2);
+    assert_eq!(
+        app.db.live_step(words).await.unwrap().unwrap().choices(),
+        cards
+    );
 }

@@ -17,6 +17,7 @@ use crate::error::AppError;
 use crate::pdf::Block;
 use crate::web::download::file_name;
 use crate::web::extract::Member;
+use crate::web::live::record::{LiveRecord, LiveStepRecord, conversation_record};
 use crate::web::{AppState, PageCtx, Routes, render};
 
 pub fn routes(r: Routes) -> Routes {
@@ -43,6 +44,35 @@ pub struct Summary {
     pub attendees: Vec<Attendee>,
     pub items: Vec<SummaryItem>,
     pub other_actions: Vec<ActionRow>,
+    /// The live sessions run for it.
+    pub live: Vec<LiveRecord>,
+}
+
+impl Summary {
+    /// The live steps run for an agenda item whose results are not already kept in
+    /// its notes.
+    pub fn live_for(&self, item: &Id) -> Vec<&LiveStepRecord> {
+        self.live
+            .iter()
+            .flat_map(|l| &l.steps)
+            .filter(|s| s.step.item_id == Some(*item) && !s.kept())
+            .collect()
+    }
+
+    /// Live steps (not kept) for no item on this agenda.
+    pub fn live_loose(&self) -> Vec<&LiveStepRecord> {
+        self.live
+            .iter()
+            .flat_map(|l| &l.steps)
+            .filter(|s| {
+                !s.kept()
+                    && !s
+                        .step
+                        .item_id
+                        .is_some_and(|i| self.items.iter().any(|x| x.item.id == i))
+            })
+            .collect()
+    }
 }
 
 pub struct SummaryItem {
@@ -60,6 +90,7 @@ pub async fn load(state: &AppState, m: &Member, id: Id) -> Result<Summary, AppEr
         state.db.attendees(id),
         state.db.conversation_actions(id)
     )?;
+    let live = conversation_record(state, id).await?;
     let mut by_org: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let recorded = attendees.iter().any(|a| a.came() || a.sent_apologies());
     let apologies = attendees
@@ -108,8 +139,14 @@ pub async fn load(state: &AppState, m: &Member, id: Id) -> Result<Summary, AppEr
         attendees,
         items,
         other_actions,
+        live,
         conv,
     })
+}
+
+/// A live step's heading in the record: "In the room: its title".
+fn live_heading(s: &LiveStepRecord) -> String {
+    format!("In the room: {}", s.step.title)
 }
 
 fn action_line(a: &ActionRow) -> String {
@@ -178,6 +215,16 @@ pub fn to_markdown(s: &Summary) -> String {
         out.push_str(&format!("\nApologies: {}.\n", s.apologies.join(", ")));
     }
     out.push('\n');
+    if !s.live.is_empty() {
+        out.push_str("## In the room\n\n");
+        for l in &s.live {
+            out.push_str(&format!("- {}\n", l.line()));
+        }
+        out.push('\n');
+        for st in s.live_loose() {
+            live_markdown(&mut out, st);
+        }
+    }
     for (n, i) in s.items.iter().enumerate() {
         out.push_str(&format!("## {}. {}\n\n", n + 1, i.item.title));
         if i.item.is_card {
@@ -211,6 +258,9 @@ pub fn to_markdown(s: &Summary) -> String {
             }
             out.push('\n');
         }
+        for st in s.live_for(&i.item.id) {
+            live_markdown(&mut out, st);
+        }
     }
     if !s.other_actions.is_empty() {
         out.push_str("## Other actions\n\n");
@@ -220,6 +270,14 @@ pub fn to_markdown(s: &Summary) -> String {
         out.push('\n');
     }
     out
+}
+
+fn live_markdown(out: &mut String, st: &LiveStepRecord) {
+    out.push_str(&format!("**{}** ({})\n\n", live_heading(st), st.counted()));
+    for l in st.lines() {
+        out.push_str(&format!("- {l}\n"));
+    }
+    out.push('\n');
 }
 
 async fn markdown(
@@ -273,6 +331,13 @@ fn blocks(s: &Summary) -> Vec<Block> {
             s.apologies.join(", ")
         )));
     }
+    if !s.live.is_empty() {
+        b.push(Block::Heading("In the room".into()));
+        b.extend(s.live.iter().map(|l| Block::Bullet(l.line())));
+        for st in s.live_loose() {
+            live_blocks(&mut b, st);
+        }
+    }
     for (n, i) in s.items.iter().enumerate() {
         b.push(Block::Heading(format!("{}. {}", n + 1, i.item.title)));
         if i.item.is_card {
@@ -295,6 +360,9 @@ fn blocks(s: &Summary) -> Vec<Block> {
             b.push(Block::Label("Actions".into()));
             b.extend(i.actions.iter().map(|a| Block::Bullet(action_line(a))));
         }
+        for st in s.live_for(&i.item.id) {
+            live_blocks(&mut b, st);
+        }
     }
     if !s.other_actions.is_empty() {
         b.push(Block::Heading("Other actions".into()));
@@ -305,6 +373,12 @@ fn blocks(s: &Summary) -> Vec<Block> {
         );
     }
     b
+}
+
+fn live_blocks(b: &mut Vec<Block>, st: &LiveStepRecord) {
+    b.push(Block::Label(live_heading(st)));
+    b.push(Block::Meta(st.counted()));
+    b.extend(st.lines().into_iter().map(Block::Bullet));
 }
 
 async fn pdf(
@@ -384,6 +458,24 @@ async fn json_export(
             "actions": i.actions.iter().map(action_json).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "other_actions": s.other_actions.iter().map(action_json).collect::<Vec<_>>(),
+        "live_sessions": s.live.iter().map(|l| json!({
+            "title": l.session.title,
+            "started_at": jiff::Timestamp::from_second(l.session.created_at).ok().map(|t| t.to_string()),
+            "ended_at": l.session.ended_at.and_then(|t| jiff::Timestamp::from_second(t).ok()).map(|t| t.to_string()),
+            "phones": l.phones,
+            "steps": l.steps.iter().map(|st| json!({
+                "position": st.step.position,
+                "title": st.step.title,
+                "kind": st.step.kind.as_str(),
+                "anonymous": st.step.anonymous,
+                "agenda_position": st.step.item_id.and_then(|id| s.items.iter().find(|i| i.item.id == id)).map(|i| i.item.position),
+                "answered_on_phones": st.answered,
+                "by_show_of_hands": st.hands,
+                "results": st.results,
+                "thoughts": st.thoughts,
+                "kept_in_notes": st.kept(),
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
     });
     let body = serde_json::to_string_pretty(&doc).map_err(|e| AppError::Internal(e.into()))?;
     Ok((

@@ -77,6 +77,33 @@ impl StepView {
         })
     }
 
+    /// What a phone shows of a step: its results only once they are shown to the
+    /// room (until then the answers are not read at all, so a room of phones
+    /// reloading after each step costs one small read each), and the thoughts on
+    /// the screen.
+    pub async fn for_phone(state: &AppState, step: Step) -> Result<Self, AppError> {
+        if step.revealed {
+            return Self::load(state, step, false).await;
+        }
+        let mut thoughts = Vec::new();
+        if step.kind == StepKind::Thoughts {
+            thoughts = state.db.live_thoughts(step.id).await?;
+            thoughts.retain(|t| t.released_at.is_some());
+            if step.anonymous {
+                for t in &mut thoughts {
+                    t.author.clear();
+                }
+            }
+        }
+        Ok(StepView {
+            tally: Tally::count(&step, &[], &[]),
+            step,
+            thoughts,
+            held: 0,
+            answered: 0,
+        })
+    }
+
     /// The text class that reads on the step's theme colour.
     pub fn text_class(&self) -> &'static str {
         crate::web::decks::on_colour(&self.step.colour)
@@ -99,6 +126,20 @@ impl StepView {
     /// What the numbers in the results count ("People", "Dots", "Points").
     pub fn unit(&self) -> &'static str {
         unit(self.step.kind)
+    }
+
+    /// A scale's two ends in words: "1 (Strongly disagree) to 5 (Strongly agree)".
+    pub fn scale_ends(&self) -> String {
+        let points = self.step.choices();
+        match (points.first(), points.last()) {
+            (Some(first), Some(last)) => format!(
+                "1 ({}) to {} ({})",
+                first.to_lowercase(),
+                points.len(),
+                last.to_lowercase()
+            ),
+            _ => String::new(),
+        }
     }
 
     /// The numbers a dot vote's boxes offer: 0 to the dots each person has.
@@ -207,6 +248,38 @@ impl StepView {
         self.step.axes()
     }
 
+    /// The thoughts on the screen as the room sees them: each group once, with how
+    /// many more said much the same.
+    pub fn grouped(&self) -> Vec<(&Thought, usize)> {
+        let released: Vec<&Thought> = self
+            .thoughts
+            .iter()
+            .filter(|t| t.released_at.is_some())
+            .collect();
+        grouped_thoughts(&released)
+    }
+
+    /// "(+2 similar)" for a group of three, else nothing.
+    pub fn similar(&self, n: &usize) -> String {
+        similar_label(n)
+    }
+
+    /// The thoughts `t` can be grouped with: the others not already in a group.
+    pub fn group_choices(&self, t: &Thought) -> Vec<&Thought> {
+        self.thoughts
+            .iter()
+            .filter(|o| o.id != t.id && o.grouped_into.is_none())
+            .collect()
+    }
+
+    /// The words of the thought with this id (the first of a group, for its others).
+    pub fn thought_body(&self, id: &Id) -> &str {
+        self.thoughts
+            .iter()
+            .find(|t| t.id == *id)
+            .map_or("", |t| t.body.as_str())
+    }
+
     /// The results in words for the conversation's record.
     pub fn record_text(&self, session_title: &str) -> String {
         let mut out = format!("From the live session “{session_title}”");
@@ -227,15 +300,25 @@ impl StepView {
         for line in self.tally.lines(self.step.kind) {
             out.push_str(&format!("\n- {line}"));
         }
-        for t in self.thoughts.iter().filter(|t| t.released_at.is_some()) {
-            if t.author.is_empty() {
-                out.push_str(&format!("\n- {}", t.body));
-            } else {
-                out.push_str(&format!("\n- {} ({})", t.body, t.author));
-            }
+        for (t, n) in self.grouped() {
+            out.push_str(&format!("\n- {}", thought_line(t, n)));
         }
         out
     }
+}
+
+/// A thought in the record: its words, its sender in named steps, and how many more
+/// said much the same.
+pub fn thought_line(t: &Thought, similar: usize) -> String {
+    let mut line = t.body.clone();
+    if !t.author.is_empty() {
+        line.push_str(&format!(" ({})", t.author));
+    }
+    if similar > 0 {
+        line.push(' ');
+        line.push_str(&similar_label(&similar));
+    }
+    line
 }
 
 #[derive(Template)]
@@ -497,6 +580,8 @@ struct ConsolePage {
     kinds: Vec<(&'static str, &'static str)>,
     /// Who can own an action: (key, name).
     owners: Vec<(String, String)>,
+    /// Where options can come from besides the box: (key, words).
+    option_sources: Vec<(String, String)>,
     can_keep: bool,
     bounced: Bounced,
 }
@@ -564,6 +649,7 @@ async fn console_page(
         .await?
         .owner_choices(None);
     let status = bounced.status();
+    let option_sources = option_sources(&steps)?;
     render_status(
         status,
         &ConsolePage {
@@ -580,10 +666,124 @@ async fn console_page(
             current,
             participants,
             owners,
+            option_sources,
             can_keep: crate::domain::roles::can(m.role(), Action::EditContent),
             bounced,
         },
     )
+}
+
+/// A shipped instrument's answer scale offered for a step: (key, words, its points).
+type OfferedScale = (String, String, Vec<String>);
+
+/// The answer scales of the shipped instruments, each once. The files are part of the
+/// binary, so they are read once.
+fn instrument_scales() -> Result<&'static [OfferedScale], AppError> {
+    static SCALES: std::sync::OnceLock<Vec<OfferedScale>> = std::sync::OnceLock::new();
+    if let Some(s) = SCALES.get() {
+        return Ok(s);
+    }
+    let mut out: Vec<OfferedScale> = Vec::new();
+    for i in crate::builtin::shipped_instruments().map_err(AppError::Internal)? {
+        for sc in &i.scales {
+            let points: Vec<String> = sc.options.iter().map(|o| o.label.clone()).collect();
+            if points.len() < 2 || out.iter().any(|(_, _, p)| *p == points) {
+                continue;
+            }
+            out.push((
+                format!("scale-{}-{}", i.key, sc.key),
+                format!("The {} scale: {}", i.title, points.join(" / ")),
+                points,
+            ));
+        }
+    }
+    Ok(SCALES.get_or_init(|| out))
+}
+
+/// Where a step's options can come from besides typing them: the thoughts on the
+/// screen from a thoughts step that has been opened (for a dot vote or ranking over
+/// what the room said), the session's cards, and the shipped instruments' answer
+/// scales.
+fn option_sources(steps: &[Step]) -> Result<Vec<(String, String)>, AppError> {
+    let mut out: Vec<(String, String)> = steps
+        .iter()
+        .filter(|s| s.kind == StepKind::Thoughts && s.opening > 0)
+        .map(|s| {
+            (
+                format!("thoughts-{}", s.id),
+                format!(
+                    "The thoughts on the screen from step {}: {}",
+                    s.position,
+                    crate::web::page::short(&s.title)
+                ),
+            )
+        })
+        .collect();
+    if steps.iter().filter(|s| !s.theme_name.is_empty()).count() >= 2 {
+        out.push(("cards".into(), "The cards in this session".into()));
+    }
+    out.extend(
+        instrument_scales()?
+            .iter()
+            .map(|(k, words, _)| (k.clone(), words.clone())),
+    );
+    Ok(out)
+}
+
+/// `line` cut to fit an option (on a word boundary where it can be, with "…").
+fn as_option(line: &str) -> String {
+    let line = line.replace(['\n', '\r'], " ");
+    if line.chars().count() <= MAX_OPTION {
+        return line;
+    }
+    let cut: String = line.chars().take(MAX_OPTION - 1).collect();
+    let cut = match cut.rfind(' ') {
+        Some(at) if at > MAX_OPTION / 2 => &cut[..at],
+        _ => cut.as_str(),
+    };
+    format!("{}…", cut.trim_end())
+}
+
+/// The options a source gives (see [`option_sources`]), one on each line; or why not.
+async fn options_from(
+    state: &AppState,
+    live: &LiveSession,
+    key: &str,
+) -> Result<Result<String, &'static str>, AppError> {
+    if let Some(step) = key.strip_prefix("thoughts-") {
+        let step: Id = step.parse().map_err(|_| AppError::NotFound)?;
+        let step = own_step(state, live, step).await?;
+        let thoughts = state.db.live_thoughts(step.id).await?;
+        let released: Vec<&Thought> = thoughts
+            .iter()
+            .filter(|t| t.released_at.is_some())
+            .collect();
+        let lines: Vec<String> = grouped_thoughts(&released)
+            .into_iter()
+            .map(|(t, _)| as_option(&t.body))
+            .collect();
+        if lines.is_empty() {
+            return Ok(Err(
+                "No thoughts from that step are on the screen yet. Put some on the screen first, or type the options",
+            ));
+        }
+        return Ok(Ok(lines.join("\n")));
+    }
+    if key == "cards" {
+        let cards: Vec<String> = state
+            .db
+            .live_steps(live.id)
+            .await?
+            .iter()
+            .filter(|s| !s.theme_name.is_empty())
+            .map(|s| as_option(&s.title))
+            .collect();
+        return Ok(Ok(cards.join("\n")));
+    }
+    match instrument_scales()?.iter().find(|(k, _, _)| k == key) {
+        Some((_, _, points)) => Ok(Ok(points.join("\n"))),
+        None => Err(AppError::NotFound),
+    }
 }
 
 pub async fn console(
@@ -756,7 +956,8 @@ pub async fn end(
             lines: vec![
                 "Phones stop taking answers and the join code stops working. What was \
                  said stays here, and you can still keep results in the conversation's \
-                 record."
+                 record. A conversation still marked as planned is marked as held, so \
+                 its cards count as discussed."
                     .into(),
             ],
             action: format!("{url}/end"),
@@ -785,6 +986,8 @@ pub struct SetUpForm {
     prompt: String,
     kind: String,
     options: String,
+    /// Take the options from one of [`option_sources`] instead of the box.
+    options_from: String,
     dots: String,
     axes: String,
     named: String,
@@ -797,12 +1000,25 @@ pub async fn set_up(
     State(state): State<AppState>,
     m: Member,
     Path((_, id, step)): Path<(String, Id, Id)>,
-    SafeForm(f): SafeForm<SetUpForm>,
+    SafeForm(mut f): SafeForm<SetUpForm>,
 ) -> Result<Response, AppError> {
     m.require(Action::RunLiveSession)?;
     let live = own_live(&state, &m, id).await?;
     let step = own_step(&state, &live, step).await?;
     let form = format!("step-{}", step.id);
+    // Options from the room's thoughts or an instrument's scale go into the box, so
+    // a list that needs trimming comes back there to be trimmed.
+    let from = if f.options_from.is_empty() {
+        Ok(())
+    } else {
+        match options_from(&state, &live, &f.options_from).await? {
+            Ok(lines) => {
+                f.options = lines;
+                Ok(())
+            }
+            Err(message) => Err(message),
+        }
+    };
     let bounce = |field: &'static str, message: &str| {
         Bounced::at(form.clone())
             .error(field, format!("{field}-{}", step.id), message)
@@ -814,6 +1030,9 @@ pub async fn set_up(
             .typed("minutes", f.minutes.clone())
             .typed("script", f.script.clone())
     };
+    if let Err(message) = from {
+        return console_page(&state, &m, live, bounce("options", message)).await;
+    }
     let setup = match read_setup(&f) {
         Ok(s) => s,
         Err((field, message)) => {
@@ -861,6 +1080,9 @@ fn read_setup(f: &SetUpForm) -> Result<StepSetup, (&'static str, &'static str)> 
     }
     let kind = StepKind::parse(&f.kind).ok_or(("kind", "Choose what people answer"))?;
     let options = if kind.has_options() {
+        check_options(&f.options).map_err(|e| ("options", e))?
+    } else if kind == StepKind::Scale && !f.options.trim().is_empty() {
+        // A scale of its own (an instrument's): its points, in order.
         check_options(&f.options).map_err(|e| ("options", e))?
     } else {
         String::new()
@@ -921,6 +1143,8 @@ fn read_setup(f: &SetUpForm) -> Result<StepSetup, (&'static str, &'static str)> 
 pub struct ChangeForm {
     #[serde(rename = "do")]
     what: String,
+    /// For grouping a thought: the thought to group it with.
+    into: String,
 }
 
 /// Open (again), close, reveal or hide a step.
@@ -1050,6 +1274,14 @@ pub async fn thought(
                 .await?
         }
         "delete" => state.db.delete_thought(&step, thought).await?,
+        "group" => {
+            let into: Id = f.into.parse().map_err(|_| AppError::NotFound)?;
+            if state.db.live_thought(step.id, into).await?.is_none() {
+                return Err(AppError::NotFound);
+            }
+            state.db.group_thought(&step, thought, Some(into)).await?
+        }
+        "ungroup" => state.db.group_thought(&step, thought, None).await?,
         _ => return Err(AppError::BadRequest("unknown thought change".into())),
     }
     Ok(Redirect::to(&format!(

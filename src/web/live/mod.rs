@@ -9,6 +9,7 @@
 mod console;
 pub mod events;
 mod phone;
+pub mod record;
 
 use self::{console::*, phone::*};
 

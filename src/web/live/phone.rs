@@ -236,25 +236,15 @@ async fn phone(
     if let (Some(p), Some(id)) = (&me, live.current_step)
         && let Some(s) = state.db.live_step(id).await?
     {
+        // This phone's own answer or thoughts only: a page for one phone reads one
+        // phone's rows, however many are in the room.
         if s.kind == StepKind::Thoughts {
-            my_thoughts = state
-                .db
-                .live_thoughts(s.id)
-                .await?
-                .into_iter()
-                .filter(|t| t.participant_id == p.id)
-                .collect();
-        } else if let Some(a) = state
-            .db
-            .live_answers(s.id)
-            .await?
-            .into_iter()
-            .find(|a| a.participant_id == p.id)
-        {
-            mine = answer_fields(&s, &a.value);
+            my_thoughts = state.db.live_thoughts_of(s.id, p.id).await?;
+        } else if let Some(value) = state.db.live_answer_of(s.id, p.id).await? {
+            mine = answer_fields(&s, &value);
             answered = true;
         }
-        step = Some(StepView::load(state, s, false).await?);
+        step = Some(StepView::for_phone(state, s).await?);
     }
     if let Some(m) = sending.mine {
         mine = m;

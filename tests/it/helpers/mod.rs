@@ -543,3 +543,18 @@ impl Client {
         )
     }
 }
+
+/// A PDF's text as any PDF reader would give it (poppler's `pdftotext`, installed by
+/// scripts/test).
+pub fn pdf_text(pdf: &[u8]) -> String {
+    let file =
+        std::env::temp_dir().join(format!("tandem-test-{}.pdf", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&file, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed");
+    let _ = std::fs::remove_file(&file);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
