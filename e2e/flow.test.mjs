@@ -933,7 +933,7 @@ test("a live session from a plan: a console, a projector and three phones (one w
   await screen.reload();
   assert.equal(await screen.getByText(said.Ailsa).count(), 0, "a held thought is not on the projector");
   // Two thoughts grouped show once on the screen, with how many said the same.
-  const calum = lead.locator(".live-thoughts li", { hasText: said.Calum });
+  const calum = lead.locator(".live-thoughts li").filter({ has: lead.locator("p", { hasText: said.Calum }) });
   await calum.getByLabel("Similar to").selectOption({ label: said.Ailsa });
   await calum.getByRole("button", { name: "Group them" }).click();
   await lead.getByText(`Grouped with “${said.Ailsa}”`).waitFor();
@@ -993,7 +993,7 @@ test("a live session from a plan: a console, a projector and three phones (one w
   await lead.getByText("From the live session").first().waitFor();
   await lead.getByText("Collaborating").first().waitFor();
   // What was not kept is in the summary too, under its item, without names.
-  await lead.getByRole("heading", { name: "In the room", exact: true }).waitFor();
+  await lead.getByRole("heading", { name: "In the room", exact: true, level: 2 }).waitFor();
   await lead.getByText("3 phones joined").waitFor();
   await lead.getByText(new RegExp(`${said.Ailsa}.*\\(\\+1 similar\\)`)).first().waitFor();
   await check(lead, "live-summary");

@@ -144,11 +144,6 @@ pub async fn load(state: &AppState, m: &Member, id: Id) -> Result<Summary, AppEr
     })
 }
 
-/// A live step's heading in the record: "In the room: its title".
-fn live_heading(s: &LiveStepRecord) -> String {
-    format!("In the room: {}", s.step.title)
-}
-
 fn action_line(a: &ActionRow) -> String {
     let due = a
         .due_on
@@ -222,7 +217,7 @@ pub fn to_markdown(s: &Summary) -> String {
         }
         out.push('\n');
         for st in s.live_loose() {
-            live_markdown(&mut out, st);
+            live_markdown(&mut out, st, "");
         }
     }
     for (n, i) in s.items.iter().enumerate() {
@@ -259,7 +254,7 @@ pub fn to_markdown(s: &Summary) -> String {
             out.push('\n');
         }
         for st in s.live_for(&i.item.id) {
-            live_markdown(&mut out, st);
+            live_markdown(&mut out, st, &i.item.title);
         }
     }
     if !s.other_actions.is_empty() {
@@ -272,8 +267,12 @@ pub fn to_markdown(s: &Summary) -> String {
     out
 }
 
-fn live_markdown(out: &mut String, st: &LiveStepRecord) {
-    out.push_str(&format!("**{}** ({})\n\n", live_heading(st), st.counted()));
+fn live_markdown(out: &mut String, st: &LiveStepRecord, item_title: &str) {
+    out.push_str(&format!(
+        "**{}** ({})\n\n",
+        st.heading(item_title),
+        st.counted()
+    ));
     for l in st.lines() {
         out.push_str(&format!("- {l}\n"));
     }
@@ -335,7 +334,7 @@ fn blocks(s: &Summary) -> Vec<Block> {
         b.push(Block::Heading("In the room".into()));
         b.extend(s.live.iter().map(|l| Block::Bullet(l.line())));
         for st in s.live_loose() {
-            live_blocks(&mut b, st);
+            live_blocks(&mut b, st, "");
         }
     }
     for (n, i) in s.items.iter().enumerate() {
@@ -361,7 +360,7 @@ fn blocks(s: &Summary) -> Vec<Block> {
             b.extend(i.actions.iter().map(|a| Block::Bullet(action_line(a))));
         }
         for st in s.live_for(&i.item.id) {
-            live_blocks(&mut b, st);
+            live_blocks(&mut b, st, &i.item.title);
         }
     }
     if !s.other_actions.is_empty() {
@@ -375,8 +374,8 @@ fn blocks(s: &Summary) -> Vec<Block> {
     b
 }
 
-fn live_blocks(b: &mut Vec<Block>, st: &LiveStepRecord) {
-    b.push(Block::Label(live_heading(st)));
+fn live_blocks(b: &mut Vec<Block>, st: &LiveStepRecord, item_title: &str) {
+    b.push(Block::Label(st.heading(item_title)));
     b.push(Block::Meta(st.counted()));
     b.extend(st.lines().into_iter().map(Block::Bullet));
 }

@@ -72,6 +72,16 @@ impl LiveStepRecord {
         s
     }
 
+    /// Its heading under an agenda item with this title: "In the room", and the
+    /// step's own title when it asked something else.
+    pub fn heading(&self, item_title: &str) -> String {
+        if self.step.title == item_title {
+            "In the room".to_string()
+        } else {
+            format!("In the room: {}", self.step.title)
+        }
+    }
+
     /// Its results and thoughts, one line each.
     pub fn lines(&self) -> Vec<String> {
         self.results
@@ -105,8 +115,14 @@ pub async fn conversation_record(state: &AppState, conv: Id) -> Result<Vec<LiveR
             }
             // The room's view: released thoughts only, no names on choices.
             let view = StepView::load(state, step, false).await?;
+            let nobody = view.answered == 0 && view.tally.hands == 0;
             steps.push(LiveStepRecord {
-                results: view.tally.lines(view.step.kind),
+                // A step nobody answered has no results, not a list of noughts.
+                results: if nobody {
+                    Vec::new()
+                } else {
+                    view.tally.lines(view.step.kind)
+                },
                 thoughts: view
                     .grouped()
                     .into_iter()
