@@ -321,15 +321,19 @@ impl Store {
                 };
             }
             let ids = ids.fetch_all(&mut *tx).await?;
+            // Always CHUNK places, the last chunk padded with 0 (no row has it): one
+            // statement text, so each connection prepares and keeps it once. A text
+            // per chunk length kept a prepared statement for every length seen, on
+            // every connection (RSS under bench-mixed 48 -> 88 MB on PostgreSQL).
+            let marks = (1..=CHUNK)
+                .map(|n| format!("${n}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!("{ACTION_SELECT} WHERE a.id IN ({marks}){order}");
             for chunk in ids.chunks(CHUNK) {
-                let marks = (1..=chunk.len())
-                    .map(|n| format!("${n}"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let sql = format!("{ACTION_SELECT} WHERE a.id IN ({marks}){order}");
-                let mut rows = sqlx::query_as::<_, ActionRow>(sqlx::AssertSqlSafe(sql));
-                for id in chunk {
-                    rows = rows.bind(*id);
+                let mut rows = sqlx::query_as::<_, ActionRow>(sqlx::AssertSqlSafe(sql.clone()));
+                for i in 0..CHUNK {
+                    rows = rows.bind(chunk.get(i).copied().unwrap_or(0));
                 }
                 for row in rows.fetch_all(&mut *tx).await? {
                     if to.send(row).is_err() {
