@@ -245,7 +245,7 @@ impl Settings {
         // Listening on every interface: links (the projector's QR code among them)
         // must name an address phones can reach, not 0.0.0.0.
         if bound.ip().is_unspecified() {
-            let room = crate::startup::room_addresses(bound);
+            let room = room_addresses(bound);
             if let Some(a) = room.iter().find(|a| a.is_ipv4()).or(room.first()) {
                 return format!("http://{a}");
             }
@@ -295,6 +295,30 @@ pub fn hide_password(url: &str) -> String {
         return format!("{scheme}://{user}:********@{host}");
     }
     url.to_string()
+}
+
+/// When listening on every interface (`0.0.0.0` or `[::]`), this machine's addresses
+/// that others on the local network can reach (not loopback, not link-local IPv6),
+/// with the port: what a facilitator gives the room when there is no internet.
+pub fn room_addresses(bound: std::net::SocketAddr) -> Vec<std::net::SocketAddr> {
+    if !bound.ip().is_unspecified() {
+        return Vec::new();
+    }
+    let mut out: Vec<std::net::SocketAddr> = if_addrs::get_if_addrs()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|i| i.ip())
+        .filter(|ip| !ip.is_loopback())
+        .filter(|ip| match ip {
+            std::net::IpAddr::V4(_) => true,
+            // fe80::/10 needs a zone to be reached; nobody types that.
+            std::net::IpAddr::V6(v6) => bound.is_ipv6() && (v6.segments()[0] & 0xffc0) != 0xfe80,
+        })
+        .map(|ip| std::net::SocketAddr::new(ip, bound.port()))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 #[cfg(test)]

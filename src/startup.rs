@@ -119,30 +119,6 @@ pub async fn setup_link_if_needed(db: &Store, public_url: &str) -> anyhow::Resul
     Ok(Some(format!("{public_url}/setup/{token}")))
 }
 
-/// When listening on every interface (`0.0.0.0` or `[::]`), this machine's addresses
-/// that others on the local network can reach (not loopback, not link-local IPv6),
-/// with the port: what a facilitator gives the room when there is no internet.
-pub fn room_addresses(bound: std::net::SocketAddr) -> Vec<std::net::SocketAddr> {
-    if !bound.ip().is_unspecified() {
-        return Vec::new();
-    }
-    let mut out: Vec<std::net::SocketAddr> = if_addrs::get_if_addrs()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|i| i.ip())
-        .filter(|ip| !ip.is_loopback())
-        .filter(|ip| match ip {
-            std::net::IpAddr::V4(_) => true,
-            // fe80::/10 needs a zone to be reached; nobody types that.
-            std::net::IpAddr::V6(v6) => bound.is_ipv6() && (v6.segments()[0] & 0xffc0) != 0xfe80,
-        })
-        .map(|ip| std::net::SocketAddr::new(ip, bound.port()))
-        .collect();
-    out.sort();
-    out.dedup();
-    out
-}
-
 /// Run `tandem serve` until Ctrl-C or SIGTERM, letting requests in flight finish.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     crate::work::return_large_blocks_to_the_system();
@@ -164,7 +140,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let bound = listener.local_addr()?;
     let public_url = settings.effective_public_url(bound);
     tracing::info!(engine = ?db.engine(), address = %bound, public_url, "Tandem is listening on http://{bound}");
-    for address in room_addresses(bound) {
+    for address in crate::config::room_addresses(bound) {
         tracing::info!(
             %address,
             "people on this network can join a live session at http://{address}/live"

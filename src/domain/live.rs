@@ -457,6 +457,20 @@ pub fn grouped_thoughts<'a>(thoughts: &[&'a Thought]) -> Vec<(&'a Thought, usize
     out
 }
 
+/// A thought as the record gives it: its words, its sender in named steps, and how
+/// many more said much the same.
+pub fn thought_line(t: &Thought, similar: usize) -> String {
+    let mut line = t.body.clone();
+    if !t.author.is_empty() {
+        line.push_str(&format!(" ({})", t.author));
+    }
+    if similar > 0 {
+        line.push(' ');
+        line.push_str(&similar_label(&similar));
+    }
+    line
+}
+
 /// "(+2 similar)", or nothing for a thought on its own.
 pub fn similar_label(n: &usize) -> String {
     match n {
@@ -1047,6 +1061,18 @@ impl Tally {
     /// For an agreement scale: the mean point (1 to 5), if anyone answered.
     pub fn mean(&self) -> Option<f64> {
         mean_point(&self.counts)
+    }
+
+    /// The tally as the room may see it: nobody's name beside what they chose (names
+    /// are the facilitator's to see, in named steps only).
+    pub fn without_names(mut self) -> Self {
+        for c in self.counts.iter_mut().chain(self.wanted.iter_mut()) {
+            c.names.clear();
+        }
+        for p in &mut self.places {
+            p.names.clear();
+        }
+        self
     }
 
     /// The results in words, for the record and for screen readers: "Agree: 5 (+2 by

@@ -5,6 +5,7 @@
 mod agenda;
 mod attendees;
 mod details;
+mod in_the_room;
 mod list;
 mod page;
 mod record;

@@ -10,6 +10,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use super::in_the_room::{LiveRecord, LiveStepRecord, conversation_record};
 use super::{open_views, own_conversation};
 use crate::domain::model::Id;
 use crate::domain::{actions::*, conversations::*, time::*};
@@ -17,7 +18,6 @@ use crate::error::AppError;
 use crate::pdf::Block;
 use crate::web::download::file_name;
 use crate::web::extract::Member;
-use crate::web::live::record::{LiveRecord, LiveStepRecord, conversation_record};
 use crate::web::{AppState, PageCtx, Routes, render};
 
 pub fn routes(r: Routes) -> Routes {

@@ -45,13 +45,7 @@ impl StepView {
         let hands = state.db.hand_counts(step.id).await?;
         let mut tally = Tally::count(&step, &answers, &hands);
         if !everything {
-            // Names are the facilitator's to see, in named steps only.
-            for c in tally.counts.iter_mut().chain(tally.wanted.iter_mut()) {
-                c.names.clear();
-            }
-            for p in &mut tally.places {
-                p.names.clear();
-            }
+            tally = tally.without_names();
         }
         let mut thoughts = state.db.live_thoughts(step.id).await?;
         let held = thoughts.iter().filter(|t| t.released_at.is_none()).count();
@@ -305,20 +299,6 @@ impl StepView {
         }
         out
     }
-}
-
-/// A thought in the record: its words, its sender in named steps, and how many more
-/// said much the same.
-pub fn thought_line(t: &Thought, similar: usize) -> String {
-    let mut line = t.body.clone();
-    if !t.author.is_empty() {
-        line.push_str(&format!(" ({})", t.author));
-    }
-    if similar > 0 {
-        line.push(' ');
-        line.push_str(&similar_label(&similar));
-    }
-    line
 }
 
 #[derive(Template)]

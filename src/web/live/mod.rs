@@ -9,7 +9,6 @@
 mod console;
 pub mod events;
 mod phone;
-pub mod record;
 
 use self::{console::*, phone::*};
 

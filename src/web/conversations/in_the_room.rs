@@ -4,8 +4,9 @@
 //! thoughts stay out, and nobody's name is given for what they chose (in anonymous
 //! steps, not even on thoughts).
 
-use super::console::{StepView, thought_line};
-use crate::domain::live::{LiveSession, Step, StepKind};
+use crate::domain::live::{
+    LiveSession, Step, StepKind, Tally, Thought, grouped_thoughts, thought_line,
+};
 use crate::domain::model::Id;
 use crate::error::AppError;
 use crate::web::AppState;
@@ -114,24 +115,38 @@ pub async fn conversation_record(state: &AppState, conv: Id) -> Result<Vec<LiveR
                 continue;
             }
             // The room's view: released thoughts only, no names on choices.
-            let view = StepView::load(state, step, false).await?;
-            let nobody = view.answered == 0 && view.tally.hands == 0;
+            let answers = state.db.live_answers(step.id).await?;
+            let hands = state.db.hand_counts(step.id).await?;
+            let tally = Tally::count(&step, &answers, &hands).without_names();
+            let mut thoughts = state.db.live_thoughts(step.id).await?;
+            thoughts.retain(|t| t.released_at.is_some());
+            if step.anonymous {
+                for t in &mut thoughts {
+                    t.author.clear();
+                }
+            }
+            let answered = if step.kind == StepKind::Thoughts {
+                state.db.live_answer_count(&step).await?
+            } else {
+                answers.len() as i64
+            };
+            let shown: Vec<&Thought> = thoughts.iter().collect();
+            let nobody = answered == 0 && tally.hands == 0;
             steps.push(LiveStepRecord {
                 // A step nobody answered has no results, not a list of noughts.
                 results: if nobody {
                     Vec::new()
                 } else {
-                    view.tally.lines(view.step.kind)
+                    tally.lines(step.kind)
                 },
-                thoughts: view
-                    .grouped()
+                thoughts: grouped_thoughts(&shown)
                     .into_iter()
                     .map(|(t, n)| thought_line(t, n))
                     .collect(),
-                answered: view.answered,
-                hands: view.tally.hands,
+                answered,
+                hands: tally.hands,
                 session_title: session.title.clone(),
-                step: view.step,
+                step,
             });
         }
         out.push(LiveRecord {
