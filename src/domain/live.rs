@@ -457,6 +457,21 @@ pub fn grouped_thoughts<'a>(thoughts: &[&'a Thought]) -> Vec<(&'a Thought, usize
     out
 }
 
+/// Thoughts as `step` lets them be seen: without their senders in an anonymous step
+/// (for everyone, the facilitator too), and, unless `held_too`, only those released
+/// to the screen.
+pub fn thoughts_as_shown(mut thoughts: Vec<Thought>, step: &Step, held_too: bool) -> Vec<Thought> {
+    if !held_too {
+        thoughts.retain(|t| t.released_at.is_some());
+    }
+    if step.anonymous {
+        for t in &mut thoughts {
+            t.author.clear();
+        }
+    }
+    thoughts
+}
+
 /// A thought as the record gives it: its words, its sender in named steps, and how
 /// many more said much the same.
 pub fn thought_line(t: &Thought, similar: usize) -> String {

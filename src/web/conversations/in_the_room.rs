@@ -5,7 +5,7 @@
 //! steps, not even on thoughts).
 
 use crate::domain::live::{
-    LiveSession, Step, StepKind, Tally, Thought, grouped_thoughts, thought_line,
+    LiveSession, Step, StepKind, Tally, Thought, grouped_thoughts, thought_line, thoughts_as_shown,
 };
 use crate::domain::model::Id;
 use crate::error::AppError;
@@ -118,13 +118,7 @@ pub async fn conversation_record(state: &AppState, conv: Id) -> Result<Vec<LiveR
             let answers = state.db.live_answers(step.id).await?;
             let hands = state.db.hand_counts(step.id).await?;
             let tally = Tally::count(&step, &answers, &hands).without_names();
-            let mut thoughts = state.db.live_thoughts(step.id).await?;
-            thoughts.retain(|t| t.released_at.is_some());
-            if step.anonymous {
-                for t in &mut thoughts {
-                    t.author.clear();
-                }
-            }
+            let thoughts = thoughts_as_shown(state.db.live_thoughts(step.id).await?, &step, false);
             let answered = if step.kind == StepKind::Thoughts {
                 state.db.live_answer_count(&step).await?
             } else {

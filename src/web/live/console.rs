@@ -47,16 +47,9 @@ impl StepView {
         if !everything {
             tally = tally.without_names();
         }
-        let mut thoughts = state.db.live_thoughts(step.id).await?;
+        let thoughts = state.db.live_thoughts(step.id).await?;
         let held = thoughts.iter().filter(|t| t.released_at.is_none()).count();
-        if !everything {
-            thoughts.retain(|t| t.released_at.is_some());
-        }
-        if step.anonymous {
-            for t in &mut thoughts {
-                t.author.clear();
-            }
-        }
+        let thoughts = thoughts_as_shown(thoughts, &step, everything);
         let answered = if step.kind == StepKind::Thoughts {
             state.db.live_answer_count(&step).await?
         } else {
@@ -81,13 +74,7 @@ impl StepView {
         }
         let mut thoughts = Vec::new();
         if step.kind == StepKind::Thoughts {
-            thoughts = state.db.live_thoughts(step.id).await?;
-            thoughts.retain(|t| t.released_at.is_some());
-            if step.anonymous {
-                for t in &mut thoughts {
-                    t.author.clear();
-                }
-            }
+            thoughts = thoughts_as_shown(state.db.live_thoughts(step.id).await?, &step, false);
         }
         Ok(StepView {
             tally: Tally::count(&step, &[], &[]),
