@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod pdf;
 pub mod security;
+pub mod server;
 pub mod startup;
 pub mod telemetry;
 pub mod web;

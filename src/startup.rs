@@ -1,6 +1,5 @@
 //! Building the app and serving it.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -154,21 +153,9 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     }
     let state = AppState::new(db.clone(), settings.clone(), &public_url);
     spawn_housekeeping(db.clone(), settings.clone());
+    let live = state.live.clone();
     let app = build_router(state);
-    // Pages go out as soon as they are written: without TCP_NODELAY, the last small
-    // write of a response made of several could wait ~40 ms for the browser's delayed
-    // acknowledgement (seen with the streamed CSV and pages sent in parts).
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "could not set TCP_NODELAY");
-        }
-    });
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    crate::server::run(listener, app, shutdown_signal(), move || live.close()).await;
     tracing::info!("stopped");
     Ok(())
 }

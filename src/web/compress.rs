@@ -53,10 +53,12 @@ impl Predicate for WhenSafe {
 /// send gzipped (`web/pages.rs` keeps pages gzipped once, around a fresh token). The fastest level left the results page at
 /// 33 KB of its 219 KB; level 6 gives 17 KB. Brotli (quality 4) was no smaller here and
 /// cost about twice the CPU per page, so it waits until static files are compressed
-/// once rather than per request.
+/// once rather than per request. Its feature is left out of tower-http altogether:
+/// the layer's body holds room for each encoder it was built with, brotli's state is
+/// over 2 KB, and every response kept that room for as long as it lasted (a live
+/// session's event stream lasts the whole meeting).
 pub fn layer() -> CompressionLayer<WhenSafe> {
     CompressionLayer::new()
-        .br(false)
         .gzip(true)
         .quality(CompressionLevel::Default)
         .compress_when(WhenSafe)

@@ -28,7 +28,8 @@ both_engines!(
     thoughts_are_kept_as_decisions_differences_and_actions,
     an_answered_anonymous_step_never_becomes_named,
     what_happened_live_is_in_the_summary_and_its_exports,
-    similar_thoughts_group_and_the_room_votes_on_them
+    similar_thoughts_group_and_the_room_votes_on_them,
+    stopping_the_server_ends_the_event_streams
 );
 
 /// Start a live session from a planned conversation with one card; returns the
@@ -1533,4 +1534,80 @@ async fn similar_thoughts_group_and_the_room_votes_on_them(app: TestApp) {
         app.db.live_step(words).await.unwrap().unwrap().choices(),
         cards
     );
+}
+
+/// Ctrl-C on the laptop (or SIGTERM) stops the server while phones still follow the
+/// session: their event streams end at once rather than keeping it running.
+async fn stopping_the_server_ends_the_event_streams(app: TestApp) {
+    use tokio::io::AsyncWriteExt as _;
+    let mut t = team(&app).await;
+    let (_, code, _) = started(&app, &mut t).await;
+    let ann = phone(&app, &code, "Ann").await;
+    let cookie: Vec<String> = ann
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let hub = app.state.live.clone();
+    let server = tokio::spawn(tandem::server::run(
+        listener,
+        tandem::startup::build_router(app.state.clone()),
+        async {
+            let _ = stopped.await;
+        },
+        move || hub.close(),
+    ));
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(
+            format!(
+                "GET /live/{code}/events HTTP/1.1\r\nHost: {addr}\r\nCookie: {}\r\n\r\n",
+                cookie.join("; ")
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut got = Vec::new();
+    while !String::from_utf8_lossy(&got).contains("event: live") {
+        assert!(read_some(&mut stream, &mut got).await > 0, "{got:?}");
+    }
+    assert!(
+        got.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&got)
+    );
+    // A second connection, idle after one page, as a browser leaves it.
+    let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+    idle.write_all(format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut page = Vec::new();
+    read_some(&mut idle, &mut page).await;
+    assert!(page.starts_with(b"HTTP/1.1 200"));
+
+    let asked = std::time::Instant::now();
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), server)
+        .await
+        .expect("the server stops while a phone follows its session")
+        .unwrap();
+    while read_some(&mut stream, &mut got).await > 0 {}
+    while read_some(&mut idle, &mut page).await > 0 {}
+    assert!(asked.elapsed() < tandem::server::DRAIN);
+}
+
+/// One read from a raw connection, appended to `got`; its length (0 at the end).
+async fn read_some(s: &mut tokio::net::TcpStream, got: &mut Vec<u8>) -> usize {
+    use tokio::io::AsyncReadExt as _;
+    let mut buf = [0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(10), s.read(&mut buf))
+        .await
+        .expect("the server answers within 10 s")
+        .unwrap();
+    got.extend_from_slice(&buf[..n]);
+    n
 }

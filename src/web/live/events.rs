@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -28,6 +29,7 @@ use crate::error::AppError;
 pub struct LiveHub {
     follows: Mutex<HashMap<Id, watch::Sender<LivePulse>>>,
     started: OnceLock<()>,
+    closed: AtomicBool,
 }
 
 impl LiveHub {
@@ -37,6 +39,9 @@ impl LiveHub {
         db: &Arc<Store>,
         id: Id,
     ) -> Result<watch::Receiver<LivePulse>, AppError> {
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(AppError::Busy);
+        }
         self.start(db);
         let (rx, fresh) = {
             let mut map = self.follows.lock().expect("hub lock");
@@ -55,6 +60,13 @@ impl LiveHub {
             self.refresh(db, id).await;
         }
         Ok(rx)
+    }
+
+    /// The server is stopping: end every event stream (they never end by themselves)
+    /// and refuse new ones. Phones reconnect on their own once a server is back.
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.follows.lock().expect("hub lock").clear();
     }
 
     fn start(self: &Arc<Self>, db: &Arc<Store>) {
