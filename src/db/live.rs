@@ -743,6 +743,18 @@ impl Store {
         })
     }
 
+    /// How many phones are in a session: joined and not removed.
+    pub async fn live_people(&self, session_id: Id) -> DbResult<i64> {
+        reader!(self, |r| {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM live_participants WHERE session_id = $1 AND NOT removed",
+            )
+            .bind(session_id)
+            .fetch_one(r)
+            .await
+        })
+    }
+
     /// Remove a participant: what they sent goes, and they can send nothing more.
     pub async fn remove_participant(&self, session_id: Id, participant_id: Id) -> DbResult<()> {
         writer!(self, |w| {

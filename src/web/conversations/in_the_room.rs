@@ -15,7 +15,7 @@ use crate::web::AppState;
 pub struct LiveRecord {
     pub session: LiveSession,
     /// Phones that joined and were not removed.
-    pub phones: usize,
+    pub phones: i64,
     /// The steps that were opened, in order.
     pub steps: Vec<LiveStepRecord>,
 }
@@ -102,13 +102,7 @@ impl LiveStepRecord {
 pub async fn conversation_record(state: &AppState, conv: Id) -> Result<Vec<LiveRecord>, AppError> {
     let mut out = Vec::new();
     for session in state.db.conversation_live_sessions(conv).await? {
-        let phones = state
-            .db
-            .live_participants(session.id)
-            .await?
-            .iter()
-            .filter(|p| !p.removed)
-            .count();
+        let phones = state.db.live_people(session.id).await?;
         let mut steps = Vec::new();
         for step in state.db.live_steps(session.id).await? {
             if step.opening == 0 || step.kind == StepKind::Show {

@@ -771,7 +771,7 @@ struct ScreenPage {
     current: Option<StepView>,
     position: usize,
     steps: usize,
-    people: usize,
+    people: i64,
     join_address: String,
     join_link: String,
     qr: String,
@@ -796,13 +796,7 @@ pub async fn screen(
         Some(s) => Some(StepView::load(&state, s.clone(), false).await?),
         None => None,
     };
-    let people = state
-        .db
-        .live_participants(live.id)
-        .await?
-        .iter()
-        .filter(|p| !p.removed)
-        .count();
+    let people = state.db.live_people(live.id).await?;
     let join_link = format!("{}/live/{}", state.public_url, live.code);
     let qr = qr_svg(&join_link);
     let seconds_left = current.as_ref().and_then(|v| v.step.seconds_left(now()));
