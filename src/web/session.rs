@@ -145,7 +145,7 @@ pub async fn session_layer(
         });
     let mut resp = if let (true, Some(ended)) = (hold, ended_session) {
         let ip = ctx.client_ip.clone();
-        match super::held::hold(&state, req, ended, &ip).await {
+        match Box::pin(super::held::hold(&state, req, ended, &ip)).await {
             Ok(r) => r,
             Err(e) => e.into_response(),
         }

@@ -29,7 +29,8 @@ both_engines!(
     an_answered_anonymous_step_never_becomes_named,
     what_happened_live_is_in_the_summary_and_its_exports,
     similar_thoughts_group_and_the_room_votes_on_them,
-    stopping_the_server_ends_the_event_streams
+    stopping_the_server_ends_the_event_streams,
+    event_streams_are_written_apart_from_hyper
 );
 
 /// Start a live session from a planned conversation with one card; returns the
@@ -1598,6 +1599,127 @@ async fn stopping_the_server_ends_the_event_streams(app: TestApp) {
     while read_some(&mut stream, &mut got).await > 0 {}
     while read_some(&mut idle, &mut page).await > 0 {}
     assert!(asked.elapsed() < tandem::server::DRAIN);
+}
+
+/// A phone's stream on a new connection is written by the server's own loop (chunked,
+/// closing when it ends) and passes the same checks as any request; asked for on a
+/// connection kept from an earlier request it is redirected, once, so the browser asks
+/// again on a new connection; what is not a stream's GET goes to hyper as before.
+async fn event_streams_are_written_apart_from_hyper(app: TestApp) {
+    use tokio::io::AsyncWriteExt as _;
+    let mut t = team(&app).await;
+    let (_, code, _) = started(&app, &mut t).await;
+    let ann = phone(&app, &code, "Ann").await;
+    let cookie: Vec<String> = ann
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let cookie = cookie.join("; ");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let hub = app.state.live.clone();
+    let server = tokio::spawn(tandem::server::run(
+        listener,
+        tandem::startup::build_router(app.state.clone()),
+        async {
+            let _ = stopped.await;
+        },
+        move || hub.close(),
+    ));
+    let open = |request: String| async move {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(request.as_bytes()).await.unwrap();
+        s
+    };
+    let events = |path: &str, cookie: &str| {
+        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\n\r\n")
+    };
+
+    // A new connection: the stream, chunked, with the current state at once.
+    let mut s = open(events(&format!("/live/{code}/events"), &cookie)).await;
+    let mut got = Vec::new();
+    while !String::from_utf8_lossy(&got).contains("event: live") {
+        assert!(read_some(&mut s, &mut got).await > 0, "{got:?}");
+    }
+    let text = String::from_utf8_lossy(&got).to_lowercase();
+    assert!(text.starts_with("http/1.1 200 ok\r\n"), "{text}");
+    for h in [
+        "content-type: text/event-stream",
+        "transfer-encoding: chunked",
+        "connection: close",
+        "x-content-type-options: nosniff",
+        "date: ",
+    ] {
+        assert!(text.contains(h), "{h} in {text}");
+    }
+    drop(s);
+
+    // Someone else's cookie, or none: refused as everywhere, and the connection closed.
+    let mut s = open(events(
+        &format!("/live/{code}/events"),
+        "tandem_live=nobody",
+    ))
+    .await;
+    let mut got = Vec::new();
+    while read_some(&mut s, &mut got).await > 0 {}
+    let text = String::from_utf8_lossy(&got);
+    assert!(text.starts_with("HTTP/1.1 404"), "{text}");
+
+    // A stream asked for on a connection that served a page first: a redirect that
+    // closes the connection...
+    let mut s = open(format!(
+        "GET /healthz HTTP/1.1\r\nHost: {addr}\r\n\r\n{}",
+        events(&format!("/live/{code}/events"), &cookie)
+    ))
+    .await;
+    let mut got = Vec::new();
+    while read_some(&mut s, &mut got).await > 0 {}
+    let text = String::from_utf8_lossy(&got).to_lowercase();
+    let second = &text[text.rfind("http/1.1").unwrap()..];
+    assert!(second.starts_with("http/1.1 307"), "{text}");
+    assert!(
+        second.contains(&format!(
+            "location: /live/{}/events?fresh",
+            code.to_lowercase()
+        )),
+        "{second}"
+    );
+    assert!(second.contains("connection: close"), "{second}");
+    // ...and asked for again there (a proxy keeps its connections), hyper serves it.
+    let mut s = open(format!(
+        "GET /healthz HTTP/1.1\r\nHost: {addr}\r\n\r\n{}",
+        events(&format!("/live/{code}/events?fresh"), &cookie)
+    ))
+    .await;
+    let mut got = Vec::new();
+    while !String::from_utf8_lossy(&got).contains("event: live") {
+        assert!(read_some(&mut s, &mut got).await > 0, "{got:?}");
+    }
+    let text = String::from_utf8_lossy(&got).to_lowercase();
+    assert!(
+        text[text.rfind("http/1.1").unwrap()..].starts_with("http/1.1 200"),
+        "{text}"
+    );
+
+    // What is not a stream's GET goes to hyper, on a new connection or not.
+    let mut s = open(format!(
+        "POST /live/{code}/events HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    ))
+    .await;
+    let mut got = Vec::new();
+    while read_some(&mut s, &mut got).await > 0 {}
+    assert!(
+        String::from_utf8_lossy(&got).starts_with("HTTP/1.1 405"),
+        "{}",
+        String::from_utf8_lossy(&got)
+    );
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), server)
+        .await
+        .expect("the server stops")
+        .unwrap();
 }
 
 /// One read from a raw connection, appended to `got`; its length (0 at the end).
