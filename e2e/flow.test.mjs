@@ -457,6 +457,19 @@ test("conversations: plan from drawn cards, views, notes, actions, conflict, sum
   assert.equal(await lead.locator(".tag-overdue").count(), 1);
   await check(lead, "action-plan");
 
+  // The risk register: a common risk as a starting point, scored, on the heat map.
+  await lead.goto(P + "/file/risks");
+  await check(lead, "risks-empty");
+  await lead.getByRole("link", { name: "A partner wants to leave the partnership" }).click();
+  await lead.getByLabel("Likely (4)", { exact: true }).check();
+  await lead.getByLabel("Serious (4)", { exact: true }).check();
+  await check(lead, "risk-form");
+  await lead.getByRole("button", { name: "Add risk" }).click();
+  await lead.getByText("Risk added to the register.").waitFor();
+  assert.match(await lead.locator("main").innerText(), /1 open risk: 1 high\./);
+  assert.equal(await lead.locator("svg#risk-map").count(), 1);
+  await check(lead, "risks");
+
   // Jamie sees it in My actions and reports progress.
   await jamie.getByRole("link", { name: "My actions" }).click();
   await jamie.getByRole("link", { name: "Ask the library about Thursday evenings" }).click();

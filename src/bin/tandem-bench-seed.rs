@@ -362,6 +362,7 @@ async fn seed_talk(
                 &ActionFields {
                     title: format!("Action number {i}: follow up with the partners"),
                     detail: "Made up for the benchmark.".into(),
+                    contingency: String::new(),
                     owner_user_id,
                     owner_org_id,
                     due_on: due,

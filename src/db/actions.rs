@@ -6,7 +6,8 @@ use crate::domain::Timestamp;
 use crate::domain::actions::*;
 use crate::domain::model::*;
 
-pub(super) const ACTION_SELECT: &str = "SELECT a.id, a.partnership_id, a.title, a.detail,
+pub(super) const ACTION_SELECT: &str =
+    "SELECT a.id, a.partnership_id, a.title, a.detail, a.contingency,
                                             a.owner_user_id, a.owner_org_id,
         u.display_name AS owner_name, o.name AS owner_org_name,
         EXISTS (SELECT 1 FROM memberships m WHERE m.partnership_id = a.partnership_id
@@ -94,8 +95,8 @@ impl Store {
             let id: Id = sqlx::query_scalar(
                 "INSERT INTO actions (partnership_id, title, detail, owner_user_id,
                      owner_org_id, due_on, conversation_id, item_id, source, created_by,
-                     created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
+                     created_at, updated_at, contingency)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) RETURNING id",
             )
             .bind(pid)
             .bind(&f.title)
@@ -108,6 +109,7 @@ impl Store {
             .bind(&source.label)
             .bind(user_id)
             .bind(now)
+            .bind(&f.contingency)
             .fetch_one(&mut *tx)
             .await?;
             sqlx::query(
@@ -137,7 +139,8 @@ impl Store {
             let mut tx = w.begin().await?;
             let r = sqlx::query(
                 "UPDATE actions SET title = $1, detail = $2, owner_user_id = $3,
-                     owner_org_id = $4, due_on = $5, updated_at = $6, version = version + 1
+                     owner_org_id = $4, due_on = $5, updated_at = $6, version = version + 1,
+                     contingency = $9
                  WHERE id = $7 AND version = $8",
             )
             .bind(&f.title)
@@ -148,6 +151,7 @@ impl Store {
             .bind(now)
             .bind(id)
             .bind(version)
+            .bind(&f.contingency)
             .execute(&mut *tx)
             .await?;
             if r.rows_affected() != 1 {

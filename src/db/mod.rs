@@ -104,6 +104,7 @@ mod cache;
 pub mod checklists;
 pub mod conversations;
 pub mod decks;
+pub mod file;
 pub mod foryou;
 pub mod held;
 pub mod live;

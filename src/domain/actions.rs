@@ -71,6 +71,8 @@ pub struct ActionRow {
     pub title: String,
     /// More about it (may be empty).
     pub detail: String,
+    /// What the partnership does if it cannot be done (may be empty).
+    pub contingency: String,
     /// The member who owns it, if one does.
     pub owner_user_id: Option<Id>,
     /// The organisation that owns it, if one does.
@@ -137,6 +139,8 @@ pub struct ActionFields {
     pub title: String,
     /// More about it.
     pub detail: String,
+    /// What to do if it cannot be done.
+    pub contingency: String,
     /// The member who owns it.
     pub owner_user_id: Option<Id>,
     /// The organisation that owns it.

@@ -4,6 +4,7 @@ pub mod actions;
 pub mod colour;
 pub mod conversations;
 pub mod decks;
+pub mod file;
 pub mod instruments;
 pub mod live;
 pub mod model;

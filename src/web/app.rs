@@ -7,7 +7,7 @@ use axum::http::Method;
 use crate::web::routes::Routes;
 use crate::web::{
     AppState, account, actions, activity, admin, auth, checklists, conversations, coverage, decks,
-    held, live, partnerships, people, stock,
+    file, held, live, partnerships, people, stock,
 };
 
 /// The application's routes, as [`app_routes`] builds them.
@@ -36,6 +36,7 @@ pub fn app_routes() -> AppRoutes {
     let r = stock::routes(r);
     let r = checklists::routes(r);
     let r = live::routes(r);
+    let r = file::routes(r);
     let Routes {
         router,
         mut list,

@@ -625,6 +625,71 @@ pub fn grid(
     out
 }
 
+/// The risk heat map: a five by five grid, likelihood across (1 to 5, left to right) and
+/// impact up (1 to 5, bottom to top), each cell tinted by its band and naming it in
+/// words, with how many open risks sit there. `cells[impact - 1][likelihood - 1]`.
+pub fn heat_map(id: &str, title: &str, desc: &str, cells: &[[usize; 5]; 5]) -> String {
+    use crate::domain::file::{Band, IMPACT, LIKELIHOOD};
+    let (left, top, cell) = (150i64, 10i64, 84i64);
+    let width = left + cell * 5 + 10;
+    let height = top + cell * 5 + 70;
+    let mut out = String::new();
+    open(&mut out, id, width, height, title, desc);
+    for (i, row) in cells.iter().enumerate() {
+        let impact = i as i64 + 1;
+        let y = top + (5 - impact) * cell;
+        for (l, count) in row.iter().enumerate() {
+            let likelihood = l as i64 + 1;
+            let x = left + (likelihood - 1) * cell;
+            let band = Band::of(impact * likelihood);
+            let ink = text_on(band.fill());
+            let _ = write!(
+                out,
+                r##"<rect x="{x}" y="{y}" width="{cell}" height="{cell}" fill="{}" stroke="#ffffff" stroke-width="2"/><text x="{}" y="{}" text-anchor="middle" font-size="12" fill="{ink}">{}</text>"##,
+                band.fill(),
+                x + cell / 2,
+                y + cell - 10,
+                band.label()
+            );
+            if *count > 0 {
+                let _ = write!(
+                    out,
+                    r##"<text x="{}" y="{}" text-anchor="middle" font-size="26" font-weight="bold" fill="{ink}">{count}</text>"##,
+                    x + cell / 2,
+                    y + cell / 2 + 4
+                );
+            }
+        }
+        let _ = write!(
+            out,
+            r##"<text x="{}" y="{}" text-anchor="end" fill="#1a1a1a">{} ({impact})</text>"##,
+            left - 8,
+            y + cell / 2 + 4,
+            esc(IMPACT[i])
+        );
+    }
+    for (l, label) in LIKELIHOOD.iter().enumerate() {
+        let x = left + l as i64 * cell + cell / 2;
+        let _ = write!(
+            out,
+            r##"<text x="{x}" y="{}" text-anchor="middle" font-size="11" fill="#1a1a1a">{}</text><text x="{x}" y="{}" text-anchor="middle" font-size="11" fill="#1a1a1a">({})</text>"##,
+            top + cell * 5 + 18,
+            esc(label),
+            top + cell * 5 + 32,
+            l + 1
+        );
+    }
+    let _ = write!(
+        out,
+        r##"<text x="{}" y="{}" text-anchor="middle" font-weight="bold" fill="#1a1a1a">Likelihood →</text><text transform="translate(14 {}) rotate(-90)" text-anchor="middle" font-weight="bold" fill="#1a1a1a">Impact →</text>"##,
+        left + cell * 5 / 2,
+        top + cell * 5 + 56,
+        top + cell * 5 / 2
+    );
+    out.push_str("</svg>");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -144,6 +144,7 @@ fn label(name: &str) -> Option<&'static str> {
         "body" => "Your thoughts",
         "title" => "Title",
         "detail" => "Detail",
+        "contingency" => "If it cannot be done",
         "purpose" => "Purpose",
         "place" => "Place or meeting link",
         "note" => "Progress note",

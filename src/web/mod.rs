@@ -27,6 +27,7 @@ pub mod directory;
 pub mod download;
 pub mod errors;
 pub mod extract;
+pub mod file;
 pub mod form;
 pub mod foryou;
 pub mod guard;

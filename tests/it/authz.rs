@@ -634,6 +634,41 @@ const MATRIX: &[(&str, &str, &str, Fields)] = &[
         "LNFYYN",
         &[("status", "in_progress"), ("note", "Going well {n}")],
     ),
+    ("GET", "/p/{slug}/file/risks", "LNYYYN", &[]),
+    ("GET", "/p/{slug}/file/risks.csv", "LNYYYN", &[]),
+    ("GET", "/p/{slug}/file/risks/new", "LNFYYN", &[]),
+    (
+        "POST",
+        "/p/{slug}/file/risks",
+        "LNFYYN",
+        &[
+            ("title", "A risk {n}"),
+            ("likelihood", "2"),
+            ("impact", "3"),
+            ("owner", ""),
+            ("status", "open"),
+        ],
+    ),
+    ("GET", "/p/{slug}/file/risks/{risk}/edit", "LNFYYN", &[]),
+    (
+        "POST",
+        "/p/{slug}/file/risks/{risk}/edit",
+        "LNFYYN",
+        &[
+            ("title", "Changed risk {n}"),
+            ("likelihood", "4"),
+            ("impact", "4"),
+            ("owner", ""),
+            ("status", "open"),
+            ("version", "1"),
+        ],
+    ),
+    (
+        "POST",
+        "/p/{slug}/file/risks/{risk}/delete",
+        "!LNFYYN",
+        &[("confirm", "yes")],
+    ),
     ("GET", "/actions", "LYYYYY", &[]),
     ("POST", "/actions/calendar", "LYYYYY", &[]),
     ("GET", "/calendar/{token}", "YYYYYY", &[]),
@@ -676,6 +711,8 @@ struct Side {
     item: Id,
     attendee: Id,
     action: Id,
+    /// A risk on the register.
+    risk: Id,
     /// A named health-check round with its results shown, and a batch of paper
     /// answers (entered by the lead) that splits opinion on one item.
     round: Id,
@@ -777,6 +814,22 @@ async fn side(app: &TestApp, lead: Id, slug: &str, target: Id) -> Side {
                 conversation_id: Some(conv),
                 item_id: Some(item),
                 label: "Conversation: Matrix meeting".into(),
+            },
+            lead,
+            now(),
+        )
+        .await
+        .unwrap();
+    let risk = app
+        .db
+        .create_risk(
+            p.id,
+            &tandem::domain::file::RiskFields {
+                title: "A risk".into(),
+                likelihood: 3,
+                impact: 3,
+                status: "open".into(),
+                ..Default::default()
             },
             lead,
             now(),
@@ -892,6 +945,7 @@ async fn side(app: &TestApp, lead: Id, slug: &str, target: Id) -> Side {
         item,
         attendee,
         action,
+        risk,
     }
 }
 
@@ -1026,6 +1080,7 @@ fn fill(template: &str, side: &Side, w: &World, actor: usize) -> String {
         .replace("{item}", &side.item.to_string())
         .replace("{attendee}", &side.attendee.to_string())
         .replace("{action}", &side.action.to_string())
+        .replace("{risk}", &side.risk.to_string())
         .replace("{round}", &side.round.to_string())
         .replace("{batch}", &side.batch.to_string())
         .replace("{live}", &side.live.to_string())
@@ -1168,6 +1223,7 @@ async fn every_route_is_in_the_matrix_and_enforced(app: TestApp) {
                     "{item}",
                     "{attendee}",
                     "{action}",
+                    "{risk}",
                     "{round}",
                     "{batch}",
                     "{live}",
@@ -1199,6 +1255,7 @@ async fn every_route_is_in_the_matrix_and_enforced(app: TestApp) {
                         item: w.other.item,
                         attendee: w.other.attendee,
                         action: w.other.action,
+                        risk: w.other.risk,
                         round: w.other.round,
                         batch: w.other.batch,
                         // A step, thought or phone of another partnership's session

@@ -639,22 +639,44 @@ async fn actions_flow_onto_the_plan_and_my_actions(app: TestApp) {
     // Editing is version-checked.
     let leaflet = app.db.my_actions(t.cal_id).await.unwrap().remove(0);
     let v = leaflet.version.to_string();
-    let edit = |title: &'static str| {
+    let edit = |title: &'static str, contingency: &'static str| {
         vec![
             ("title", title.to_string()),
+            ("contingency", contingency.to_string()),
             ("owner", format!("u:{}", t.cal_id)),
             ("due", "2031-12-01".to_string()),
             ("version", v.clone()),
         ]
     };
-    let e1 = edit("Write the leaflet, in Gaelic too");
+    // What to do if it cannot be done: too long is refused with the words kept.
+    let long = "Ask again. ".repeat(200);
+    let mut bad = edit("Write the leaflet", "");
+    bad[1].1 = long.clone();
+    let bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = t
+        .cal
+        .post(&format!("/p/{slug}/actions/{}/edit", leaflet.id), &bad)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Keep what you would do instead to 2,000 characters or fewer");
+    r.assert_contains(long.trim_end());
+    let e1 = edit(
+        "Write the leaflet, in Gaelic too",
+        "Ask the Gaelic officer at the council to translate it",
+    );
     let e1: Vec<(&str, &str)> = e1.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let r = t
         .cal
         .post(&format!("/p/{slug}/actions/{}/edit", leaflet.id), &e1)
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let e2 = edit("Write the leaflet by spring");
+    let shown = t
+        .obs
+        .get(&format!("/p/{slug}/actions/{}", leaflet.id))
+        .await;
+    shown.assert_contains("If it cannot be done");
+    shown.assert_contains("Ask the Gaelic officer at the council to translate it");
+    let e2 = edit("Write the leaflet by spring", "Print it in English first");
     let e2: Vec<(&str, &str)> = e2.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let r = t
         .lead
@@ -663,18 +685,18 @@ async fn actions_flow_onto_the_plan_and_my_actions(app: TestApp) {
     assert_eq!(r.status, StatusCode::CONFLICT);
     r.assert_contains("Write the leaflet, in Gaelic too");
     r.assert_contains("Write the leaflet by spring");
+    r.assert_contains("Print it in English first");
 
     // CSV.
     let csv = t.obs.get(&format!("/p/{slug}/actions.csv")).await;
     assert_eq!(csv.status, StatusCode::OK);
-    assert!(
-        csv.body
-            .starts_with("Title,Detail,Owner,Organisation,Due,Status,Overdue,Came from,Link")
-    );
+    assert!(csv.body.starts_with(
+        "Title,Detail,If it cannot be done,Owner,Organisation,Due,Status,Overdue,Came from,Link"
+    ));
     assert_eq!(csv.body.lines().count(), 4);
     assert!(
         csv.body
-            .contains("Book the venue,,Bea Brown,,2020-01-01,Done,No,")
+            .contains("Book the venue,,,Bea Brown,,2020-01-01,Done,No,")
     );
 
     // Calendar feed: make, read, replace.
@@ -1239,6 +1261,7 @@ async fn a_long_action_plan_downloads_whole_and_in_order(app: TestApp) {
                 &ActionFields {
                     title: format!("Action number {n}"),
                     detail: "=SUM(A1)".into(),
+                    contingency: "+ask Bea".into(),
                     owner_user_id: Some(t.bea_id),
                     owner_org_id: None,
                     due_on: Some(due),
@@ -1255,11 +1278,11 @@ async fn a_long_action_plan_downloads_whole_and_in_order(app: TestApp) {
     let mut reader = csv::Reader::from_reader(csv.body.as_bytes());
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
     assert_eq!(rows.len(), 700);
-    let dues: Vec<&str> = rows.iter().map(|r| &r[4]).collect();
+    let dues: Vec<&str> = rows.iter().map(|r| &r[5]).collect();
     assert!(dues.windows(2).all(|w| w[0] <= w[1]), "not in due order");
     assert!(
         rows.iter()
-            .all(|r| &r[1] == "'=SUM(A1)" && &r[2] == "Bea Brown")
+            .all(|r| &r[1] == "'=SUM(A1)" && &r[2] == "'+ask Bea" && &r[3] == "Bea Brown")
     );
     let mut titles: Vec<&str> = rows.iter().map(|r| &r[0]).collect();
     titles.sort();

@@ -7,6 +7,7 @@ mod auth;
 mod authz;
 mod conversations;
 mod decks;
+mod file;
 mod first_hour;
 mod live;
 mod ops;

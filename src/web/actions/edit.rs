@@ -21,11 +21,15 @@ use super::*;
 
 // ---------------------------------------------------------------- new and edit
 
+/// The longest "if it cannot be done", in characters.
+const MAX_CONTINGENCY: usize = 2_000;
+
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
 pub struct ActionForm {
     title: String,
     detail: String,
+    contingency: String,
     owner: String,
     due: String,
     version: i64,
@@ -160,6 +164,13 @@ pub(crate) async fn check(
     if detail.chars().count() > 10_000 {
         errors.add("detail", "Detail must be 10,000 characters or fewer");
     }
+    let contingency = f.contingency.trim().to_string();
+    if contingency.chars().count() > MAX_CONTINGENCY {
+        errors.add(
+            "contingency",
+            "Keep what you would do instead to 2,000 characters or fewer",
+        );
+    }
     let choices = state
         .directory
         .get(state.db.as_ref(), &m.partnership)
@@ -192,6 +203,7 @@ pub(crate) async fn check(
     Ok(ActionFields {
         title,
         detail,
+        contingency,
         owner_user_id,
         owner_org_id,
         due_on,
@@ -243,6 +255,7 @@ pub(super) async fn edit_page(
     let f = ActionForm {
         title: a.title.clone(),
         detail: a.detail.clone(),
+        contingency: a.contingency.clone(),
         owner: owner_key(&a),
         due: a.due_on.clone().unwrap_or_default(),
         version: a.version,
@@ -289,6 +302,12 @@ pub(super) async fn save(
             vec![
                 ConflictField::line("Title", "title", &a.title, &f.title),
                 ConflictField::text("Detail", "detail", &a.detail, &f.detail),
+                ConflictField::text(
+                    "If it cannot be done",
+                    "contingency",
+                    &a.contingency,
+                    &f.contingency,
+                ),
                 ConflictField::line("Due", "due", a.due_on.as_deref().unwrap_or(""), &f.due),
             ],
             vec![("owner".into(), f.owner.clone())],

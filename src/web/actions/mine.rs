@@ -189,6 +189,7 @@ mod tests {
             partnership_id: 1,
             title: title.into(),
             detail: "Line one\nLine two; with, punctuation".into(),
+            contingency: String::new(),
             owner_user_id: Some(3),
             owner_org_id: None,
             owner_name: Some("Ana".into()),

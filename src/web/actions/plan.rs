@@ -261,9 +261,10 @@ impl axum::body::HttpBody for CsvBody {
     }
 }
 
-const CSV_HEADER: [&str; 9] = [
+const CSV_HEADER: [&str; 10] = [
     "Title",
     "Detail",
+    "If it cannot be done",
     "Owner",
     "Organisation",
     "Due",
@@ -293,11 +294,12 @@ pub(super) fn csv_rows(rows: &[ActionRow], today: &str, base: &str) -> Vec<u8> {
     w.into_inner().unwrap_or_default()
 }
 
-fn csv_record(a: &ActionRow, today: &str, base: &str) -> [String; 9] {
+fn csv_record(a: &ActionRow, today: &str, base: &str) -> [String; 10] {
     let safe = csv_safe;
     [
         safe(&a.title),
         safe(&a.detail),
+        safe(&a.contingency),
         safe(&a.owner_label()),
         safe(a.owner_org_name.as_deref().unwrap_or("")),
         a.due_on.clone().unwrap_or_default(),

@@ -413,6 +413,7 @@ async fn json_export(
             "id": a.id,
             "title": a.title,
             "detail": a.detail,
+            "contingency": a.contingency,
             "owner": a.owner_label(),
             "due": a.due_on,
             "status": a.status.as_str(),
