@@ -109,13 +109,13 @@ pub struct ActionRow {
 impl ActionRow {
     /// Who owns it, in words: a person (or "former member"), an organisation, or nobody.
     pub fn owner_label(&self) -> String {
-        match (&self.owner_name, self.owner_user_id, &self.owner_org_name) {
-            (Some(n), Some(_), _) if self.owner_is_member => n.clone(),
-            (Some(n), Some(_), _) => format!("{n} (former member)"),
-            (None, Some(_), _) => "Former member".into(),
-            (_, None, Some(o)) => o.clone(),
-            _ => "No owner yet".into(),
-        }
+        owner_label(
+            self.owner_name.as_deref(),
+            self.owner_user_id,
+            self.owner_is_member,
+            self.owner_org_name.as_deref(),
+        )
+        .unwrap_or_else(|| "No owner yet".into())
     }
 
     /// Due before `today` (YYYY-MM-DD) and not done or dropped.
@@ -130,6 +130,23 @@ impl ActionRow {
             .map(format_day)
             .unwrap_or_else(|| "No date".into())
     }
+}
+
+/// Who owns a record (an action, a risk), in words: a person (or "former member"), or
+/// an organisation; `None` when nobody does.
+pub fn owner_label(
+    name: Option<&str>,
+    user_id: Option<Id>,
+    is_member: bool,
+    org_name: Option<&str>,
+) -> Option<String> {
+    Some(match (name, user_id, org_name) {
+        (Some(n), Some(_), _) if is_member => n.to_string(),
+        (Some(n), Some(_), _) => format!("{n} (former member)"),
+        (None, Some(_), _) => "Former member".into(),
+        (_, None, Some(o)) => o.to_string(),
+        _ => return None,
+    })
 }
 
 /// A new action, or an edit of one.

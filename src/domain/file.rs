@@ -149,13 +149,13 @@ impl RiskRow {
 
     /// Who watches it, in words.
     pub fn owner_label(&self) -> String {
-        match (&self.owner_name, self.owner_user_id, &self.owner_org_name) {
-            (Some(n), Some(_), _) if self.owner_is_member => n.clone(),
-            (Some(n), Some(_), _) => format!("{n} (former member)"),
-            (None, Some(_), _) => "Former member".into(),
-            (_, None, Some(o)) => o.clone(),
-            _ => "Nobody yet".into(),
-        }
+        crate::domain::actions::owner_label(
+            self.owner_name.as_deref(),
+            self.owner_user_id,
+            self.owner_is_member,
+            self.owner_org_name.as_deref(),
+        )
+        .unwrap_or_else(|| "Nobody yet".into())
     }
 
     /// The review date as people read it.

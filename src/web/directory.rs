@@ -22,6 +22,33 @@ pub struct Directory {
     pub members: Vec<Member>,
 }
 
+/// The owner field's value for a record owned by this person or organisation:
+/// "u:ID", "o:ID", or empty for nobody.
+pub fn owner_key(user_id: Option<Id>, org_id: Option<Id>) -> String {
+    match (user_id, org_id) {
+        (Some(u), _) => format!("u:{u}"),
+        (None, Some(o)) => format!("o:{o}"),
+        _ => String::new(),
+    }
+}
+
+/// The owner chosen on a form, if it is one of `choices`: (person, organisation).
+/// `None` when something was chosen that is not on offer.
+pub fn chosen_owner(choices: &[(String, String)], typed: &str) -> Option<(Option<Id>, Option<Id>)> {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return Some((None, None));
+    }
+    if !choices.iter().any(|(k, _)| k == typed) {
+        return None;
+    }
+    Some(match (typed.strip_prefix("u:"), typed.strip_prefix("o:")) {
+        (Some(u), _) => (u.parse().ok(), None),
+        (None, Some(o)) => (None, o.parse().ok()),
+        _ => (None, None),
+    })
+}
+
 impl Directory {
     /// Who can own an action: ("u:ID" or "o:ID", label), people first then
     /// organisations. Observers are left out: they read everything and change

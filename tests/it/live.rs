@@ -1549,18 +1549,7 @@ async fn stopping_the_server_ends_the_event_streams(app: TestApp) {
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let hub = app.state.live.clone();
-    let server = tokio::spawn(tandem::server::run(
-        listener,
-        tandem::startup::build_router(app.state.clone()),
-        async {
-            let _ = stopped.await;
-        },
-        move || hub.close(),
-    ));
+    let (addr, stop, server) = serve(&app).await;
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     stream
         .write_all(
@@ -1616,18 +1605,7 @@ async fn event_streams_are_written_apart_from_hyper(app: TestApp) {
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
     let cookie = cookie.join("; ");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let hub = app.state.live.clone();
-    let server = tokio::spawn(tandem::server::run(
-        listener,
-        tandem::startup::build_router(app.state.clone()),
-        async {
-            let _ = stopped.await;
-        },
-        move || hub.close(),
-    ));
+    let (addr, stop, server) = serve(&app).await;
     let open = |request: String| async move {
         let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
         s.write_all(request.as_bytes()).await.unwrap();
@@ -1720,6 +1698,30 @@ async fn event_streams_are_written_apart_from_hyper(app: TestApp) {
         .await
         .expect("the server stops")
         .unwrap();
+}
+
+/// The app served by `server::run` on a free port, as `tandem serve` does: its address,
+/// a sender that stops it (as Ctrl-C would) and the server's task.
+async fn serve(
+    app: &TestApp,
+) -> (
+    std::net::SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let hub = app.state.live.clone();
+    let server = tokio::spawn(tandem::server::run(
+        listener,
+        tandem::startup::build_router(app.state.clone()),
+        async {
+            let _ = stopped.await;
+        },
+        move || hub.close(),
+    ));
+    (addr, stop, server)
 }
 
 /// One read from a raw connection, appended to `got`; its length (0 at the end).

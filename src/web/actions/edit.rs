@@ -9,6 +9,7 @@ use crate::domain::{actions::*, time::*};
 use crate::error::AppError;
 use crate::web::conflict::{ConflictField, conflict};
 use crate::web::conversations::{conv_url, item_url, own_conversation, own_item};
+use crate::web::directory::{chosen_owner, owner_key};
 use crate::web::extract::{Member, SafeForm};
 use crate::web::{AppState, Errors, PageCtx, redirect_with_flash, render_status};
 use crate::web::{activity::log, short};
@@ -176,20 +177,13 @@ pub(crate) async fn check(
         .get(state.db.as_ref(), &m.partnership)
         .await?
         .owner_choices(current);
-    let owner = f.owner.trim();
-    let (mut owner_user_id, mut owner_org_id) = (None, None);
-    if !owner.is_empty() {
-        if !choices.iter().any(|(k, _)| k == owner) {
-            errors.add(
-                "owner",
-                "Choose someone in the partnership, or one of its organisations",
-            );
-        } else if let Some(u) = owner.strip_prefix("u:") {
-            owner_user_id = u.parse().ok();
-        } else if let Some(o) = owner.strip_prefix("o:") {
-            owner_org_id = o.parse().ok();
-        }
-    }
+    let (owner_user_id, owner_org_id) = chosen_owner(&choices, &f.owner).unwrap_or_else(|| {
+        errors.add(
+            "owner",
+            "Choose someone in the partnership, or one of its organisations",
+        );
+        (None, None)
+    });
     let due_on = match f.due.trim() {
         "" => None,
         s => match parse_day(s) {
@@ -256,7 +250,7 @@ pub(super) async fn edit_page(
         title: a.title.clone(),
         detail: a.detail.clone(),
         contingency: a.contingency.clone(),
-        owner: owner_key(&a),
+        owner: owner_key(a.owner_user_id, a.owner_org_id),
         due: a.due_on.clone().unwrap_or_default(),
         version: a.version,
         conversation: None,

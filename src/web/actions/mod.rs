@@ -41,11 +41,3 @@ async fn own_action(state: &AppState, m: &Member, id: Id) -> Result<ActionRow, A
         .filter(|a| a.partnership_id == m.partnership.id)
         .ok_or(AppError::NotFound)
 }
-
-fn owner_key(a: &ActionRow) -> String {
-    match (a.owner_user_id, a.owner_org_id) {
-        (Some(u), _) => format!("u:{u}"),
-        (None, Some(o)) => format!("o:{o}"),
-        _ => String::new(),
-    }
-}

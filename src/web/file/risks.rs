@@ -18,6 +18,7 @@ use crate::domain::roles::{Action, can};
 use crate::domain::time::parse_day;
 use crate::error::AppError;
 use crate::web::conflict::{ConflictField, conflict};
+use crate::web::directory::{chosen_owner, owner_key};
 use crate::web::download::{csv_safe, file_name};
 use crate::web::extract::{Member, SafeForm};
 use crate::web::{AppState, ConfirmPage, Confirmed, Errors, PageCtx, charts};
@@ -280,20 +281,13 @@ async fn check(
         "Choose how bad it would be, from very small (1) to very serious (5)",
     );
     let choices = owner_choices(state, m, current).await?;
-    let owner = f.owner.trim();
-    let (mut owner_user_id, mut owner_org_id) = (None, None);
-    if !owner.is_empty() {
-        if !choices.iter().any(|(k, _)| k == owner) {
-            errors.add(
-                "owner",
-                "Choose someone in the partnership, or one of its organisations",
-            );
-        } else if let Some(u) = owner.strip_prefix("u:") {
-            owner_user_id = u.parse().ok();
-        } else if let Some(o) = owner.strip_prefix("o:") {
-            owner_org_id = o.parse().ok();
-        }
-    }
+    let (owner_user_id, owner_org_id) = chosen_owner(&choices, &f.owner).unwrap_or_else(|| {
+        errors.add(
+            "owner",
+            "Choose someone in the partnership, or one of its organisations",
+        );
+        (None, None)
+    });
     let prevention = f.prevention.trim().to_string();
     if prevention.chars().count() > MAX_TEXT {
         errors.add(
@@ -373,11 +367,7 @@ fn form_of(r: &RiskRow) -> RiskForm {
         title: r.title.clone(),
         likelihood: r.likelihood.to_string(),
         impact: r.impact.to_string(),
-        owner: match (r.owner_user_id, r.owner_org_id) {
-            (Some(u), _) => format!("u:{u}"),
-            (None, Some(o)) => format!("o:{o}"),
-            _ => String::new(),
-        },
+        owner: owner_key(r.owner_user_id, r.owner_org_id),
         prevention: r.prevention.clone(),
         response: r.response.clone(),
         review: r.review_on.clone().unwrap_or_default(),
