@@ -470,6 +470,41 @@ test("conversations: plan from drawn cards, views, notes, actions, conflict, sum
   assert.equal(await lead.locator("svg#risk-map").count(), 1);
   await check(lead, "risks");
 
+  // The stakeholder map: three placed, one moved, the movement drawn and said.
+  await lead.getByRole("link", { name: "The partnership file" }).first().click();
+  await lead.getByRole("heading", { name: "The partnership file" }).waitFor();
+  await lead.getByRole("link", { name: "Stakeholder map", exact: true }).click();
+  const stakeholders = [
+    ["Director of Public Health", "A lot (4)", "Some (3)", "Supportive"],
+    ["Tenants' forum", "A little (2)", "Central to them (5)", "Neutral"],
+    ["Local paper", "Some (3)", "Hardly any (1)", "Not known"],
+  ];
+  for (const [name, influence, interest, stance] of stakeholders) {
+    await lead.getByRole("link", { name: "Add a stakeholder" }).click();
+    await lead.getByLabel("Who they are").fill(name);
+    await lead.getByRole("group", { name: "How much influence" }).getByLabel(influence, { exact: true }).check();
+    await lead.getByRole("group", { name: "How interested" }).getByLabel(interest, { exact: true }).check();
+    await lead.getByLabel(stance, { exact: true }).check();
+    if (name === "Tenants' forum") await check(lead, "stakeholder-form");
+    await lead.getByRole("button", { name: "Add to the map" }).click();
+    await lead.getByText("Stakeholder added to the map.").waitFor();
+  }
+  await lead.getByRole("link", { name: "Change or move Tenants' forum" }).click();
+  await lead.getByRole("group", { name: "How much influence" }).getByLabel("A lot (4)", { exact: true }).check();
+  await lead.getByLabel("Who keeps in touch with them").selectOption({ label: "Jamie Member (Ayrshire Carers Centre)" });
+  await lead.getByRole("button", { name: "Save stakeholder" }).click();
+  await lead.getByText("Stakeholder saved.").waitFor();
+  // Seen since yesterday, the forum is one added today (no arrow); the page says so.
+  assert.equal(await lead.locator("svg#stakeholder-map circle[r]").count() >= 3, true);
+  assert.match(await lead.locator("main").innerText(), /Manage closely\s+2/);
+  await check(lead, "stakeholder-map");
+  await lead.emulateMedia({ media: "print" });
+  await lead.screenshot({ path: path.join(shots, "print-stakeholder-map.png"), fullPage: true });
+  await lead.emulateMedia({ media: "screen" });
+  await lead.goto(P + "/file");
+  assert.match(await lead.locator("main").innerText(), /3 stakeholders, 2 to manage closely/);
+  await check(lead, "file-overview");
+
   // Jamie sees it in My actions and reports progress.
   await jamie.getByRole("link", { name: "My actions" }).click();
   await jamie.getByRole("link", { name: "Ask the library about Thursday evenings" }).click();

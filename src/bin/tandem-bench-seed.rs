@@ -15,6 +15,10 @@
 //! health check with N sent answer sets from N people spread over its organisations
 //! (answers drawn from a fixed pseudo-random sequence, so runs compare), and an open
 //! round of it that nobody has answered yet (for the answer form).
+//!
+//! With BENCH_STAKEHOLDERS=N and BENCH_RISKS=M, partnership 0's file gets N
+//! stakeholders with five places each (added, then moved four times over the past
+//! months) and M risks spread over the grid, owners and review dates.
 
 use std::sync::Arc;
 
@@ -91,6 +95,10 @@ async fn main() -> anyhow::Result<()> {
     let answer_sets = env_n("BENCH_ANSWER_SETS");
     if answer_sets > 0 {
         seed_stock(db.as_ref(), &hash, lead.id, answer_sets).await?;
+    }
+    let (stakeholders, risks) = (env_n("BENCH_STAKEHOLDERS"), env_n("BENCH_RISKS"));
+    if stakeholders + risks > 0 {
+        seed_file(db.as_ref(), lead.id, stakeholders, risks).await?;
     }
     if cards_each > 0 {
         let pid = db
@@ -466,5 +474,58 @@ async fn seed_stock(db: &Store, hash: &str, lead: i64, n: usize) -> anyhow::Resu
         "seeded a round with {n} answer sets in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// Partnership 0's file: `stakeholders` with five places each, and `risks`.
+async fn seed_file(db: &Store, lead: i64, stakeholders: usize, risks: usize) -> anyhow::Result<()> {
+    use tandem::domain::file::{RiskFields, STANCES, StakeholderFields};
+    use tandem::domain::time::add_days;
+    let pid = db
+        .partnership_id_by_slug("bench-0")
+        .await?
+        .context("bench-0")?;
+    let members: Vec<i64> = db.members(pid).await?.iter().map(|m| m.user_id).collect();
+    let today = tandem::domain::time::today("Europe/London");
+    for n in 0..stakeholders {
+        let place = |k: usize| StakeholderFields {
+            name: format!("Stakeholder {n}"),
+            group_name: format!("Group {}", n % 17),
+            notes: "Cares most about waiting times and being asked early.".into(),
+            influence: ((n + k * 3) % 5 + 1) as i64,
+            interest: ((n * 7 + k) % 5 + 1) as i64,
+            stance: STANCES[(n + k) % STANCES.len()].0.into(),
+            owner_user_id: (n % 3 != 0).then(|| members[n % members.len()]),
+            contact_every: "monthly".into(),
+        };
+        let id = db
+            .create_stakeholder(pid, &place(0), lead, &add_days(&today, -300), now())
+            .await?;
+        for k in 1..5 {
+            let current = db.stakeholder(id).await?.context("stakeholder")?;
+            let day = add_days(&today, -300 + 60 * k as i64);
+            db.update_stakeholder(&current, current.version, &place(k), lead, &day, now())
+                .await?;
+        }
+    }
+    for n in 0..risks {
+        db.create_risk(
+            pid,
+            &RiskFields {
+                title: format!("Risk {n}: a partner's funding ends before the work does"),
+                likelihood: (n % 5 + 1) as i64,
+                impact: ((n * 3) % 5 + 1) as i64,
+                owner_user_id: (n % 2 == 0).then(|| members[n % members.len()]),
+                owner_org_id: None,
+                prevention: "Each partner says early when money is in doubt.".into(),
+                response: "Meet within two weeks and agree what stops.".into(),
+                review_on: Some(add_days(&today, n as i64 - 50)),
+                status: if n % 10 == 9 { "closed" } else { "open" }.into(),
+            },
+            lead,
+            now(),
+        )
+        .await?;
+    }
     Ok(())
 }

@@ -690,6 +690,195 @@ pub fn heat_map(id: &str, title: &str, desc: &str, cells: &[[usize; 5]; 5]) -> S
     out
 }
 
+/// A stakeholder placed on the map: its number in the table beside it, its name (a
+/// tooltip), where it is, its stance (a key of `domain::file::STANCES`), and where it
+/// was on the chosen day if it has moved since.
+pub struct MapPoint {
+    pub number: usize,
+    pub name: String,
+    pub influence: i64,
+    pub interest: i64,
+    pub stance: &'static str,
+    pub from: Option<(i64, i64)>,
+}
+
+/// Fill and outline of a stance's dot: colour is never the only sign (the table beside
+/// the map names each stance, and "not known" is hollow and dashed).
+pub fn stance_fill(stance: &str) -> (&'static str, &'static str) {
+    match stance {
+        "supportive" => ("#00703c", "#ffffff"),
+        "neutral" => ("#505a5f", "#ffffff"),
+        "opposed" => ("#d4351c", "#ffffff"),
+        _ => ("#ffffff", "#0b0c0c"),
+    }
+}
+
+/// The stakeholder map: interest across and influence up (1 to 5 each), the four
+/// quadrants named above and below the grid, each stakeholder a numbered dot in its
+/// square (several share a square in rows), and a dashed arrow from where each that
+/// moved was on the chosen day.
+pub fn stakeholder_map(id: &str, title: &str, desc: &str, points: &[MapPoint]) -> String {
+    use crate::domain::file::{HIGH_FROM, INFLUENCE, INTEREST, Quadrant};
+    let (left, top, cell) = (140i64, 40i64, 96i64);
+    let width = left + cell * 5 + 10;
+    let height = top + cell * 5 + 100;
+    let split = HIGH_FROM - 1; // squares below the split are "low"
+    let mut out = String::new();
+    open(&mut out, id, width, height, title, desc);
+    let _ = write!(
+        out,
+        r##"<defs><marker id="{id}-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0 0L10 5L0 10z" fill="#0b0c0c"/></marker></defs>"##
+    );
+    // The quadrants, tinted, with their names above (high influence) and below.
+    let tints = [
+        (Quadrant::KeepSatisfied, 0, 0, split, 5 - split, "#f3f2f1"),
+        (
+            Quadrant::ManageClosely,
+            split,
+            0,
+            5 - split,
+            5 - split,
+            "#e8f1f8",
+        ),
+        (Quadrant::Monitor, 0, 5 - split, split, split, "#ffffff"),
+        (
+            Quadrant::KeepInformed,
+            split,
+            5 - split,
+            5 - split,
+            split,
+            "#f3f2f1",
+        ),
+    ];
+    for (q, col, row, w, h, fill) in tints {
+        let (x, y) = (left + col * cell, top + row * cell);
+        let _ = write!(
+            out,
+            r##"<rect x="{x}" y="{y}" width="{}" height="{}" fill="{fill}" stroke="#505a5f"/>"##,
+            w * cell,
+            h * cell
+        );
+        let label_y = if row == 0 {
+            top - 12
+        } else {
+            top + cell * 5 + 64
+        };
+        let _ = write!(
+            out,
+            r##"<text x="{}" y="{label_y}" text-anchor="middle" font-weight="bold" fill="#0b0c0c">{}</text>"##,
+            x + w * cell / 2,
+            esc(q.label())
+        );
+    }
+    for i in 1..5 {
+        let _ = write!(
+            out,
+            r##"<line x1="{x}" y1="{top}" x2="{x}" y2="{b}" stroke="#b1b4b6" stroke-width="0.5"/><line x1="{left}" y1="{y}" x2="{r}" y2="{y}" stroke="#b1b4b6" stroke-width="0.5"/>"##,
+            x = left + i * cell,
+            y = top + i * cell,
+            b = top + cell * 5,
+            r = left + cell * 5
+        );
+    }
+    for (i, label) in INFLUENCE.iter().enumerate() {
+        let y = top + (4 - i as i64) * cell + cell / 2;
+        let _ = write!(
+            out,
+            r##"<text x="{}" y="{}" text-anchor="end" font-size="11" fill="#0b0c0c">{}</text><text x="{}" y="{}" text-anchor="end" font-size="11" fill="#0b0c0c">({})</text>"##,
+            left - 8,
+            y,
+            esc(&fit(label, 18)),
+            left - 8,
+            y + 14,
+            i + 1
+        );
+    }
+    for (i, label) in INTEREST.iter().enumerate() {
+        let x = left + i as i64 * cell + cell / 2;
+        let _ = write!(
+            out,
+            r##"<text x="{x}" y="{}" text-anchor="middle" font-size="11" fill="#0b0c0c">{}</text><text x="{x}" y="{}" text-anchor="middle" font-size="11" fill="#0b0c0c">({})</text>"##,
+            top + cell * 5 + 16,
+            esc(&fit(label, 18)),
+            top + cell * 5 + 30,
+            i + 1
+        );
+    }
+    let _ = write!(
+        out,
+        r##"<text x="{}" y="{}" text-anchor="middle" font-weight="bold" fill="#0b0c0c">Interest →</text><text transform="translate(14 {}) rotate(-90)" text-anchor="middle" font-weight="bold" fill="#0b0c0c">Influence →</text>"##,
+        left + cell * 5 / 2,
+        top + cell * 5 + 46,
+        top + cell * 5 / 2
+    );
+    // Where each dot goes: the stakeholders of a square in rows of up to `cols`.
+    let square = |influence: i64, interest: i64| {
+        (
+            left + (interest.clamp(1, 5) - 1) * cell,
+            top + (5 - influence.clamp(1, 5)) * cell,
+        )
+    };
+    let mut by_square: std::collections::BTreeMap<(i64, i64), Vec<&MapPoint>> =
+        std::collections::BTreeMap::new();
+    for p in points {
+        by_square
+            .entry((p.influence.clamp(1, 5), p.interest.clamp(1, 5)))
+            .or_default()
+            .push(p);
+    }
+    let mut placed: Vec<(&MapPoint, f64, f64, f64)> = Vec::with_capacity(points.len());
+    for ((influence, interest), here) in &by_square {
+        let (x0, y0) = square(*influence, *interest);
+        let cols = (here.len() as f64).sqrt().ceil().max(1.0);
+        let step = cell as f64 / cols;
+        let radius = (step * 0.42).min(14.0);
+        for (n, p) in here.iter().enumerate() {
+            let (c, r) = ((n as f64) % cols, (n as f64 / cols).floor());
+            placed.push((
+                p,
+                x0 as f64 + step * (c + 0.5),
+                y0 as f64 + step * (r + 0.5),
+                radius,
+            ));
+        }
+    }
+    for (p, x, y, radius) in &placed {
+        if let Some((influence, interest)) = p.from {
+            let (x0, y0) = square(influence, interest);
+            let (fx, fy) = ((x0 + cell / 2) as f64, (y0 + cell / 2) as f64);
+            let (dx, dy) = (x - fx, y - fy);
+            let len = (dx * dx + dy * dy).sqrt();
+            if len > radius * 2.0 {
+                // Stop at the dot's edge so the arrowhead shows.
+                let (tx, ty) = (x - dx / len * (radius + 2.0), y - dy / len * (radius + 2.0));
+                let _ = write!(
+                    out,
+                    r##"<circle cx="{fx:.0}" cy="{fy:.0}" r="4" fill="none" stroke="#0b0c0c"/><line x1="{fx:.0}" y1="{fy:.0}" x2="{tx:.0}" y2="{ty:.0}" stroke="#0b0c0c" stroke-width="1.5" stroke-dasharray="5 3" marker-end="url(#{id}-arrow)"/>"##
+                );
+            }
+        }
+    }
+    for (p, x, y, radius) in &placed {
+        let (fill, ink) = stance_fill(p.stance);
+        let dash = if fill == "#ffffff" {
+            r#" stroke-dasharray="3 2""#
+        } else {
+            ""
+        };
+        let _ = write!(
+            out,
+            r##"<g><title>{}. {}</title><circle cx="{x:.0}" cy="{y:.0}" r="{radius:.1}" fill="{fill}" stroke="#0b0c0c" stroke-width="1.5"{dash}/><text x="{x:.0}" y="{:.0}" text-anchor="middle" font-size="{:.0}" font-weight="bold" fill="{ink}">{}</text></g>"##,
+            p.number,
+            esc(&p.name),
+            y + radius * 0.38,
+            (radius * 1.0).clamp(7.0, 13.0),
+            p.number
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,8 +17,9 @@ use super::{activity::log, short};
 use crate::db::Saved;
 use crate::db::checklists::TickFields;
 use crate::domain::actions::{ActionFields, ActionSource};
+use crate::domain::file::{CHECKLIST_LINKS, FileSummary, Tool, checklist_tool};
 use crate::domain::instruments::{ChecklistEntry, Instrument};
-use crate::domain::model::Id;
+use crate::domain::model::Partnership;
 use crate::domain::now;
 use crate::domain::roles::{Action, can};
 use crate::domain::stock::Tick;
@@ -33,17 +34,82 @@ pub fn routes(r: Routes) -> Routes {
         )
 }
 
-/// One principle's checklist with where the partnership stands.
+/// One principle's checklist with where the partnership stands: each statement, its
+/// tick, and the part of the partnership file that answers it, if one does.
 pub struct Principle {
     pub instrument_key: String,
     pub key: String,
     pub title: String,
-    pub entries: Vec<(ChecklistEntry, Tick)>,
+    pub entries: Vec<(ChecklistEntry, Tick, Option<FileLink>)>,
+}
+
+/// A checklist statement the partnership file answers: having the part ticks it, and
+/// the part is its evidence.
+pub struct FileLink {
+    /// The statement ("We made a stakeholder map together.").
+    pub statement: String,
+    /// Where the statement is on the checklists page.
+    pub entry_key: String,
+    /// Whether the file shows it to be true.
+    pub met: bool,
+    /// What the file shows, in words.
+    pub words: String,
+    /// The part's page.
+    pub href: String,
+    /// The part's name, for the link.
+    pub part: &'static str,
+}
+
+/// Whether the file shows a statement true (for templates).
+pub fn met(link: &Option<FileLink>) -> bool {
+    link.as_ref().is_some_and(|l| l.met)
+}
+
+fn file_link(slug: &str, summary: &FileSummary, tool: Tool, e: &ChecklistEntry) -> FileLink {
+    let (met, words) = summary.evidence(tool);
+    let (href, part) = match tool {
+        Tool::StakeholderMap => (
+            format!("/p/{slug}/file/stakeholders"),
+            "the stakeholder map",
+        ),
+        Tool::ActionFallbacks => (format!("/p/{slug}/actions"), "the action plan"),
+    };
+    FileLink {
+        statement: e.text.clone(),
+        entry_key: e.key.clone(),
+        met,
+        words,
+        href,
+        part,
+    }
+}
+
+/// The checklist statements the file answers, as the current instruments word them.
+pub async fn file_links(
+    state: &AppState,
+    slug: &str,
+    summary: &FileSummary,
+) -> Result<Vec<FileLink>, AppError> {
+    let mut out = Vec::new();
+    for (_, i) in state.instruments.latest(state.db.as_ref()).await? {
+        for s in &i.sections {
+            for e in &s.checklist {
+                if let Some(tool) = checklist_tool(&i.key, &e.key) {
+                    out.push(file_link(slug, summary, tool, e));
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 impl Principle {
+    /// Statements ticked, or shown true by the file.
     pub fn done(&self) -> usize {
-        self.entries.iter().filter(|(_, t)| t.done).count()
+        self.entries
+            .iter()
+            .filter(|(_, t, l)| t.done || met(l))
+            .count()
     }
     pub fn total(&self) -> usize {
         self.entries.len()
@@ -54,14 +120,20 @@ impl Principle {
     }
 }
 
-/// Every checklist of every current instrument, with this partnership's ticks.
-pub async fn principles(state: &AppState, partnership_id: Id) -> Result<Vec<Principle>, AppError> {
+/// Every checklist of every current instrument, with this partnership's ticks and the
+/// file's answers.
+pub async fn principles(state: &AppState, p: &Partnership) -> Result<Vec<Principle>, AppError> {
+    let partnership_id = p.id;
+    let mut summary = None;
     let mut out = Vec::new();
     for (_, i) in state.instruments.latest(state.db.as_ref()).await? {
         if !i.sections.iter().any(|s| !s.checklist.is_empty()) {
             continue;
         }
         let ticks = state.db.ticks(partnership_id, &i.key).await?;
+        if summary.is_none() && CHECKLIST_LINKS.iter().any(|(k, _, _)| *k == i.key) {
+            summary = Some(state.db.file_summary(partnership_id, &p.today()).await?);
+        }
         for s in i.sections.iter().filter(|s| !s.checklist.is_empty()) {
             out.push(Principle {
                 instrument_key: i.key.clone(),
@@ -79,7 +151,10 @@ pub async fn principles(state: &AppState, partnership_id: Id) -> Result<Vec<Prin
                                 entry_key: e.key.clone(),
                                 ..Default::default()
                             });
-                        (e.clone(), t)
+                        let link = checklist_tool(&i.key, &e.key).and_then(|tool| {
+                            summary.as_ref().map(|sum| file_link(&p.slug, sum, tool, e))
+                        });
+                        (e.clone(), t, link)
                     })
                     .collect(),
             });
@@ -129,7 +204,7 @@ async fn checklist_page(
         &ChecklistPage {
             c: m.page("Action checklists").quiet(problem.is_some()),
             slug: m.partnership.slug.clone(),
-            principles: principles(state, m.partnership.id).await?,
+            principles: principles(state, &m.partnership).await?,
             can_edit: can(m.role(), Action::EditContent),
             problem,
         },

@@ -1,6 +1,7 @@
 //! The page for a stale save: someone else saved first, so nothing was changed. Their
 //! version is shown beside the person's own (kept, and now carrying the newer version,
 //! so saving again is a deliberate choice). Used by decks, conversations and actions.
+//! And the page for a save of something someone else removed meanwhile.
 
 use askama::Template;
 use axum::http::StatusCode;
@@ -68,6 +69,39 @@ pub fn conflict(
             version,
             fields,
             hidden,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "gone.html")]
+struct GonePage {
+    c: PageCtx,
+    lead: String,
+    back: String,
+    typed: Vec<(&'static str, String)>,
+}
+
+/// The page for a save of something removed while it was being edited: nothing was
+/// saved, and what was typed is shown so it is not lost. A 404, since the thing is not
+/// there; it shows only what the form sent, so it says nothing about anyone else's.
+pub fn gone(
+    m: &Member,
+    title: &str,
+    lead: &str,
+    back: &str,
+    typed: Vec<(&'static str, String)>,
+) -> Result<Response, AppError> {
+    render_status(
+        StatusCode::NOT_FOUND,
+        &GonePage {
+            c: m.page(title),
+            lead: lead.to_string(),
+            back: back.to_string(),
+            typed: typed
+                .into_iter()
+                .filter(|(_, v)| !v.trim().is_empty())
+                .collect(),
         },
     )
 }

@@ -204,7 +204,7 @@ async fn home(State(state): State<AppState>, m: Member) -> Result<Response, AppE
         .await?;
     let (orgs, members) = (&dir.organisations, &dir.members);
     let latest = super::stock::latest_scores(&state, &m.partnership, "health-check").await?;
-    let principles = super::checklists::principles(&state, m.partnership.id)
+    let principles = super::checklists::principles(&state, &m.partnership)
         .await?
         .into_iter()
         .map(|p| {

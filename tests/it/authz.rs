@@ -669,6 +669,49 @@ const MATRIX: &[(&str, &str, &str, Fields)] = &[
         "!LNFYYN",
         &[("confirm", "yes")],
     ),
+    ("GET", "/p/{slug}/file", "LNYYYN", &[]),
+    ("GET", "/p/{slug}/file/stakeholders", "LNYYYN", &[]),
+    ("GET", "/p/{slug}/file/stakeholders.csv", "LNYYYN", &[]),
+    ("GET", "/p/{slug}/file/stakeholders/new", "LNFYYN", &[]),
+    (
+        "POST",
+        "/p/{slug}/file/stakeholders",
+        "LNFYYN",
+        &[
+            ("name", "A stakeholder {n}"),
+            ("influence", "2"),
+            ("interest", "3"),
+            ("stance", "neutral"),
+            ("owner", ""),
+            ("contact", ""),
+        ],
+    ),
+    (
+        "GET",
+        "/p/{slug}/file/stakeholders/{stakeholder}/edit",
+        "LNFYYN",
+        &[],
+    ),
+    (
+        "POST",
+        "/p/{slug}/file/stakeholders/{stakeholder}/edit",
+        "LNFYYN",
+        &[
+            ("name", "Moved stakeholder {n}"),
+            ("influence", "4"),
+            ("interest", "4"),
+            ("stance", "supportive"),
+            ("owner", ""),
+            ("contact", "monthly"),
+            ("version", "1"),
+        ],
+    ),
+    (
+        "POST",
+        "/p/{slug}/file/stakeholders/{stakeholder}/delete",
+        "!LNFYYN",
+        &[("confirm", "yes")],
+    ),
     ("GET", "/actions", "LYYYYY", &[]),
     ("POST", "/actions/calendar", "LYYYYY", &[]),
     ("GET", "/calendar/{token}", "YYYYYY", &[]),
@@ -713,6 +756,8 @@ struct Side {
     action: Id,
     /// A risk on the register.
     risk: Id,
+    /// A stakeholder on the map.
+    stakeholder: Id,
     /// A named health-check round with its results shown, and a batch of paper
     /// answers (entered by the lead) that splits opinion on one item.
     round: Id,
@@ -836,6 +881,23 @@ async fn side(app: &TestApp, lead: Id, slug: &str, target: Id) -> Side {
         )
         .await
         .unwrap();
+    let stakeholder = app
+        .db
+        .create_stakeholder(
+            p.id,
+            &tandem::domain::file::StakeholderFields {
+                name: "A stakeholder".into(),
+                influence: 2,
+                interest: 2,
+                stance: "unknown".into(),
+                ..Default::default()
+            },
+            lead,
+            "2026-01-01",
+            now(),
+        )
+        .await
+        .unwrap();
     let stock = &*app.db;
     let hc = stock
         .latest_instruments()
@@ -946,6 +1008,7 @@ async fn side(app: &TestApp, lead: Id, slug: &str, target: Id) -> Side {
         attendee,
         action,
         risk,
+        stakeholder,
     }
 }
 
@@ -1081,6 +1144,7 @@ fn fill(template: &str, side: &Side, w: &World, actor: usize) -> String {
         .replace("{attendee}", &side.attendee.to_string())
         .replace("{action}", &side.action.to_string())
         .replace("{risk}", &side.risk.to_string())
+        .replace("{stakeholder}", &side.stakeholder.to_string())
         .replace("{round}", &side.round.to_string())
         .replace("{batch}", &side.batch.to_string())
         .replace("{live}", &side.live.to_string())
@@ -1224,6 +1288,7 @@ async fn every_route_is_in_the_matrix_and_enforced(app: TestApp) {
                     "{attendee}",
                     "{action}",
                     "{risk}",
+                    "{stakeholder}",
                     "{round}",
                     "{batch}",
                     "{live}",
@@ -1256,6 +1321,7 @@ async fn every_route_is_in_the_matrix_and_enforced(app: TestApp) {
                         attendee: w.other.attendee,
                         action: w.other.action,
                         risk: w.other.risk,
+                        stakeholder: w.other.stakeholder,
                         round: w.other.round,
                         batch: w.other.batch,
                         // A step, thought or phone of another partnership's session

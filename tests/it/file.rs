@@ -1,14 +1,23 @@
 //! The partnership file: the risk register — adding with bad input refused and kept,
 //! the common risks as starting points, the heat map and its table, editing that
 //! never overwrites unseen, closing, removing after a yes, the activity feed and CSV.
+//! The stakeholder map: bad input kept, moves kept and shown since a chosen day, a
+//! save of someone removed meanwhile, CSV. The overview and the checklist statements
+//! the file ticks.
 
 use axum::http::StatusCode;
 
 use crate::both_engines;
 use crate::conversations::team;
 use crate::helpers::TestApp;
+use tandem::domain::file::StakeholderFields;
+use tandem::domain::now;
 
-both_engines!(a_risk_register_is_kept_with_its_contingency_plan);
+both_engines!(
+    a_risk_register_is_kept_with_its_contingency_plan,
+    a_stakeholder_map_keeps_every_move,
+    the_overview_says_what_needs_attention_and_ticks_what_the_file_shows
+);
 
 async fn a_risk_register_is_kept_with_its_contingency_plan(app: TestApp) {
     let mut t = team(&app).await;
@@ -205,4 +214,323 @@ async fn a_risk_register_is_kept_with_its_contingency_plan(app: TestApp) {
     feed.assert_contains("added the risk");
     feed.assert_contains("closed the risk");
     feed.assert_contains("removed the risk");
+}
+
+fn owned(v: &[(&'static str, String)]) -> Vec<(&'static str, String)> {
+    v.to_vec()
+}
+
+fn refs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    v.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+async fn a_stakeholder_map_keeps_every_move(app: TestApp) {
+    let mut t = team(&app).await;
+    let slug = t.slug.clone();
+    let map = format!("/p/{slug}/file/stakeholders");
+
+    let page = t.lead.get(&map).await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_contains("Nobody is on the map yet");
+
+    // Impossible scores, no name, a stance and a contact that are not on offer, an
+    // organisation as the contact: each message beside its field, input kept, nothing saved.
+    let r = t
+        .lead
+        .post(
+            &map,
+            &[
+                ("name", " "),
+                ("group", "Ayr Council"),
+                ("influence", "6"),
+                ("interest", "0"),
+                ("stance", "hostile"),
+                ("owner", &format!("o:{}", t.council)),
+                ("contact", "hourly"),
+                ("notes", "Met at the forum"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Say who the stakeholder is");
+    r.assert_contains("Choose how much influence they have");
+    r.assert_contains("Choose how interested they are");
+    r.assert_contains("Choose where they stand");
+    r.assert_contains("Choose a member of the partnership to keep in touch");
+    r.assert_contains("Choose how often to be in touch");
+    r.assert_contains("Met at the forum");
+    assert!(app.db.stakeholders(t.pid).await.unwrap().is_empty());
+
+    // One put on the map back in January (as the store dates it), two today.
+    let tenants = app
+        .db
+        .create_stakeholder(
+            t.pid,
+            &StakeholderFields {
+                name: "Tenants' forum".into(),
+                group_name: "Ayr Housing".into(),
+                influence: 2,
+                interest: 4,
+                stance: "neutral".into(),
+                ..Default::default()
+            },
+            t.lead_id,
+            "2026-01-10",
+            now(),
+        )
+        .await
+        .unwrap();
+    let add = |name: &str, influence: &str, interest: &str, stance: &str, owner: String| {
+        owned(&[
+            ("name", name.to_string()),
+            ("group", String::new()),
+            ("influence", influence.to_string()),
+            ("interest", interest.to_string()),
+            ("stance", stance.to_string()),
+            ("owner", owner),
+            ("contact", "monthly".to_string()),
+            ("notes", String::new()),
+        ])
+    };
+    for f in [
+        add(
+            "Director of Public Health",
+            "5",
+            "4",
+            "supportive",
+            format!("u:{}", t.bea_id),
+        ),
+        add(
+            "=cmd|' /C calc'!A0 Local paper",
+            "1",
+            "1",
+            "unknown",
+            String::new(),
+        ),
+    ] {
+        let r = t.lead.post(&map, &refs(&f)).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert!(r.location().starts_with(&format!("{map}#stakeholder-")));
+    }
+    let all = app.db.stakeholders(t.pid).await.unwrap();
+    assert_eq!(all.len(), 3);
+    assert_eq!(app.db.stakeholder_moves(t.pid).await.unwrap().len(), 3);
+
+    // Observers read the map, its drawing and its table; they cannot change it.
+    let page = t.obs.get(&map).await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_contains(r#"<svg class="chart" id="stakeholder-map""#);
+    page.assert_contains("Director of Public Health");
+    page.assert_contains("Bea Brown");
+    page.assert_contains("Manage closely");
+    page.assert_lacks("Add a stakeholder");
+    assert_eq!(
+        t.obs.get(&format!("{map}/new")).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // The forum moves: interest stays, influence rises to 4 (keep informed -> manage
+    // closely) and it comes round to supportive. One move kept; a save that changes only
+    // the notes keeps none.
+    let edit_url = format!("{map}/{tenants}/edit");
+    let moved = owned(&[
+        ("name", "Tenants' forum".into()),
+        ("group", "Ayr Housing".into()),
+        ("influence", "4".into()),
+        ("interest", "4".into()),
+        ("stance", "supportive".into()),
+        ("owner", format!("u:{}", t.cal_id)),
+        ("contact", "fortnightly".into()),
+        ("notes", String::new()),
+        ("version", "1".into()),
+    ]);
+    let r = t.bea.post(&edit_url, &refs(&moved)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let mut notes_only = moved.clone();
+    notes_only[7].1 = "They chair the residents' panel".into();
+    notes_only[8].1 = "2".into();
+    let r = t.bea.post(&edit_url, &refs(&notes_only)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let moves: Vec<_> = app
+        .db
+        .stakeholder_moves(t.pid)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.stakeholder_id == tenants)
+        .collect();
+    assert_eq!(moves.len(), 2, "{moves:?}");
+    assert_eq!((moves[1].influence, moves[1].interest), (4, 4));
+
+    // A stale save: both versions shown, nothing overwritten.
+    let mut stale = moved.clone();
+    stale[0].1 = "Tenants and residents' forum".into();
+    let r = t.cal.post(&edit_url, &refs(&stale)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    r.assert_contains("Tenants and residents&#39; forum");
+    let s = app.db.stakeholder(tenants).await.unwrap().unwrap();
+    assert_eq!(s.name, "Tenants' forum");
+    assert_eq!(s.notes, "They chair the residents' panel");
+
+    // Movement since 1 February: the forum moved today; the other two were added.
+    let today = tandem::domain::time::today("Europe/London");
+    let on = tandem::domain::time::format_day(&today);
+    let page = t.lead.get(&format!("{map}?since=1/2/2026")).await;
+    page.assert_contains("Moved since 1 February 2026");
+    page.assert_contains(&format!(
+        "moved from keep informed to manage closely and from neutral to supportive on {on}"
+    ));
+    page.assert_contains(&format!("added to the map on {on}"));
+    page.assert_contains(r#"marker-end="url(#stakeholder-map-arrow)""#);
+    // Since tomorrow: nobody has moved (today's moves count for a map since today).
+    let tomorrow = tandem::domain::time::add_days(&today, 1);
+    let page = t.lead.get(&format!("{map}?since={tomorrow}")).await;
+    page.assert_contains("Nobody has moved since then.");
+    // A day that is not one: said beside the field, the map still shown.
+    let page = t.lead.get(&format!("{map}?since=31/02/2026")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_contains("There is no 31 February in 2026");
+    page.assert_contains(r#"value="31/02/2026""#);
+
+    // The CSV, read back: formula guarded, movement in words.
+    let csv = t.obs.get(&format!("{map}.csv?since=2026-02-01")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let mut reader = csv::Reader::from_reader(csv.body.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header[1], "Stakeholder");
+    assert_eq!(header[10], "Since 2026-02-01");
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 3);
+    let forum = rows.iter().find(|r| &r[1] == "Tenants' forum").unwrap();
+    assert_eq!(&forum[5], "Manage closely");
+    assert_eq!(&forum[7], "Supportive");
+    assert_eq!(&forum[8], "Cal Clark");
+    assert_eq!(&forum[9], "Every two weeks");
+    assert!(forum[10].starts_with("moved from keep informed to manage closely"));
+    assert!(rows.iter().any(|r| r[1].starts_with("'=cmd")));
+
+    // Removed while someone else is moving them: nothing saved, what they typed shown.
+    let paper = all.iter().find(|s| s.name.contains("Local paper")).unwrap();
+    let delete = format!("{map}/{}/delete", paper.id);
+    let r = t.lead.post(&delete, &[]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    r.assert_contains("Remove =cmd");
+    let r = t.lead.post(&delete, &[("confirm", "yes")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let mut late = add("The Ayr Gazette", "3", "2", "neutral", String::new());
+    late.push(("version", "1".into()));
+    let r = t
+        .bea
+        .post(&format!("{map}/{}/edit", paper.id), &refs(&late))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    r.assert_contains("This stakeholder is no longer on the map");
+    r.assert_contains("The Ayr Gazette");
+    assert!(app.db.stakeholder(paper.id).await.unwrap().is_none());
+    assert_eq!(
+        app.db
+            .stakeholder_moves(t.pid)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|m| m.stakeholder_id == paper.id)
+            .count(),
+        0,
+        "the moves go with the stakeholder"
+    );
+
+    let feed = t.lead.get(&format!("/p/{slug}/activity")).await;
+    feed.assert_contains("put Director of Public Health on the stakeholder map");
+    feed.assert_contains("moved Tenants&#39; forum from keep informed to manage closely");
+    feed.assert_contains("took =cmd");
+}
+
+async fn the_overview_says_what_needs_attention_and_ticks_what_the_file_shows(app: TestApp) {
+    let mut t = team(&app).await;
+    let slug = t.slug.clone();
+    let overview = format!("/p/{slug}/file");
+    let checklists = format!("/p/{slug}/checklists");
+
+    let page = t.obs.get(&overview).await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_contains("Nothing needs attention today.");
+    page.assert_contains("No open risks on the register yet.");
+    page.assert_contains("Nobody on the map yet.");
+    page.assert_contains("We made a stakeholder map together.");
+    page.assert_contains("Nobody is on the stakeholder map yet");
+    let before = t.lead.get(&checklists).await;
+    before.assert_contains("This is ticked for you once the stakeholder map shows it.");
+
+    // A serious risk nobody watches, past its review; an opposed stakeholder with a lot
+    // of influence and nobody in touch; an action with no fallback.
+    let r = t
+        .lead
+        .post(
+            &format!("/p/{slug}/file/risks"),
+            &[
+                ("title", "The board says no"),
+                ("likelihood", "4"),
+                ("impact", "4"),
+                ("owner", ""),
+                ("review", "01/01/2021"),
+                ("status", "open"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = t
+        .lead
+        .post(
+            &format!("/p/{slug}/file/stakeholders"),
+            &[
+                ("name", "Finance director"),
+                ("influence", "5"),
+                ("interest", "3"),
+                ("stance", "opposed"),
+                ("owner", ""),
+                ("contact", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = t
+        .lead
+        .post(
+            &format!("/p/{slug}/actions"),
+            &[("title", "Book the hall"), ("owner", ""), ("due", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    let page = t.obs.get(&overview).await;
+    page.assert_contains("1 risk is past its review date");
+    page.assert_contains("1 high risk with nobody watching");
+    page.assert_contains("1 stakeholder to manage closely with nobody keeping in touch");
+    page.assert_contains("1 stakeholder with a lot of influence opposed to the work");
+    page.assert_contains("1 open action without an owner or a plan for if it cannot be done");
+    page.assert_contains("1 stakeholder, 1 to manage closely; last change");
+    page.assert_contains("The stakeholder map has 1 stakeholder on it");
+
+    // Having the map ticks the statement, with the map as evidence; the action plan's
+    // statement waits for a fallback.
+    let after = t.lead.get(&checklists).await;
+    let entry = |body: &str, key: &str| -> String {
+        let start = body.find(&format!(r#"id="{key}""#)).unwrap();
+        body[start..start + body[start..].find("</li>").unwrap()].to_string()
+    };
+    let map_entry = entry(&after.body, "resources-c3");
+    assert!(
+        map_entry.contains(r#"<span class="tag">Done</span>"#),
+        "{map_entry}"
+    );
+    assert!(map_entry.contains(&format!(r#"href="/p/{slug}/file/stakeholders""#)));
+    let plan_entry = entry(&after.body, "accountability-c1");
+    assert!(
+        !plan_entry.contains(r#"<span class="tag">Done</span>"#),
+        "{plan_entry}"
+    );
+    assert!(
+        plan_entry.contains("0 of 1 open action has an owner"),
+        "{plan_entry}"
+    );
 }

@@ -1,6 +1,5 @@
-//! The partnership file: where a partnership writes down how it works. So far its risk
-//! register — what could go wrong, how likely and how bad, what we do to prevent it and
-//! what we do if it happens anyway.
+//! The risk register — what could go wrong, how likely and how bad, what we do to
+//! prevent it and what we do if it happens anyway.
 
 use crate::domain::Timestamp;
 use crate::domain::model::Id;

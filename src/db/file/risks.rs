@@ -1,6 +1,6 @@
-//! The partnership file in storage: the risk register.
+//! The risk register in storage.
 
-use super::*;
+use crate::db::*;
 use crate::domain::Timestamp;
 use crate::domain::file::*;
 use crate::domain::model::*;

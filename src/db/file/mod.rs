@@ -1,0 +1,54 @@
+//! The partnership file in storage: the risk register, the stakeholder map, and the
+//! counts the file's overview reads.
+
+mod risks;
+mod stakeholders;
+
+use crate::db::*;
+use crate::domain::file::{Band, FileSummary, HIGH_FROM};
+use crate::domain::model::Id;
+
+impl Store {
+    /// Counts across the partnership's file, in one query; `today` (YYYY-MM-DD) decides
+    /// which reviews are overdue.
+    pub async fn file_summary(&self, pid: Id, today: &str) -> DbResult<FileSummary> {
+        // The lowest score of a high risk, and the map's line between low and high.
+        let high_score = (1..=25).find(|s| Band::of(*s) >= Band::High).unwrap_or(10);
+        reader!(self, |r| {
+            sqlx::query_as(
+                "SELECT
+                   (SELECT COUNT(*) FROM risks WHERE partnership_id = $1 AND status = 'open') AS open_risks,
+                   (SELECT COUNT(*) FROM risks WHERE partnership_id = $1 AND status = 'open'
+                        AND review_on < $2) AS risks_overdue,
+                   (SELECT COUNT(*) FROM risks WHERE partnership_id = $1 AND status = 'open'
+                        AND likelihood * impact >= $3) AS serious_risks,
+                   (SELECT COUNT(*) FROM risks WHERE partnership_id = $1 AND status = 'open'
+                        AND likelihood * impact >= $3 AND owner_user_id IS NULL
+                        AND owner_org_id IS NULL) AS serious_unowned,
+                   (SELECT COUNT(*) FROM stakeholders WHERE partnership_id = $1) AS stakeholders,
+                   (SELECT COUNT(*) FROM stakeholders WHERE partnership_id = $1
+                        AND influence >= $4 AND interest >= $4) AS manage_closely,
+                   (SELECT COUNT(*) FROM stakeholders s WHERE s.partnership_id = $1
+                        AND s.influence >= $4 AND s.interest >= $4
+                        AND NOT EXISTS (SELECT 1 FROM memberships m
+                            WHERE m.partnership_id = s.partnership_id
+                              AND m.user_id = s.owner_user_id)) AS close_unowned,
+                   (SELECT COUNT(*) FROM stakeholders WHERE partnership_id = $1
+                        AND influence >= $4 AND stance = 'opposed') AS influential_opposed,
+                   (SELECT MAX(moved_at) FROM stakeholder_moves WHERE partnership_id = $1) AS last_move,
+                   (SELECT COUNT(*) FROM actions WHERE partnership_id = $1
+                        AND status IN ('open', 'in_progress')) AS open_actions,
+                   (SELECT COUNT(*) FROM actions WHERE partnership_id = $1
+                        AND status IN ('open', 'in_progress')
+                        AND (owner_user_id IS NOT NULL OR owner_org_id IS NOT NULL)
+                        AND contingency <> '') AS actions_with_fallback",
+            )
+            .bind(pid)
+            .bind(today)
+            .bind(high_score)
+            .bind(HIGH_FROM)
+            .fetch_one(r)
+            .await
+        })
+    }
+}
