@@ -501,8 +501,43 @@ test("conversations: plan from drawn cards, views, notes, actions, conflict, sum
   await lead.emulateMedia({ media: "print" });
   await lead.screenshot({ path: path.join(shots, "print-stakeholder-map.png"), fullPage: true });
   await lead.emulateMedia({ media: "screen" });
+
+  // The evaluation plan: an outcome from the writer, an indicator, evidence with a file.
+  await lead.goto(P + "/file");
+  await lead.getByRole("link", { name: "Evaluation plan", exact: true }).click();
+  await lead.getByRole("link", { name: "Write an outcome" }).click();
+  await lead.getByLabel("The difference to the people we serve").check();
+  await lead.getByLabel("Who is changing").fill("carers");
+  await lead.getByLabel("Which way").selectOption("increased");
+  await lead.getByLabel("What is changing").fill("confidence in asking for help");
+  await lead.getByRole("button", { name: "Build the sentence" }).click();
+  assert.equal(await lead.getByLabel("The outcome", { exact: true }).inputValue(), "Carers have increased confidence in asking for help.");
+  await check(lead, "outcome-writer");
+  await lead.getByRole("button", { name: "Add outcome" }).click();
+  await lead.getByText("Outcome added to the evaluation plan.").waitFor();
+  await lead.getByRole("link", { name: /Add an indicator/ }).click();
+  await lead.getByLabel("What you would count or look for").fill("Carers who say they know where to ask");
+  await lead.getByLabel("Who collects it").selectOption({ label: "Ayrshire Carers Centre (the organisation)" });
+  await lead.getByLabel("When (optional)").fill("Every three months");
+  await lead.getByRole("button", { name: "Add indicator" }).click();
+  await lead.getByText("Indicator added.").waitFor();
+  await lead.getByRole("link", { name: "Carers who say they know where to ask" }).click();
+  await lead.getByLabel("A figure or short answer (optional)").fill("7 in 10");
+  const evidencePdf = Buffer.from("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n");
+  await lead.getByLabel("A file (optional)").setInputFiles({ name: "Spring survey.pdf", mimeType: "application/pdf", buffer: evidencePdf });
+  await lead.getByRole("button", { name: "Add evidence" }).click();
+  await lead.getByText("Evidence added.").waitFor();
+  const download = lead.waitForEvent("download");
+  await lead.getByRole("link", { name: "Download Spring survey.pdf" }).click();
+  assert.equal((await download).suggestedFilename(), "spring-survey.pdf");
+  await check(lead, "evidence-log");
+  await lead.goto(P + "/file/evaluation");
+  assert.match(await lead.locator("main").innerText(), /1 outcome, 1 indicator, last evidence/);
+  await check(lead, "evaluation-plan");
+
   await lead.goto(P + "/file");
   assert.match(await lead.locator("main").innerText(), /3 stakeholders, 2 to manage closely/);
+  assert.match(await lead.locator("main").innerText(), /1 outcome, 1 indicator, last evidence/);
   await check(lead, "file-overview");
 
   // Jamie sees it in My actions and reports progress.

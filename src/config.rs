@@ -27,6 +27,8 @@ pub struct Settings {
     pub session_max_hours: i64,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Largest evidence file accepted, in bytes.
+    pub upload_max_bytes: usize,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_proxy: bool,
     /// Memory for pages just rendered (see `web/pages.rs`), in megabytes; 0 turns
@@ -45,6 +47,7 @@ impl Default for Settings {
             session_idle_minutes: 8 * 60,
             session_max_hours: 7 * 24,
             max_body_bytes: 3 * 1024 * 1024,
+            upload_max_bytes: 10_000_000,
             trust_proxy: false,
             page_cache_mb: 16,
         }
@@ -63,6 +66,7 @@ struct FileSettings {
     session_idle_minutes: Option<i64>,
     session_max_hours: Option<i64>,
     max_body_bytes: Option<usize>,
+    upload_max_bytes: Option<usize>,
     trust_proxy: Option<bool>,
     page_cache_mb: Option<usize>,
 }
@@ -79,7 +83,7 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     (
         "TANDEM_DATA_DIR",
         "data_dir",
-        "folder for the SQLite file and uploads",
+        "folder for the SQLite file and, on SQLite, evidence files (in evidence/)",
     ),
     (
         "TANDEM_PUBLIC_URL",
@@ -101,6 +105,11 @@ pub const TABLE: &[(&str, &str, &str)] = &[
         "TANDEM_MAX_BODY_BYTES",
         "max_body_bytes",
         "largest request body",
+    ),
+    (
+        "TANDEM_UPLOAD_MAX_BYTES",
+        "upload_max_bytes",
+        "largest evidence file (10 MB)",
     ),
     (
         "TANDEM_TRUST_PROXY",
@@ -137,6 +146,7 @@ impl Settings {
                     "session_idle_minutes" => f.session_idle_minutes.map(|v| v.to_string()),
                     "session_max_hours" => f.session_max_hours.map(|v| v.to_string()),
                     "max_body_bytes" => f.max_body_bytes.map(|v| v.to_string()),
+                    "upload_max_bytes" => f.upload_max_bytes.map(|v| v.to_string()),
                     "trust_proxy" => f.trust_proxy.map(|v| v.to_string()),
                     "page_cache_mb" => f.page_cache_mb.map(|v| v.to_string()),
                     _ => None,
@@ -188,6 +198,9 @@ impl Settings {
         }
         if let Some(v) = get("max_body_bytes") {
             self.max_body_bytes = num(&v, "max_body_bytes", source)?;
+        }
+        if let Some(v) = get("upload_max_bytes") {
+            self.upload_max_bytes = num(&v, "upload_max_bytes", source)?;
         }
         if let Some(v) = get("page_cache_mb") {
             self.page_cache_mb = num(&v, "page_cache_mb", source)?;
@@ -280,6 +293,7 @@ impl Settings {
                 self.session_max_hours.to_string(),
             ),
             ("max_body_bytes".into(), self.max_body_bytes.to_string()),
+            ("upload_max_bytes".into(), self.upload_max_bytes.to_string()),
             ("trust_proxy".into(), self.trust_proxy.to_string()),
             ("page_cache_mb".into(), self.page_cache_mb.to_string()),
         ]

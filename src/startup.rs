@@ -46,7 +46,9 @@ pub fn build_router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/static/{*path}", get(ops::static_file))
         .merge(app)
-        .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
+        .layer(DefaultBodyLimit::max(state.settings.max_body_bytes.max(
+            state.settings.upload_max_bytes + web::guard::UPLOAD_FORM_ROOM,
+        )))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             web::guard::request_guard,

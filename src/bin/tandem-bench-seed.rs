@@ -18,7 +18,9 @@
 //!
 //! With BENCH_STAKEHOLDERS=N and BENCH_RISKS=M, partnership 0's file gets N
 //! stakeholders with five places each (added, then moved four times over the past
-//! months) and M risks spread over the grid, owners and review dates.
+//! months) and M risks spread over the grid, owners and review dates. With
+//! BENCH_OUTCOMES=K, its evaluation plan gets K outcomes (over the four levels) with
+//! three indicators each and fifty evidence entries per indicator.
 
 use std::sync::Arc;
 
@@ -97,8 +99,9 @@ async fn main() -> anyhow::Result<()> {
         seed_stock(db.as_ref(), &hash, lead.id, answer_sets).await?;
     }
     let (stakeholders, risks) = (env_n("BENCH_STAKEHOLDERS"), env_n("BENCH_RISKS"));
-    if stakeholders + risks > 0 {
-        seed_file(db.as_ref(), lead.id, stakeholders, risks).await?;
+    let outcomes = env_n("BENCH_OUTCOMES");
+    if stakeholders + risks + outcomes > 0 {
+        seed_file(db.as_ref(), lead.id, stakeholders, risks, outcomes).await?;
     }
     if cards_each > 0 {
         let pid = db
@@ -478,8 +481,17 @@ async fn seed_stock(db: &Store, hash: &str, lead: i64, n: usize) -> anyhow::Resu
 }
 
 /// Partnership 0's file: `stakeholders` with five places each, and `risks`.
-async fn seed_file(db: &Store, lead: i64, stakeholders: usize, risks: usize) -> anyhow::Result<()> {
-    use tandem::domain::file::{RiskFields, STANCES, StakeholderFields};
+async fn seed_file(
+    db: &Store,
+    lead: i64,
+    stakeholders: usize,
+    risks: usize,
+    outcomes: usize,
+) -> anyhow::Result<()> {
+    use tandem::domain::file::{
+        DIRECTIONS, EvidenceFields, IndicatorFields, LEVELS, OutcomeFields, RiskFields, STANCES,
+        StakeholderFields, outcome_sentence,
+    };
     use tandem::domain::time::add_days;
     let pid = db
         .partnership_id_by_slug("bench-0")
@@ -506,6 +518,63 @@ async fn seed_file(db: &Store, lead: i64, stakeholders: usize, risks: usize) -> 
             let day = add_days(&today, -300 + 60 * k as i64);
             db.update_stakeholder(&current, current.version, &place(k), lead, &day, now())
                 .await?;
+        }
+    }
+    for n in 0..outcomes {
+        let (who, what) = (
+            format!("carers in area {n}"),
+            "confidence in asking for help",
+        );
+        let direction = DIRECTIONS[n % DIRECTIONS.len()];
+        let o = db
+            .create_outcome(
+                pid,
+                &OutcomeFields {
+                    level: LEVELS[n % LEVELS.len()].0.into(),
+                    statement: outcome_sentence(&who, direction, what),
+                    who,
+                    direction: direction.into(),
+                    what: what.into(),
+                },
+                lead,
+                now(),
+            )
+            .await?;
+        let o = db.outcome(o).await?.context("outcome")?;
+        for k in 0..3 {
+            let i = db
+                .create_indicator(
+                    &o,
+                    &IndicatorFields {
+                        name: format!("Indicator {k} of outcome {n}: carers who say so"),
+                        method: "A short survey at the end of each session.".into(),
+                        collector_user_id: Some(members[(n + k) % members.len()]),
+                        collector_org_id: None,
+                        collect_when: "Every three months".into(),
+                        collect_where: "At the Thursday drop-in".into(),
+                    },
+                    lead,
+                    now(),
+                )
+                .await?;
+            let i = db.indicator(i).await?.context("indicator")?;
+            for e in 0..50 {
+                db.create_evidence(
+                    &i,
+                    &EvidenceFields {
+                        recorded_on: add_days(&today, -(e as i64) * 7),
+                        value: format!("{} of 10 said yes", (n + e) % 11),
+                        note: "Fewer said they had nobody to ask than last time.".into(),
+                        link: String::new(),
+                        file: None,
+                        file_path: None,
+                    },
+                    None,
+                    lead,
+                    now(),
+                )
+                .await?;
+            }
         }
     }
     for n in 0..risks {

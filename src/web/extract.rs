@@ -251,6 +251,9 @@ pub struct SafeUpload {
     pub fields: HashMap<String, String>,
     /// (file name, bytes) of a non-empty file field named `file`.
     pub file: Option<(String, Vec<u8>)>,
+    /// The file was over the upload limit and was dropped (`guard::UploadCutShort`):
+    /// the fields before it are here, the file is not.
+    pub too_large: bool,
 }
 
 impl FromRequest<AppState> for SafeUpload {
@@ -264,13 +267,21 @@ impl FromRequest<AppState> for SafeUpload {
         if !is_multipart {
             let SafeForm(fields) =
                 SafeForm::<HashMap<String, String>>::from_request(req, state).await?;
-            return Ok(SafeUpload { fields, file: None });
+            return Ok(SafeUpload {
+                fields,
+                file: None,
+                too_large: false,
+            });
         }
         let expected = req
             .extensions()
             .get::<RequestCtx>()
             .map(|c| c.csrf.clone())
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("session layer missing")))?;
+        let cut_short = req
+            .extensions()
+            .get::<super::guard::UploadCutShort>()
+            .is_some();
         let mut multipart = axum::extract::Multipart::from_request(req, state)
             .await
             .map_err(|e| AppError::BadRequest(e.body_text()))?;
@@ -283,16 +294,32 @@ impl FromRequest<AppState> for SafeUpload {
                 AppError::BadRequest(e.body_text())
             }
         };
-        while let Some(field) = multipart.next_field().await.map_err(too_large)? {
+        // A body cut short ends part-way through the file: what came before it is kept
+        // and reading stops there.
+        loop {
+            let field = match multipart.next_field().await {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(_) if cut_short => break,
+                Err(e) => return Err(too_large(e)),
+            };
             let name = field.name().unwrap_or_default().to_string();
             if name == "file" {
                 let file_name = field.file_name().unwrap_or_default().to_string();
-                let bytes = field.bytes().await.map_err(too_large)?;
+                let bytes = match field.bytes().await {
+                    Ok(b) => b,
+                    Err(_) if cut_short => break,
+                    Err(e) => return Err(too_large(e)),
+                };
                 if !bytes.is_empty() {
                     file = Some((file_name, bytes.to_vec()));
                 }
             } else {
-                let text = field.text().await.map_err(too_large)?;
+                let text = match field.text().await {
+                    Ok(t) => t,
+                    Err(_) if cut_short => break,
+                    Err(e) => return Err(too_large(e)),
+                };
                 fields.insert(
                     validate::strip_controls(&name).into_owned(),
                     validate::strip_controls(&text).into_owned(),
@@ -303,6 +330,10 @@ impl FromRequest<AppState> for SafeUpload {
         if !security::csrf_matches(&sent, &expected) {
             return Err(AppError::Csrf);
         }
-        Ok(SafeUpload { fields, file })
+        Ok(SafeUpload {
+            fields,
+            too_large: cut_short,
+            file: if cut_short { None } else { file },
+        })
     }
 }

@@ -712,6 +712,103 @@ const MATRIX: &[(&str, &str, &str, Fields)] = &[
         "!LNFYYN",
         &[("confirm", "yes")],
     ),
+    ("GET", "/p/{slug}/file/evaluation", "LNYYYN", &[]),
+    ("GET", "/p/{slug}/file/evaluation.csv", "LNYYYN", &[]),
+    (
+        "GET",
+        "/p/{slug}/file/evaluation/outcomes/new",
+        "LNFYYN",
+        &[],
+    ),
+    (
+        "POST",
+        "/p/{slug}/file/evaluation/outcomes",
+        "LNFYYN",
+        &[
+            ("level", "people"),
+            ("statement", "Carers have more say {n}."),
+        ],
+    ),
+    (
+        "GET",
+        "/p/{slug}/file/evaluation/outcomes/{outcome}/edit",
+        "LNFYYN",
+        &[],
+    ),
+    (
+        "POST",
+        "/p/{slug}/file/evaluation/outcomes/{outcome}/edit",
+        "LNFYYN",
+        &[
+            ("level", "together"),
+            ("statement", "Partners trust each other more {n}."),
+            ("version", "1"),
+        ],
+    ),
+    (
+        "GET",
+        "/p/{slug}/file/evaluation/outcomes/{outcome}/indicators/new",
+        "LNFYYN",
+        &[],
+    ),
+    (
+        "POST",
+        "/p/{slug}/file/evaluation/outcomes/{outcome}/indicators",
+        "LNFYYN",
+        &[("name", "Carers who say so {n}"), ("collector", "")],
+    ),
+    (
+        "GET",
+        "/p/{slug}/file/evaluation/indicators/{indicator}",
+        "LNYYYN",
+        &[],
+    ),
+    (
+        "GET",
+        "/p/{slug}/file/evaluation/indicators/{indicator}/edit",
+        "LNFYYN",
+        &[],
+    ),
+    (
+        "POST",
+        "/p/{slug}/file/evaluation/indicators/{indicator}/edit",
+        "LNFYYN",
+        &[
+            ("name", "Changed indicator {n}"),
+            ("collector", ""),
+            ("version", "1"),
+        ],
+    ),
+    (
+        "POST",
+        "/p/{slug}/file/evaluation/indicators/{indicator}/evidence",
+        "LNFYYN",
+        &[("day", "2026-03-01"), ("value", "{n} carers")],
+    ),
+    (
+        "GET",
+        "/p/{slug}/file/evaluation/evidence/{evidence}/file",
+        "LNYYYN",
+        &[],
+    ),
+    (
+        "POST",
+        "/p/{slug}/file/evaluation/evidence/{evidence}/delete",
+        "!LNFYYN",
+        &[("confirm", "yes")],
+    ),
+    (
+        "POST",
+        "/p/{slug}/file/evaluation/indicators/{indicator}/delete",
+        "!LNFYYN",
+        &[("confirm", "yes")],
+    ),
+    (
+        "POST",
+        "/p/{slug}/file/evaluation/outcomes/{outcome}/delete",
+        "!LNFYYN",
+        &[("confirm", "yes")],
+    ),
     ("GET", "/actions", "LYYYYY", &[]),
     ("POST", "/actions/calendar", "LYYYYY", &[]),
     ("GET", "/calendar/{token}", "YYYYYY", &[]),
@@ -758,6 +855,11 @@ struct Side {
     risk: Id,
     /// A stakeholder on the map.
     stakeholder: Id,
+    /// An outcome on the evaluation plan, one of its indicators, and an evidence entry
+    /// with a file.
+    outcome: Id,
+    indicator: Id,
+    evidence: Id,
     /// A named health-check round with its results shown, and a batch of paper
     /// answers (entered by the lead) that splits opinion on one item.
     round: Id,
@@ -898,6 +1000,7 @@ async fn side(app: &TestApp, lead: Id, slug: &str, target: Id) -> Side {
         )
         .await
         .unwrap();
+    let (outcome, indicator, evidence) = evaluation_records(app, p.id, lead).await;
     let stock = &*app.db;
     let hc = stock
         .latest_instruments()
@@ -1009,7 +1112,73 @@ async fn side(app: &TestApp, lead: Id, slug: &str, target: Id) -> Side {
         action,
         risk,
         stakeholder,
+        outcome,
+        indicator,
+        evidence,
     }
+}
+
+/// An outcome, an indicator and an evidence entry with a small PDF, its bytes where
+/// the engine keeps them (the data folder on SQLite, the database on PostgreSQL).
+async fn evaluation_records(app: &TestApp, pid: Id, lead: Id) -> (Id, Id, Id) {
+    use tandem::domain::file::{EvidenceFields, IndicatorFields, OutcomeFields};
+    let o = app
+        .db
+        .create_outcome(
+            pid,
+            &OutcomeFields {
+                level: "people".into(),
+                statement: "Carers feel less alone.".into(),
+                ..Default::default()
+            },
+            lead,
+            now(),
+        )
+        .await
+        .unwrap();
+    let outcome = app.db.outcome(o).await.unwrap().unwrap();
+    let i = app
+        .db
+        .create_indicator(
+            &outcome,
+            &IndicatorFields {
+                name: "Carers who say so".into(),
+                ..Default::default()
+            },
+            lead,
+            now(),
+        )
+        .await
+        .unwrap();
+    let indicator = app.db.indicator(i).await.unwrap().unwrap();
+    let pdf = b"%PDF-1.4\n%%EOF\n".to_vec();
+    let mut fields = EvidenceFields {
+        recorded_on: "2026-03-01".into(),
+        value: "7".into(),
+        file: Some((
+            "survey.pdf".into(),
+            "application/pdf".into(),
+            pdf.len() as i64,
+        )),
+        ..Default::default()
+    };
+    let in_db = match app.db.engine() {
+        tandem::db::Engine::Sqlite => {
+            let rel = format!("{pid}/{}", security::new_token());
+            let path = app.state.settings.data_dir.join("evidence").join(&rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &pdf).unwrap();
+            fields.file_path = Some(rel);
+            None
+        }
+        tandem::db::Engine::Postgres => Some(pdf.as_slice()),
+    };
+    let e = app
+        .db
+        .create_evidence(&indicator, &fields, in_db, lead, now())
+        .await
+        .unwrap();
+    (o, i, e)
 }
 
 async fn make_invite(app: &TestApp, pid: Id, org: Id, by: Id, role: Role) -> (Id, String) {
@@ -1145,6 +1314,9 @@ fn fill(template: &str, side: &Side, w: &World, actor: usize) -> String {
         .replace("{action}", &side.action.to_string())
         .replace("{risk}", &side.risk.to_string())
         .replace("{stakeholder}", &side.stakeholder.to_string())
+        .replace("{outcome}", &side.outcome.to_string())
+        .replace("{indicator}", &side.indicator.to_string())
+        .replace("{evidence}", &side.evidence.to_string())
         .replace("{round}", &side.round.to_string())
         .replace("{batch}", &side.batch.to_string())
         .replace("{live}", &side.live.to_string())
@@ -1289,6 +1461,9 @@ async fn every_route_is_in_the_matrix_and_enforced(app: TestApp) {
                     "{action}",
                     "{risk}",
                     "{stakeholder}",
+                    "{outcome}",
+                    "{indicator}",
+                    "{evidence}",
                     "{round}",
                     "{batch}",
                     "{live}",
@@ -1322,6 +1497,9 @@ async fn every_route_is_in_the_matrix_and_enforced(app: TestApp) {
                         action: w.other.action,
                         risk: w.other.risk,
                         stakeholder: w.other.stakeholder,
+                        outcome: w.other.outcome,
+                        indicator: w.other.indicator,
+                        evidence: w.other.evidence,
                         round: w.other.round,
                         batch: w.other.batch,
                         // A step, thought or phone of another partnership's session

@@ -3,7 +3,8 @@
 //! never overwrites unseen, closing, removing after a yes, the activity feed and CSV.
 //! The stakeholder map: bad input kept, moves kept and shown since a chosen day, a
 //! save of someone removed meanwhile, CSV. The overview and the checklist statements
-//! the file ticks.
+//! the file ticks. The evaluation plan: the outcome writer, indicators, the evidence log
+//! with uploads (too large, not what it says, another partnership's), CSV.
 
 use axum::http::StatusCode;
 
@@ -16,7 +17,8 @@ use tandem::domain::now;
 both_engines!(
     a_risk_register_is_kept_with_its_contingency_plan,
     a_stakeholder_map_keeps_every_move,
-    the_overview_says_what_needs_attention_and_ticks_what_the_file_shows
+    the_overview_says_what_needs_attention_and_ticks_what_the_file_shows,
+    an_evaluation_plan_keeps_outcomes_indicators_and_evidence
 );
 
 async fn a_risk_register_is_kept_with_its_contingency_plan(app: TestApp) {
@@ -533,4 +535,355 @@ async fn the_overview_says_what_needs_attention_and_ticks_what_the_file_shows(ap
         plan_entry.contains("0 of 1 open action has an owner"),
         "{plan_entry}"
     );
+}
+
+/// A small real PDF (pdftotext reads it), made by the app's own PDF writer.
+fn a_pdf() -> Vec<u8> {
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n".to_vec()
+}
+
+async fn an_evaluation_plan_keeps_outcomes_indicators_and_evidence(app: TestApp) {
+    let mut t = team(&app).await;
+    let slug = t.slug.clone();
+    let plan = format!("/p/{slug}/file/evaluation");
+
+    let page = t.obs.get(&plan).await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_contains("No outcomes yet.");
+    page.assert_contains("The difference to the people we serve");
+
+    // The writer: missing parts are named; built, the sentence comes back to edit and
+    // nothing is saved until Add.
+    let outcomes = format!("{plan}/outcomes");
+    let r = t
+        .lead
+        .post(
+            &outcomes,
+            &[
+                ("level", "people"),
+                ("who", "carers"),
+                ("direction", "sideways"),
+                ("what", ""),
+                ("statement", ""),
+                ("build", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Choose which way things change");
+    r.assert_contains("Say what is changing");
+    r.assert_contains(r#"value="carers""#);
+    let r = t
+        .lead
+        .post(
+            &outcomes,
+            &[
+                ("level", "people"),
+                ("who", "carers"),
+                ("direction", "increased"),
+                ("what", "confidence in managing medicines"),
+                ("statement", ""),
+                ("build", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    r.assert_contains("Carers have increased confidence in managing medicines.");
+    assert!(app.db.outcomes(t.pid).await.unwrap().is_empty());
+    // An empty outcome is refused, the parts kept.
+    let r = t
+        .lead
+        .post(
+            &outcomes,
+            &[
+                ("level", "people"),
+                ("who", "carers"),
+                ("direction", "increased"),
+                ("what", "confidence"),
+                ("statement", "  "),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Write the outcome");
+    r.assert_contains(r#"value="confidence""#);
+    let r = t
+        .lead
+        .post(
+            &outcomes,
+            &[
+                ("level", "people"),
+                ("who", "carers"),
+                ("direction", "increased"),
+                ("what", "confidence in managing medicines"),
+                (
+                    "statement",
+                    "Carers feel more confident managing medicines.",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let outcome = app.db.outcomes(t.pid).await.unwrap().remove(0);
+    assert_eq!(outcome.level, "people");
+
+    // An indicator, collected by an organisation; a collector not on offer is refused.
+    let new_indicator = format!("{plan}/outcomes/{}/indicators", outcome.id);
+    let r = t
+        .lead
+        .post(
+            &new_indicator,
+            &[
+                ("name", "Carers who say they feel confident"),
+                ("collector", "o:999999"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Choose someone in the partnership, or one of its organisations");
+    let r = t
+        .lead
+        .post(
+            &new_indicator,
+            &[
+                ("name", "=SUM(A1) carers who say they feel confident"),
+                ("method", "Three questions at the end of each course"),
+                ("collector", &format!("o:{}", t.health)),
+                ("when", "Every three months"),
+                ("place", "At the Thursday drop-in"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let indicator = app.db.indicators(t.pid).await.unwrap().remove(0);
+    assert_eq!(indicator.collector_label(), "Ayr Health");
+    let log = format!("{plan}/indicators/{}", indicator.id);
+    let add = format!("{log}/evidence");
+
+    // Bad input: a day that is not one, a link that is not one, a file that says it
+    // is a PDF but is not: each beside its field, the rest kept, nothing saved.
+    let r = t
+        .bea
+        .post_multipart(
+            &add,
+            &[
+                ("day", "30/02/2026"),
+                ("value", "7 in 10"),
+                ("note", "Up from 5"),
+                ("link", "not a link"),
+            ],
+            Some(("report.pdf", b"<html><script>alert(1)</script></html>")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    r.assert_contains("There is no 30 February in 2026");
+    r.assert_contains("Enter a web address starting with https://");
+    r.assert_contains("This file is called .pdf but is not one inside");
+    r.assert_contains(r#"value="7 in 10""#);
+    r.assert_contains("Up from 5");
+    // A 50 MB file: read and dropped, the form answers beside the field.
+    let big = vec![b'%'; 50 * 1024 * 1024];
+    let r = t
+        .bea
+        .post_multipart(
+            &add,
+            &[("day", "31/03/2026"), ("value", "8 in 10")],
+            Some(("huge.pdf", &big)),
+        )
+        .await;
+    drop(big);
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    r.assert_contains("The file is larger than 10 MB");
+    r.assert_contains(r#"value="8 in 10""#);
+    // Nothing at all is refused too.
+    let r = t
+        .bea
+        .post_multipart(&add, &[("day", "31/03/2026")], None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("an entry needs at least one");
+    assert!(app.db.evidence_for(indicator.id).await.unwrap().is_empty());
+
+    // A real PDF, and a figure with a link.
+    let pdf = a_pdf();
+    let r = t
+        .bea
+        .post_multipart(
+            &add,
+            &[
+                ("day", "31/03/2026"),
+                ("value", "7 in 10"),
+                ("note", "Spring course"),
+            ],
+            Some(("Spring survey.pdf", &pdf)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = t
+        .bea
+        .post_multipart(
+            &add,
+            &[
+                ("day", "1 Jan 2025"),
+                ("value", "5 in 10"),
+                ("link", "https://example.org/report"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let entries = app.db.evidence_for(indicator.id).await.unwrap();
+    assert_eq!(entries.len(), 2);
+    let with_file = &entries[0];
+    assert_eq!(with_file.recorded_on, "2026-03-31");
+    assert_eq!(with_file.file_type.as_deref(), Some("application/pdf"));
+    // Where the bytes are: the data folder on SQLite, the database on PostgreSQL.
+    let on_disk = with_file.file_path.clone();
+    match app.db.engine() {
+        tandem::db::Engine::Sqlite => {
+            let path = app
+                .state
+                .settings
+                .data_dir
+                .join("evidence")
+                .join(on_disk.as_ref().unwrap());
+            assert_eq!(std::fs::read(&path).unwrap(), pdf);
+        }
+        tandem::db::Engine::Postgres => {
+            assert!(on_disk.is_none());
+            assert_eq!(
+                app.db.evidence_bytes(with_file.id).await.unwrap().unwrap(),
+                pdf
+            );
+        }
+    }
+
+    // Observers read the log and download the file: as an attachment, its own type,
+    // never run as a page.
+    let page = t.obs.get(&log).await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_contains("31 March 2026");
+    page.assert_contains("Download Spring survey.pdf");
+    page.assert_lacks("Add evidence");
+    let (status, headers, bytes) = t
+        .obs
+        .get_bytes(&format!("{plan}/evidence/{}/file", with_file.id))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(bytes, pdf);
+    assert_eq!(headers["content-type"], "application/pdf");
+    assert!(
+        headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;")
+    );
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("sandbox")
+    );
+    let r = t
+        .obs
+        .post_multipart(&add, &[("day", "31/03/2026"), ("value", "1")], None)
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // The plan: grouped, with the latest evidence; the old entry is not this year's.
+    let page = t.lead.get(&plan).await;
+    page.assert_contains("1 outcome, 1 indicator, last evidence 31 March 2026.");
+    page.assert_contains("Carers feel more confident managing medicines.");
+    page.assert_contains("2 entries, latest 31 March 2026");
+
+    // Two people change the outcome: the second sees both.
+    let edit = format!("{plan}/outcomes/{}/edit", outcome.id);
+    let change = |statement: &str| {
+        owned(&[
+            ("level", "people".into()),
+            ("who", "carers".into()),
+            ("direction", "increased".into()),
+            ("what", "confidence".into()),
+            ("statement", statement.into()),
+            ("version", outcome.version.to_string()),
+        ])
+    };
+    let r = t
+        .bea
+        .post(
+            &edit,
+            &refs(&change("Carers manage medicines with confidence.")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = t
+        .cal
+        .post(
+            &edit,
+            &refs(&change("Carers are less anxious about medicines.")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    r.assert_contains("Carers manage medicines with confidence.");
+    r.assert_contains("Carers are less anxious about medicines.");
+
+    // The CSV, read back.
+    let csv = t.obs.get(&format!("{plan}.csv")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let mut reader = csv::Reader::from_reader(csv.body.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(&rows[0][0], "The difference to the people we serve");
+    assert_eq!(&rows[0][1], "Carers manage medicines with confidence.");
+    assert!(rows[0][2].starts_with("'=SUM"));
+    assert_eq!(&rows[0][4], "Ayr Health");
+    assert_eq!(&rows[0][7], "2");
+    assert_eq!(&rows[0][8], "2026-03-31");
+
+    // Removing the entry removes its file.
+    let r = t
+        .lead
+        .post(
+            &format!("{plan}/evidence/{}/delete", with_file.id),
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    if let Some(p) = &on_disk {
+        assert!(
+            !app.state
+                .settings
+                .data_dir
+                .join("evidence")
+                .join(p)
+                .exists()
+        );
+    }
+    assert!(app.db.evidence_bytes(with_file.id).await.unwrap().is_none());
+    let (status, _, _) = t
+        .obs
+        .get_bytes(&format!("{plan}/evidence/{}/file", with_file.id))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Removing the outcome takes its indicators and evidence with it.
+    let r = t
+        .lead
+        .post(&format!("{plan}/outcomes/{}/delete", outcome.id), &[])
+        .await;
+    r.assert_contains("1 indicator and 1 entry of evidence");
+    let r = t
+        .lead
+        .post(
+            &format!("{plan}/outcomes/{}/delete", outcome.id),
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(app.db.indicators(t.pid).await.unwrap().is_empty());
+
+    let feed = t.lead.get(&format!("/p/{slug}/activity")).await;
+    feed.assert_contains("added the outcome");
+    feed.assert_contains("added evidence to");
+    feed.assert_contains("removed the outcome");
 }

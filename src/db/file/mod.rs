@@ -1,6 +1,7 @@
-//! The partnership file in storage: the risk register, the stakeholder map, and the
-//! counts the file's overview reads.
+//! The partnership file in storage: the risk register, the stakeholder map, the
+//! evaluation plan, and the counts the file's overview reads.
 
+mod evaluation;
 mod risks;
 mod stakeholders;
 
@@ -41,12 +42,19 @@ impl Store {
                    (SELECT COUNT(*) FROM actions WHERE partnership_id = $1
                         AND status IN ('open', 'in_progress')
                         AND (owner_user_id IS NOT NULL OR owner_org_id IS NOT NULL)
-                        AND contingency <> '') AS actions_with_fallback",
+                        AND contingency <> '') AS actions_with_fallback,
+                   (SELECT COUNT(*) FROM outcomes WHERE partnership_id = $1) AS outcomes,
+                   (SELECT COUNT(*) FROM indicators WHERE partnership_id = $1) AS indicators,
+                   (SELECT MAX(recorded_on) FROM evidence WHERE partnership_id = $1) AS last_evidence,
+                   (SELECT COUNT(*) FROM indicators i WHERE i.partnership_id = $1
+                        AND NOT EXISTS (SELECT 1 FROM evidence e WHERE e.indicator_id = i.id
+                            AND e.recorded_on >= $5)) AS indicators_quiet",
             )
             .bind(pid)
             .bind(today)
             .bind(high_score)
             .bind(HIGH_FROM)
+            .bind(format!("{}-01-01", today.get(..4).unwrap_or("0000")))
             .fetch_one(r)
             .await
         })

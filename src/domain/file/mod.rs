@@ -1,11 +1,13 @@
 //! The partnership file: where a partnership writes down how it works — its risk
-//! register and its stakeholder map so far — and the overview that says, in words,
+//! register, its stakeholder map and its evaluation plan so far — and the overview that says, in words,
 //! where each part stands, what needs attention, and which of the health check's
 //! checklist statements the file itself shows to be true.
 
+mod evaluation;
 mod risks;
 mod stakeholders;
 
+pub use evaluation::*;
 pub use risks::*;
 pub use stakeholders::*;
 
@@ -37,6 +39,14 @@ pub struct FileSummary {
     pub open_actions: i64,
     /// Of those, the ones with an owner and a plan for if they cannot be done.
     pub actions_with_fallback: i64,
+    /// Outcomes on the evaluation plan.
+    pub outcomes: i64,
+    /// Their indicators.
+    pub indicators: i64,
+    /// The day of the latest evidence entry.
+    pub last_evidence: Option<String>,
+    /// Indicators with no evidence dated this year.
+    pub indicators_quiet: i64,
 }
 
 /// A part of the file a checklist statement can point to as its evidence.
@@ -141,6 +151,15 @@ impl FileSummary {
                     plural(self.influential_opposed, "stakeholder", "stakeholders")
                 ),
                 "/file/stakeholders",
+            ));
+        }
+        if self.indicators_quiet > 0 {
+            out.push((
+                format!(
+                    "{} with no evidence this year",
+                    plural(self.indicators_quiet, "indicator", "indicators")
+                ),
+                "/file/evaluation",
             ));
         }
         let without = self.open_actions - self.actions_with_fallback;

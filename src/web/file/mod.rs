@@ -1,6 +1,8 @@
 //! The partnership file (`/p/{slug}/file/…`): the tools a partnership writes down how
-//! it works with: the risk register (`risks`) and the stakeholder map (`stakeholders`).
+//! it works with: the overview, the risk register (`risks`), the stakeholder map
+//! (`stakeholders`) and the evaluation plan with its evidence log (`evaluation`).
 
+mod evaluation;
 mod overview;
 mod risks;
 mod stakeholders;
@@ -31,5 +33,63 @@ pub fn routes(r: Routes) -> Routes {
         .post(
             "/p/{slug}/file/stakeholders/{stakeholder}/delete",
             stakeholders::delete,
+        )
+        .get("/p/{slug}/file/evaluation", evaluation::plan)
+        .get("/p/{slug}/file/evaluation.csv", evaluation::csv_export)
+        .get(
+            "/p/{slug}/file/evaluation/outcomes/new",
+            evaluation::outcome_new,
+        )
+        .post_keeping(
+            "/p/{slug}/file/evaluation/outcomes",
+            evaluation::outcome_create,
+        )
+        .get(
+            "/p/{slug}/file/evaluation/outcomes/{outcome}/edit",
+            evaluation::outcome_edit,
+        )
+        .post_keeping(
+            "/p/{slug}/file/evaluation/outcomes/{outcome}/edit",
+            evaluation::outcome_save,
+        )
+        .post(
+            "/p/{slug}/file/evaluation/outcomes/{outcome}/delete",
+            evaluation::outcome_delete,
+        )
+        .get(
+            "/p/{slug}/file/evaluation/outcomes/{outcome}/indicators/new",
+            evaluation::indicator_new,
+        )
+        .post_keeping(
+            "/p/{slug}/file/evaluation/outcomes/{outcome}/indicators",
+            evaluation::indicator_create,
+        )
+        .get(
+            "/p/{slug}/file/evaluation/indicators/{indicator}",
+            evaluation::indicator_log,
+        )
+        .get(
+            "/p/{slug}/file/evaluation/indicators/{indicator}/edit",
+            evaluation::indicator_edit,
+        )
+        .post_keeping(
+            "/p/{slug}/file/evaluation/indicators/{indicator}/edit",
+            evaluation::indicator_save,
+        )
+        .post(
+            "/p/{slug}/file/evaluation/indicators/{indicator}/delete",
+            evaluation::indicator_delete,
+        )
+        .post(
+            "/p/{slug}/file/evaluation/indicators/{indicator}/evidence",
+            evaluation::evidence_add,
+        )
+        .get(
+            "/p/{slug}/file/evaluation/evidence/{evidence}/file",
+            evaluation::evidence_file,
+        )
+        .post(
+            "/p/{slug}/file/evaluation/evidence/{evidence}/delete",
+            evaluation::evidence_delete,
         )
 }

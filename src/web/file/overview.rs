@@ -7,6 +7,7 @@ use axum::response::Response;
 
 use crate::domain::file::*;
 use crate::domain::format_date;
+use crate::domain::time::format_day;
 use crate::error::AppError;
 use crate::web::checklists::{FileLink, file_links};
 use crate::web::extract::Member;
@@ -19,6 +20,7 @@ struct OverviewPage {
     slug: String,
     s: FileSummary,
     last_move: Option<String>,
+    last_evidence: Option<String>,
     attention: Vec<(String, &'static str)>,
     statements: Vec<FileLink>,
 }
@@ -36,6 +38,7 @@ pub(super) async fn overview(
         c: m.page("The partnership file"),
         slug: m.partnership.slug.clone(),
         last_move: s.last_move.map(format_date),
+        last_evidence: s.last_evidence.as_deref().map(format_day),
         attention: s.attention(),
         statements,
         s,
