@@ -535,6 +535,21 @@ test("conversations: plan from drawn cards, views, notes, actions, conflict, sum
   assert.match(await lead.locator("main").innerText(), /1 outcome, 1 indicator, last evidence/);
   await check(lead, "evaluation-plan");
 
+  // The logic model: the plan's outcome is already on it; an activity and an assumption.
+  await lead.goto(P + "/file/logic-model");
+  assert.match(await lead.locator(".logic-words").innerText(), /Carers have increased confidence in asking for help\./);
+  for (const [part, text] of [["Activities: what the partnership does with them", "A weekly drop-in for carers"], ["Assumptions: what must hold true for one step to lead to the next", "Carers can get to the drop-in by bus"]]) {
+    await lead.getByLabel("Which part").selectOption({ label: part });
+    await lead.getByLabel("What it is").fill(text);
+    await lead.getByRole("button", { name: "Add", exact: true }).click();
+    await lead.getByText("Added to the logic model.").waitFor();
+  }
+  assert.equal(await lead.locator("svg#logic-model").count(), 1);
+  await check(lead, "logic-model");
+  await lead.emulateMedia({ media: "print" });
+  await lead.screenshot({ path: path.join(shots, "print-logic-model.png"), fullPage: true });
+  await lead.emulateMedia({ media: "screen" });
+
   await lead.goto(P + "/file");
   assert.match(await lead.locator("main").innerText(), /3 stakeholders, 2 to manage closely/);
   assert.match(await lead.locator("main").innerText(), /1 outcome, 1 indicator, last evidence/);

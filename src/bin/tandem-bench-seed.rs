@@ -535,6 +535,7 @@ async fn seed_file(
                     who,
                     direction: direction.into(),
                     what: what.into(),
+                    term: if n % 2 == 0 { "short" } else { "medium" }.into(),
                 },
                 lead,
                 now(),

@@ -879,6 +879,145 @@ pub fn stakeholder_map(id: &str, title: &str, desc: &str, points: &[MapPoint]) -
     out
 }
 
+/// The logic model drawn left to right: each column a heading and its items in boxes,
+/// arrows between the columns, and two wide boxes underneath (the assumptions and the
+/// risks), each listing at most eight lines and how many more there are.
+pub fn logic_model(
+    id: &str,
+    title: &str,
+    desc: &str,
+    columns: &[(&str, Vec<String>)],
+    underneath: &[(&str, Vec<String>)],
+) -> String {
+    use crate::domain::file::wrap;
+    const SHOWN: usize = 8;
+    let (margin, col_w, gap, line_h, pad) = (10i64, 160i64, 26i64, 14i64, 6i64);
+    let n = columns.len().max(1) as i64;
+    let width = margin * 2 + n * col_w + (n - 1) * gap;
+    let head_lines: Vec<Vec<String>> = columns.iter().map(|(h, _)| wrap(h, 20)).collect();
+    let head_h = head_lines.iter().map(Vec::len).max().unwrap_or(1) as i64 * 16 + 8;
+    let boxes: Vec<Vec<Vec<String>>> = columns
+        .iter()
+        .map(|(_, items)| items.iter().map(|t| wrap(t, 24)).collect())
+        .collect();
+    let col_h = |c: &Vec<Vec<String>>| -> i64 {
+        c.iter()
+            .map(|lines| lines.len().max(1) as i64 * line_h + pad * 2 + 8)
+            .sum::<i64>()
+            .max(40)
+    };
+    let body_h = boxes.iter().map(col_h).max().unwrap_or(40);
+    let top = margin + head_h;
+    let under_w = (width - margin * 2 - gap * (underneath.len().max(1) as i64 - 1))
+        / underneath.len().max(1) as i64;
+    let under_lines: Vec<Vec<String>> = underneath
+        .iter()
+        .map(|(_, items)| {
+            let mut lines: Vec<String> = items
+                .iter()
+                .take(SHOWN)
+                .flat_map(|t| {
+                    let mut w = wrap(t, (under_w / 7).max(20) as usize);
+                    if let Some(first) = w.first_mut() {
+                        first.insert_str(0, "• ");
+                    }
+                    w
+                })
+                .collect();
+            if items.len() > SHOWN {
+                lines.push(format!("… and {} more", items.len() - SHOWN));
+            }
+            if items.is_empty() {
+                lines.push("None written yet".into());
+            }
+            lines
+        })
+        .collect();
+    let under_h = under_lines.iter().map(Vec::len).max().unwrap_or(1) as i64 * line_h + 34;
+    let under_top = top + body_h + 24;
+    let height = under_top + under_h + margin;
+    let mut out = String::new();
+    open(&mut out, id, width, height, title, desc);
+    let _ = write!(
+        out,
+        r##"<defs><marker id="{id}-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" orient="auto"><path d="M0 0L10 5L0 10z" fill="#505a5f"/></marker></defs>"##
+    );
+    for (c, ((_, _), items)) in columns.iter().zip(&boxes).enumerate() {
+        let x = margin + c as i64 * (col_w + gap);
+        for (l, line) in head_lines[c].iter().enumerate() {
+            let _ = write!(
+                out,
+                r##"<text x="{}" y="{}" text-anchor="middle" font-weight="bold" fill="#0b0c0c">{}</text>"##,
+                x + col_w / 2,
+                margin + 14 + l as i64 * 16,
+                esc(line)
+            );
+        }
+        let _ = write!(
+            out,
+            r##"<rect x="{x}" y="{top}" width="{col_w}" height="{body_h}" fill="#f3f2f1" stroke="#b1b4b6"/>"##
+        );
+        let mut y = top + 6;
+        for lines in items {
+            let h = lines.len().max(1) as i64 * line_h + pad * 2;
+            let _ = write!(
+                out,
+                r##"<rect x="{}" y="{y}" width="{}" height="{h}" rx="4" fill="#ffffff" stroke="#505a5f"/>"##,
+                x + 6,
+                col_w - 12
+            );
+            for (l, line) in lines.iter().enumerate() {
+                let _ = write!(
+                    out,
+                    r##"<text x="{}" y="{}" font-size="11" fill="#0b0c0c">{}</text>"##,
+                    x + 12,
+                    y + pad + 10 + l as i64 * line_h,
+                    esc(line)
+                );
+            }
+            y += h + 8;
+        }
+        if items.is_empty() {
+            let _ = write!(
+                out,
+                r##"<text x="{}" y="{}" text-anchor="middle" font-size="11" fill="#505a5f">None yet</text>"##,
+                x + col_w / 2,
+                top + 24
+            );
+        }
+        if c + 1 < columns.len() {
+            let ay = top + body_h / 2;
+            let _ = write!(
+                out,
+                r##"<line x1="{}" y1="{ay}" x2="{}" y2="{ay}" stroke="#505a5f" stroke-width="2" marker-end="url(#{id}-arrow)"/>"##,
+                x + col_w + 3,
+                x + col_w + gap - 3
+            );
+        }
+    }
+    for (u, ((heading, _), lines)) in underneath.iter().zip(&under_lines).enumerate() {
+        let x = margin + u as i64 * (under_w + gap);
+        let _ = write!(
+            out,
+            r##"<rect x="{x}" y="{under_top}" width="{under_w}" height="{under_h}" fill="#ffffff" stroke="#505a5f" stroke-dasharray="5 3"/><text x="{}" y="{}" font-weight="bold" fill="#0b0c0c">{}</text>"##,
+            x + 10,
+            under_top + 18,
+            esc(heading)
+        );
+        for (l, line) in lines.iter().enumerate() {
+            let _ = write!(
+                out,
+                r##"<text x="{}" y="{}" font-size="11" fill="#0b0c0c">{}</text>"##,
+                x + 10,
+                under_top + 34 + l as i64 * line_h,
+                esc(line)
+            );
+        }
+    }
+    out.push_str("</svg>");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -809,6 +809,37 @@ const MATRIX: &[(&str, &str, &str, Fields)] = &[
         "!LNFYYN",
         &[("confirm", "yes")],
     ),
+    ("GET", "/p/{slug}/file/logic-model", "LNYYYN", &[]),
+    ("GET", "/p/{slug}/file/logic-model.csv", "LNYYYN", &[]),
+    (
+        "POST",
+        "/p/{slug}/file/logic-model/items",
+        "LNFYYN",
+        &[("kind", "activity"), ("text", "A weekly drop-in {n}")],
+    ),
+    (
+        "GET",
+        "/p/{slug}/file/logic-model/items/{logic}/edit",
+        "LNFYYN",
+        &[],
+    ),
+    (
+        "POST",
+        "/p/{slug}/file/logic-model/items/{logic}/edit",
+        "LNFYYN",
+        &[
+            ("kind", "assumption"),
+            ("text", "Carers can get there {n}"),
+            ("still_true", "yes"),
+            ("version", "1"),
+        ],
+    ),
+    (
+        "POST",
+        "/p/{slug}/file/logic-model/items/{logic}/delete",
+        "!LNFYYN",
+        &[("confirm", "yes")],
+    ),
     ("GET", "/actions", "LYYYYY", &[]),
     ("POST", "/actions/calendar", "LYYYYY", &[]),
     ("GET", "/calendar/{token}", "YYYYYY", &[]),
@@ -860,6 +891,8 @@ struct Side {
     outcome: Id,
     indicator: Id,
     evidence: Id,
+    /// An assumption on the logic model.
+    logic: Id,
     /// A named health-check round with its results shown, and a batch of paper
     /// answers (entered by the lead) that splits opinion on one item.
     round: Id,
@@ -1001,6 +1034,20 @@ async fn side(app: &TestApp, lead: Id, slug: &str, target: Id) -> Side {
         .await
         .unwrap();
     let (outcome, indicator, evidence) = evaluation_records(app, p.id, lead).await;
+    let logic = app
+        .db
+        .create_logic_item(
+            p.id,
+            &tandem::domain::file::LogicFields {
+                kind: "assumption".into(),
+                text: "Carers can get to the drop-in".into(),
+                ..Default::default()
+            },
+            lead,
+            now(),
+        )
+        .await
+        .unwrap();
     let stock = &*app.db;
     let hc = stock
         .latest_instruments()
@@ -1115,6 +1162,7 @@ async fn side(app: &TestApp, lead: Id, slug: &str, target: Id) -> Side {
         outcome,
         indicator,
         evidence,
+        logic,
     }
 }
 
@@ -1317,6 +1365,7 @@ fn fill(template: &str, side: &Side, w: &World, actor: usize) -> String {
         .replace("{outcome}", &side.outcome.to_string())
         .replace("{indicator}", &side.indicator.to_string())
         .replace("{evidence}", &side.evidence.to_string())
+        .replace("{logic}", &side.logic.to_string())
         .replace("{round}", &side.round.to_string())
         .replace("{batch}", &side.batch.to_string())
         .replace("{live}", &side.live.to_string())
@@ -1464,6 +1513,7 @@ async fn every_route_is_in_the_matrix_and_enforced(app: TestApp) {
                     "{outcome}",
                     "{indicator}",
                     "{evidence}",
+                    "{logic}",
                     "{round}",
                     "{batch}",
                     "{live}",
@@ -1500,6 +1550,7 @@ async fn every_route_is_in_the_matrix_and_enforced(app: TestApp) {
                         outcome: w.other.outcome,
                         indicator: w.other.indicator,
                         evidence: w.other.evidence,
+                        logic: w.other.logic,
                         round: w.other.round,
                         batch: w.other.batch,
                         // A step, thought or phone of another partnership's session

@@ -18,7 +18,8 @@ both_engines!(
     a_risk_register_is_kept_with_its_contingency_plan,
     a_stakeholder_map_keeps_every_move,
     the_overview_says_what_needs_attention_and_ticks_what_the_file_shows,
-    an_evaluation_plan_keeps_outcomes_indicators_and_evidence
+    an_evaluation_plan_keeps_outcomes_indicators_and_evidence,
+    the_logic_model_shares_the_plan_s_outcomes_and_the_register_s_risks
 );
 
 async fn a_risk_register_is_kept_with_its_contingency_plan(app: TestApp) {
@@ -886,4 +887,174 @@ async fn an_evaluation_plan_keeps_outcomes_indicators_and_evidence(app: TestApp)
     feed.assert_contains("added the outcome");
     feed.assert_contains("added evidence to");
     feed.assert_contains("removed the outcome");
+}
+
+async fn the_logic_model_shares_the_plan_s_outcomes_and_the_register_s_risks(app: TestApp) {
+    let mut t = team(&app).await;
+    let slug = t.slug.clone();
+    let model = format!("/p/{slug}/file/logic-model");
+    let items = format!("{model}/items");
+
+    let page = t.obs.get(&model).await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_contains(r#"<svg class="chart" id="logic-model""#);
+    page.assert_contains("None yet: what must be true");
+
+    // Bad input: no part chosen, nothing written.
+    let r = t
+        .lead
+        .post(&items, &[("kind", "wish"), ("text", " ")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Choose which part of the model it belongs to");
+    r.assert_contains("Write what it is");
+
+    for (kind, text) in [
+        ("input", "Staff time from each partner"),
+        ("activity", "A weekly drop-in for carers"),
+        ("output", "=40 carers reached each quarter"),
+        ("impact", "Carers stay well for longer"),
+        ("assumption", "Carers can get to the drop-in by bus"),
+    ] {
+        let r = t.lead.post(&items, &[("kind", kind), ("text", text)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    // An outcome written on the plan, medium term; a risk on the register.
+    let r = t
+        .lead
+        .post(
+            &format!("/p/{slug}/file/evaluation/outcomes"),
+            &[
+                ("level", "people"),
+                ("statement", "Carers feel less alone."),
+                ("term", "medium"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = t
+        .lead
+        .post(
+            &format!("/p/{slug}/file/risks"),
+            &[
+                ("title", "The bus route is cut"),
+                ("likelihood", "3"),
+                ("impact", "4"),
+                ("owner", ""),
+                ("status", "open"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    let page = t.obs.get(&model).await;
+    page.assert_contains("A weekly drop-in for carers");
+    page.assert_contains("Carers feel less alone.");
+    page.assert_contains("The bus route is cut");
+    page.assert_contains("Not checked yet");
+    page.assert_contains("Check it again");
+    // In words, the outcome sits under medium-term outcomes.
+    let words = &page.body[page.body.find("The model in words").unwrap()..];
+    let medium = words.find("Medium-term outcomes").unwrap();
+    let impact = words.find("<h3>Impact</h3>").unwrap();
+    assert!(words[medium..impact].contains("Carers feel less alone."));
+
+    // Edit the outcome on the plan: the model changes with it.
+    let outcome = app.db.outcomes(t.pid).await.unwrap().remove(0);
+    let r = t
+        .lead
+        .post(
+            &format!("/p/{slug}/file/evaluation/outcomes/{}/edit", outcome.id),
+            &[
+                ("level", "people"),
+                ("statement", "Carers feel part of a community."),
+                ("term", "medium"),
+                ("version", &outcome.version.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = t.obs.get(&model).await;
+    page.assert_contains("Carers feel part of a community.");
+    page.assert_lacks("Carers feel less alone.");
+
+    // Checking an assumption dates it today; a stale save is caught.
+    let a = app
+        .db
+        .logic_items(t.pid)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|i| i.kind == "assumption")
+        .unwrap();
+    let edit = format!("{items}/{}/edit", a.id);
+    let r = t
+        .bea
+        .post(
+            &edit,
+            &[
+                ("kind", "assumption"),
+                ("text", &a.text),
+                ("still_true", "yes"),
+                ("version", &a.version.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let checked = app.db.logic_item(a.id).await.unwrap().unwrap();
+    assert_eq!(checked.still_true, Some(true));
+    assert_eq!(
+        checked.checked_on.as_deref(),
+        Some(tandem::domain::time::today("Europe/London").as_str())
+    );
+    let r = t
+        .cal
+        .post(
+            &edit,
+            &[
+                ("kind", "assumption"),
+                ("text", "Carers can get there"),
+                ("still_true", "no"),
+                ("version", &a.version.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let page = t.obs.get(&model).await;
+    page.assert_contains("Still true (checked");
+    page.assert_lacks("Check it again");
+
+    // The CSV, read back.
+    let csv = t.obs.get(&format!("{model}.csv")).await;
+    let mut reader = csv::Reader::from_reader(csv.body.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert!(
+        rows.iter()
+            .any(|r| &r[0] == "Activities" && &r[1] == "A weekly drop-in for carers")
+    );
+    assert!(
+        rows.iter()
+            .any(|r| &r[0] == "Outputs" && r[1].starts_with("'=40"))
+    );
+    assert!(rows.iter().any(|r| &r[0] == "Medium-term outcomes" && &r[1] == "Carers feel part of a community."));
+    assert!(
+        rows.iter()
+            .any(|r| &r[0] == "Assumptions" && r[2].starts_with("Still true"))
+    );
+    assert!(
+        rows.iter()
+            .any(|r| &r[0] == "Risks" && &r[1] == "The bus route is cut")
+    );
+
+    // The overview counts it.
+    let page = t.obs.get(&format!("/p/{slug}/file")).await;
+    page.assert_contains("4 steps besides the outcomes, 1 assumption.");
+
+    // Removing asks first.
+    let r = t
+        .lead
+        .post(&format!("{items}/{}/delete", a.id), &[("confirm", "yes")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(app.db.logic_item(a.id).await.unwrap().is_none());
 }

@@ -31,7 +31,7 @@ impl Store {
     pub async fn outcomes(&self, pid: Id) -> DbResult<Vec<OutcomeRow>> {
         reader!(self, |r| {
             sqlx::query_as(
-                "SELECT id, partnership_id, level, statement, who, direction, what,
+                "SELECT id, partnership_id, level, statement, who, direction, what, term,
                         updated_at, version
                  FROM outcomes WHERE partnership_id = $1 ORDER BY id",
             )
@@ -45,7 +45,7 @@ impl Store {
     pub async fn outcome(&self, id: Id) -> DbResult<Option<OutcomeRow>> {
         reader!(self, |r| {
             sqlx::query_as(
-                "SELECT id, partnership_id, level, statement, who, direction, what,
+                "SELECT id, partnership_id, level, statement, who, direction, what, term,
                         updated_at, version
                  FROM outcomes WHERE id = $1",
             )
@@ -66,8 +66,8 @@ impl Store {
         writer!(self, |w| {
             sqlx::query_scalar(
                 "INSERT INTO outcomes (partnership_id, level, statement, who, direction, what,
-                     created_by, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+                     term, created_by, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $9, $7, $8, $8) RETURNING id",
             )
             .bind(pid)
             .bind(&f.level)
@@ -77,6 +77,7 @@ impl Store {
             .bind(&f.what)
             .bind(user_id)
             .bind(now)
+            .bind(&f.term)
             .fetch_one(w)
             .await
         })
@@ -93,7 +94,7 @@ impl Store {
         writer!(self, |w| {
             let r = sqlx::query(
                 "UPDATE outcomes SET level = $1, statement = $2, who = $3, direction = $4,
-                     what = $5, updated_at = $6, version = version + 1
+                     what = $5, updated_at = $6, term = $9, version = version + 1
                  WHERE id = $7 AND version = $8",
             )
             .bind(&f.level)
@@ -104,6 +105,7 @@ impl Store {
             .bind(now)
             .bind(id)
             .bind(version)
+            .bind(&f.term)
             .execute(w)
             .await?;
             Ok(if r.rows_affected() == 1 {

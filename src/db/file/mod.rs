@@ -2,12 +2,14 @@
 //! evaluation plan, and the counts the file's overview reads.
 
 mod evaluation;
+mod logic;
 mod risks;
 mod stakeholders;
 
 use crate::db::*;
-use crate::domain::file::{Band, FileSummary, HIGH_FROM};
+use crate::domain::file::{ASSUMPTION_STALE_DAYS, Band, FileSummary, HIGH_FROM};
 use crate::domain::model::Id;
+use crate::domain::time::add_days;
 
 impl Store {
     /// Counts across the partnership's file, in one query; `today` (YYYY-MM-DD) decides
@@ -48,13 +50,21 @@ impl Store {
                    (SELECT MAX(recorded_on) FROM evidence WHERE partnership_id = $1) AS last_evidence,
                    (SELECT COUNT(*) FROM indicators i WHERE i.partnership_id = $1
                         AND NOT EXISTS (SELECT 1 FROM evidence e WHERE e.indicator_id = i.id
-                            AND e.recorded_on >= $5)) AS indicators_quiet",
+                            AND e.recorded_on >= $5)) AS indicators_quiet,
+                   (SELECT COUNT(*) FROM logic_items WHERE partnership_id = $1
+                        AND kind <> 'assumption') AS logic_items,
+                   (SELECT COUNT(*) FROM logic_items WHERE partnership_id = $1
+                        AND kind = 'assumption') AS assumptions,
+                   (SELECT COUNT(*) FROM logic_items WHERE partnership_id = $1
+                        AND kind = 'assumption'
+                        AND (checked_on IS NULL OR checked_on < $6)) AS assumptions_stale",
             )
             .bind(pid)
             .bind(today)
             .bind(high_score)
             .bind(HIGH_FROM)
             .bind(format!("{}-01-01", today.get(..4).unwrap_or("0000")))
+            .bind(add_days(today, -ASSUMPTION_STALE_DAYS))
             .fetch_one(r)
             .await
         })

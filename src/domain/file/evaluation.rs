@@ -86,6 +86,8 @@ pub struct OutcomeRow {
     pub direction: String,
     /// What changes.
     pub what: String,
+    /// When it is expected, for the logic model: a key of `TERMS`.
+    pub term: String,
     /// When it was last changed.
     pub updated_at: Timestamp,
     /// Bumped by every change.
@@ -105,6 +107,8 @@ pub struct OutcomeFields {
     pub direction: String,
     /// What changes.
     pub what: String,
+    /// `short` or `medium`.
+    pub term: String,
 }
 
 /// An indicator: how the partnership would know an outcome is happening.

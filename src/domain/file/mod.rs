@@ -1,13 +1,15 @@
 //! The partnership file: where a partnership writes down how it works — its risk
-//! register, its stakeholder map and its evaluation plan so far — and the overview that says, in words,
+//! register, its stakeholder map, its evaluation plan and its logic model so far — and the overview that says, in words,
 //! where each part stands, what needs attention, and which of the health check's
 //! checklist statements the file itself shows to be true.
 
 mod evaluation;
+mod logic;
 mod risks;
 mod stakeholders;
 
 pub use evaluation::*;
+pub use logic::*;
 pub use risks::*;
 pub use stakeholders::*;
 
@@ -47,6 +49,12 @@ pub struct FileSummary {
     pub last_evidence: Option<String>,
     /// Indicators with no evidence dated this year.
     pub indicators_quiet: i64,
+    /// The logic model's own items (inputs, activities, outputs, impact).
+    pub logic_items: i64,
+    /// Its assumptions.
+    pub assumptions: i64,
+    /// Assumptions not checked for six months, or never.
+    pub assumptions_stale: i64,
 }
 
 /// A part of the file a checklist statement can point to as its evidence.
@@ -160,6 +168,15 @@ impl FileSummary {
                     plural(self.indicators_quiet, "indicator", "indicators")
                 ),
                 "/file/evaluation",
+            ));
+        }
+        if self.assumptions_stale > 0 {
+            out.push((
+                format!(
+                    "{} not checked for six months",
+                    plural(self.assumptions_stale, "assumption", "assumptions")
+                ),
+                "/file/logic-model",
             ));
         }
         let without = self.open_actions - self.actions_with_fallback;

@@ -165,6 +165,7 @@ pub(super) struct OutcomeForm {
     direction: String,
     what: String,
     statement: String,
+    term: String,
     /// Set by the "Build the sentence" button: fill the outcome from the three parts
     /// and show the form again, saving nothing.
     build: String,
@@ -181,6 +182,7 @@ struct OutcomeFormPage {
     f: OutcomeForm,
     levels: &'static [(&'static str, &'static str, &'static str)],
     directions: &'static [&'static str],
+    terms: &'static [(&'static str, &'static str)],
     built: bool,
 }
 
@@ -206,6 +208,7 @@ fn outcome_form_page(
             f,
             levels: &LEVELS,
             directions: &DIRECTIONS,
+            terms: &TERMS,
             built,
         },
     )
@@ -233,6 +236,7 @@ pub(super) async fn outcome_new(
         Errors::default(),
         OutcomeForm {
             level,
+            term: "short".into(),
             ..Default::default()
         },
         false,
@@ -282,8 +286,20 @@ fn check_outcome(f: &OutcomeForm, errors: &mut Errors) -> OutcomeFields {
             String::new()
         }
     };
+    let term = match TERMS.iter().find(|(k, _)| *k == f.term.trim()) {
+        Some((k, _)) => k.to_string(),
+        None if f.term.trim().is_empty() => "short".into(),
+        None => {
+            errors.add(
+                "term",
+                "Choose when you expect it: in the short or medium term",
+            );
+            "short".into()
+        }
+    };
     let part = |s: &str| tidy(s).chars().take(MAX_LINE).collect::<String>();
     OutcomeFields {
+        term,
         level,
         statement,
         who: part(&f.who),
@@ -337,6 +353,7 @@ fn outcome_form_of(o: &OutcomeRow) -> OutcomeForm {
         direction: o.direction.clone(),
         what: o.what.clone(),
         statement: o.statement.clone(),
+        term: o.term.clone(),
         build: String::new(),
         version: o.version,
     }
@@ -408,6 +425,7 @@ pub(super) async fn outcome_save(
                     ("who".into(), f.who.clone()),
                     ("direction".into(), f.direction.clone()),
                     ("what".into(), f.what.clone()),
+                    ("term".into(), f.term.clone()),
                 ],
             )
         }

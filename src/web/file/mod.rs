@@ -1,8 +1,10 @@
 //! The partnership file (`/p/{slug}/file/…`): the tools a partnership writes down how
 //! it works with: the overview, the risk register (`risks`), the stakeholder map
-//! (`stakeholders`) and the evaluation plan with its evidence log (`evaluation`).
+//! (`stakeholders`), the evaluation plan with its evidence log (`evaluation`) and the
+//! logic model (`logic`).
 
 mod evaluation;
+mod logic;
 mod overview;
 mod risks;
 mod stakeholders;
@@ -91,5 +93,17 @@ pub fn routes(r: Routes) -> Routes {
         .post(
             "/p/{slug}/file/evaluation/evidence/{evidence}/delete",
             evaluation::evidence_delete,
+        )
+        .get("/p/{slug}/file/logic-model", logic::page)
+        .get("/p/{slug}/file/logic-model.csv", logic::csv_export)
+        .post_keeping("/p/{slug}/file/logic-model/items", logic::create)
+        .get(
+            "/p/{slug}/file/logic-model/items/{logic}/edit",
+            logic::edit_page,
+        )
+        .post_keeping("/p/{slug}/file/logic-model/items/{logic}/edit", logic::save)
+        .post(
+            "/p/{slug}/file/logic-model/items/{logic}/delete",
+            logic::delete,
         )
 }
