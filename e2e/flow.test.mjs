@@ -550,6 +550,31 @@ test("conversations: plan from drawn cards, views, notes, actions, conflict, sum
   await lead.screenshot({ path: path.join(shots, "print-logic-model.png"), fullPage: true });
   await lead.emulateMedia({ media: "screen" });
 
+  // The partnership agreement: drafted from the starting words, downloaded as Word and
+  // PDF, put up for sign-off by the lead and signed for two organisations.
+  await lead.goto(P + "/file/agreement");
+  await lead.getByRole("link", { name: "Draft the agreement" }).click();
+  await lead.getByLabel("Purpose and shared aim").fill("Carers in Kilmarnock get support sooner, without telling their story twice.");
+  await check(lead, "agreement-builder");
+  await lead.getByRole("button", { name: "Save the agreement" }).click();
+  await lead.getByText(/Agreement drafted\./).waitFor();
+  for (const [name, ending] of [["Download as Word (DOCX)", /agreement-version-1\.docx$/], ["Download as PDF", /agreement-version-1\.pdf$/]]) {
+    const file = lead.waitForEvent("download");
+    await lead.getByRole("link", { name }).click();
+    assert.match((await file).suggestedFilename(), ending);
+  }
+  await lead.getByRole("button", { name: "Ask the partners to sign version 1" }).click();
+  await lead.getByText(/The partners are asked to sign/).waitFor();
+  await lead.getByLabel(/agrees to version 1 of this agreement/).check();
+  await lead.getByRole("button", { name: /^Sign for / }).click();
+  await lead.getByText(/^Signed for .*: version 1\./).waitFor();
+  await jamie.goto(P + "/file/agreement");
+  await jamie.getByLabel(/agrees to version 1 of this agreement/).check();
+  await jamie.getByRole("button", { name: "Sign for Ayrshire Carers Centre" }).click();
+  await jamie.getByText("Signed for Ayrshire Carers Centre: version 1.").waitFor();
+  assert.match(await jamie.locator("main").innerText(), /Signed by 2 of 2 organisations/);
+  await check(jamie, "agreement-signed");
+
   await lead.goto(P + "/file");
   assert.match(await lead.locator("main").innerText(), /3 stakeholders, 2 to manage closely/);
   assert.match(await lead.locator("main").innerText(), /1 outcome, 1 indicator, last evidence/);

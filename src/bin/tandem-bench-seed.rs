@@ -578,6 +578,37 @@ async fn seed_file(
             }
         }
     }
+    if outcomes > 0 {
+        // An agreement with every section written, signed for one organisation.
+        use tandem::domain::file::{AgreementFields, SECTIONS};
+        let orgs = db.organisations(pid).await?;
+        db.save_agreement(
+            pid,
+            None,
+            &AgreementFields {
+                purpose: "Everyone in the area gets joined-up support, sooner.".into(),
+                sections: SECTIONS.map(|s| s.starter.repeat(3)),
+                review_on: Some(add_days(&today, 365)),
+                partners: orgs
+                    .iter()
+                    .map(|o| o.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            },
+            lead,
+            now(),
+        )
+        .await?;
+        let v = db.agreement_versions(pid).await?.remove(0);
+        db.request_signoff(v.id, now()).await?;
+        db.sign_agreement(
+            &v,
+            (orgs[0].id, &orgs[0].name),
+            (lead, "Lead Person 0"),
+            now(),
+        )
+        .await?;
+    }
     for n in 0..risks {
         db.create_risk(
             pid,

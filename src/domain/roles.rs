@@ -97,6 +97,8 @@ pub enum Action {
     ManageInvites,
     /// Change roles and remove members.
     ManageMembers,
+    /// Ask the partner organisations to sign a version of the agreement.
+    RequestSignOff,
     /// Leave the partnership.
     Leave,
 }
@@ -135,6 +137,7 @@ mod tests {
             ManageOrganisations,
             ManageInvites,
             ManageMembers,
+            RequestSignOff,
             Leave,
         ];
         assert!(all.iter().all(|a| can(Role::Lead, *a)));
@@ -144,5 +147,6 @@ mod tests {
         assert!(can(Role::Observer, View) && !can(Role::Observer, EditContent));
         assert!(can(Role::Observer, Leave));
         assert!(can(Role::Member, RunLiveSession) && !can(Role::Observer, RunLiveSession));
+        assert!(!can(Role::Member, RequestSignOff) && !can(Role::Observer, RequestSignOff));
     }
 }

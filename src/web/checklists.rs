@@ -73,6 +73,7 @@ fn file_link(slug: &str, summary: &FileSummary, tool: Tool, e: &ChecklistEntry) 
             "the stakeholder map",
         ),
         Tool::ActionFallbacks => (format!("/p/{slug}/actions"), "the action plan"),
+        Tool::Agreement => (format!("/p/{slug}/file/agreement"), "the agreement"),
     };
     FileLink {
         statement: e.text.clone(),

@@ -840,6 +840,38 @@ const MATRIX: &[(&str, &str, &str, Fields)] = &[
         "!LNFYYN",
         &[("confirm", "yes")],
     ),
+    ("GET", "/p/{slug}/file/agreement", "LNYYYN", &[]),
+    ("GET", "/p/{slug}/file/agreement.docx", "LNYYYN", &[]),
+    ("GET", "/p/{slug}/file/agreement.pdf", "LNYYYN", &[]),
+    ("GET", "/p/{slug}/file/agreement/edit", "LNFYYN", &[]),
+    (
+        "POST",
+        "/p/{slug}/file/agreement/edit",
+        "LNFYYN",
+        &[
+            ("purpose", "Carers get joined-up support {n}."),
+            ("number", "1"),
+            ("version", "1"),
+        ],
+    ),
+    // Leads ask for sign-off; members of an organisation sign for it.
+    ("POST", "/p/{slug}/file/agreement/request", "LNFFYN", &[]),
+    (
+        "POST",
+        "/p/{slug}/file/agreement/sign",
+        "LNFYYN",
+        &[
+            ("organisation", "{org}"),
+            ("number", "1"),
+            ("confirm", "yes"),
+        ],
+    ),
+    (
+        "GET",
+        "/p/{slug}/file/agreement/versions/{number}",
+        "LNYYYN",
+        &[],
+    ),
     ("GET", "/actions", "LYYYYY", &[]),
     ("POST", "/actions/calendar", "LYYYYY", &[]),
     ("GET", "/calendar/{token}", "YYYYYY", &[]),
@@ -1034,6 +1066,19 @@ async fn side(app: &TestApp, lead: Id, slug: &str, target: Id) -> Side {
         .await
         .unwrap();
     let (outcome, indicator, evidence) = evaluation_records(app, p.id, lead).await;
+    app.db
+        .save_agreement(
+            p.id,
+            None,
+            &tandem::domain::file::AgreementFields {
+                purpose: "Carers get joined-up support.".into(),
+                ..Default::default()
+            },
+            lead,
+            now(),
+        )
+        .await
+        .unwrap();
     let logic = app
         .db
         .create_logic_item(
@@ -1379,6 +1424,8 @@ fn fill(template: &str, side: &Side, w: &World, actor: usize) -> String {
         .replace("{slug}", &side.slug)
         .replace("{org_empty}", &side.org_empty.to_string())
         .replace("{org}", &side.org.to_string())
+        // Agreement versions are numbered within each partnership: the first is 1.
+        .replace("{number}", "1")
         .replace("{invite}", &side.invite.to_string())
         .replace("{member}", &side.member.to_string())
         .replace("{user}", &w.target_user.to_string())

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 
 use crate::both_engines;
 use crate::conversations::team;
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, docx_text, libreoffice_text, pdf_text};
 use tandem::domain::file::StakeholderFields;
 use tandem::domain::now;
 
@@ -19,7 +19,8 @@ both_engines!(
     a_stakeholder_map_keeps_every_move,
     the_overview_says_what_needs_attention_and_ticks_what_the_file_shows,
     an_evaluation_plan_keeps_outcomes_indicators_and_evidence,
-    the_logic_model_shares_the_plan_s_outcomes_and_the_register_s_risks
+    the_logic_model_shares_the_plan_s_outcomes_and_the_register_s_risks,
+    an_agreement_is_signed_by_each_organisation_and_a_change_asks_again
 );
 
 async fn a_risk_register_is_kept_with_its_contingency_plan(app: TestApp) {
@@ -1057,4 +1058,244 @@ async fn the_logic_model_shares_the_plan_s_outcomes_and_the_register_s_risks(app
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(app.db.logic_item(a.id).await.unwrap().is_none());
+}
+
+async fn an_agreement_is_signed_by_each_organisation_and_a_change_asks_again(app: TestApp) {
+    let mut t = team(&app).await;
+    let slug = t.slug.clone();
+    let url = format!("/p/{slug}/file/agreement");
+
+    let page = t.obs.get(&url).await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_contains("No agreement yet.");
+    page.assert_lacks("Draft the agreement</a>");
+    assert_eq!(
+        t.obs.get(&format!("{url}/edit")).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // The first draft starts from a first go at every section.
+    let draft = t.bea.get(&format!("{url}/edit")).await;
+    assert_eq!(draft.status, StatusCode::OK);
+    draft.assert_contains("First the people involved talk it through.");
+    draft.assert_contains("Ayr Health");
+
+    // Bad input: no purpose, a review date that is not one; nothing saved, input kept.
+    let form = |purpose: &str, roles: &str, review: &str, number: i64, version: i64| {
+        owned(&[
+            ("purpose", purpose.to_string()),
+            ("roles", roles.to_string()),
+            ("decisions", "We decide together.".to_string()),
+            ("money", String::new()),
+            ("information", "We share what the work needs.".to_string()),
+            ("disagreements", "We talk first.".to_string()),
+            ("joining", "Three months' notice.".to_string()),
+            ("review", review.to_string()),
+            ("number", number.to_string()),
+            ("version", version.to_string()),
+        ])
+    };
+    let r = t
+        .bea
+        .post(
+            &format!("{url}/edit"),
+            &refs(&form(" ", "Ayr Council leads.", "31/02/2027", 0, 0)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Say what the partnership is for");
+    r.assert_contains("There is no 31 February in 2027");
+    r.assert_contains("Ayr Council leads.");
+    assert!(app.db.agreement_versions(t.pid).await.unwrap().is_empty());
+
+    let r = t
+        .bea
+        .post(
+            &format!("{url}/edit"),
+            &refs(&form(
+                "Carers in Ayr get joined-up support.",
+                "Ayr Council leads.",
+                "31/03/2027",
+                0,
+                0,
+            )),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let v1 = app.db.agreement_versions(t.pid).await.unwrap().remove(0);
+    assert_eq!(v1.number, 1);
+    // Before anyone signs, a change edits version 1 in place.
+    let r = t
+        .bea
+        .post(
+            &format!("{url}/edit"),
+            &refs(&form(
+                "Carers in Ayr get joined-up support, sooner.",
+                "Ayr Council leads.",
+                "31/03/2027",
+                1,
+                v1.version,
+            )),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let versions = app.db.agreement_versions(t.pid).await.unwrap();
+    assert_eq!(versions.len(), 1);
+    // A stale save is caught.
+    let r = t
+        .cal
+        .post(
+            &format!("{url}/edit"),
+            &refs(&form(
+                "Something else.",
+                "Ayr Health leads.",
+                "",
+                1,
+                v1.version,
+            )),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    r.assert_contains("Carers in Ayr get joined-up support, sooner.");
+    r.assert_contains("Ayr Health leads.");
+
+    // Members cannot ask for sign-off; nobody can sign before a lead asks.
+    assert_eq!(
+        t.bea.post(&format!("{url}/request"), &[]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let sign = |org: i64, number: i64| {
+        owned(&[
+            ("organisation", org.to_string()),
+            ("number", number.to_string()),
+            ("confirm", "yes".into()),
+        ])
+    };
+    let r = t
+        .bea
+        .post(&format!("{url}/sign"), &refs(&sign(t.council, 1)))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("A lead has not asked for sign-off of this version yet");
+    let r = t.lead.post(&format!("{url}/request"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+
+    // Bea is in the partnership for the council: she cannot sign for the health board.
+    let r = t
+        .bea
+        .post(&format!("{url}/sign"), &refs(&sign(t.health, 1)))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Only people in Ayr Health can sign for it");
+    // Not ticked: asked to confirm.
+    let r = t
+        .bea
+        .post(
+            &format!("{url}/sign"),
+            &[("organisation", &t.council.to_string()), ("number", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Tick the box to confirm");
+    // Observers cannot sign even for their own organisation.
+    assert_eq!(
+        t.obs
+            .post(&format!("{url}/sign"), &refs(&sign(t.health, 1)))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = t
+        .bea
+        .post(&format!("{url}/sign"), &refs(&sign(t.council, 1)))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = t.obs.get(&url).await;
+    page.assert_contains("Signed by 1 of 2 organisations.");
+    page.assert_contains("by Bea Brown on");
+
+    // The DOCX, read back as a zip and opened by LibreOffice; the PDF read by pdftotext.
+    let (status, headers, docx) = t.obs.get_bytes(&format!("{url}.docx")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("wordprocessingml")
+    );
+    let text = docx_text(&docx);
+    assert!(text.contains("Ayr: partnership agreement"), "{text}");
+    assert!(
+        text.contains("Carers in Ayr get joined-up support, sooner."),
+        "{text}"
+    );
+    assert!(text.contains("How we settle disagreements"), "{text}");
+    assert!(text.contains("Ayr Council: signed by Bea Brown"), "{text}");
+    let opened = libreoffice_text(&docx);
+    assert!(opened.contains("Three months"), "{opened}");
+    let (status, _, pdf) = t.obs.get_bytes(&format!("{url}.pdf")).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = pdf_text(&pdf);
+    assert!(text.contains("Who the partners are"), "{text}");
+    assert!(text.contains("Ayr Health"), "{text}");
+
+    // A change after sign-off makes version 2, asks again; version 1 stays as signed.
+    let v1 = app.db.agreement_versions(t.pid).await.unwrap().remove(0);
+    let edit = t.cal.get(&format!("{url}/edit")).await;
+    edit.assert_contains("saving makes version 2");
+    let r = t
+        .cal
+        .post(
+            &format!("{url}/edit"),
+            &refs(&form(
+                "Carers in Ayr get joined-up support, sooner.",
+                "Ayr Health leads from April.",
+                "31/03/2027",
+                1,
+                v1.version,
+            )),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let versions = app.db.agreement_versions(t.pid).await.unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[0].number, 2);
+    assert!(
+        versions[0].requested_at.is_some(),
+        "version 2 is put up for sign-off"
+    );
+    let page = t.obs.get(&url).await;
+    page.assert_contains("Version 2");
+    page.assert_contains("Signed by 0 of 2 organisations.");
+    let old = t.obs.get(&format!("{url}/versions/1")).await;
+    assert_eq!(old.status, StatusCode::OK);
+    old.assert_contains("Ayr Council leads.");
+    old.assert_contains("by Bea Brown on");
+    assert_eq!(
+        t.obs.get(&format!("{url}/versions/9")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let (_, _, old_docx) = t.obs.get_bytes(&format!("{url}.docx?version=1")).await;
+    assert!(docx_text(&old_docx).contains("Ayr Council leads."));
+    // Signing the old version is refused: it is not the current one.
+    let r = t
+        .cal
+        .post(&format!("{url}/sign"), &refs(&sign(t.health, 1)))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("this is version 2");
+    let r = t
+        .cal
+        .post(&format!("{url}/sign"), &refs(&sign(t.health, 2)))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    // The overview and the checklist statement read the agreement.
+    let page = t.obs.get(&format!("/p/{slug}/file")).await;
+    page.assert_contains("Version 2, signed by 1 of 2 organisations");
+
+    let feed = t.lead.get(&format!("/p/{slug}/activity")).await;
+    feed.assert_contains("drafted the partnership agreement");
+    feed.assert_contains("signed version 1 of the agreement for Ayr Council");
+    feed.assert_contains("made version 2 of the agreement");
 }

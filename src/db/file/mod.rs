@@ -1,8 +1,11 @@
 //! The partnership file in storage: the risk register, the stakeholder map, the
 //! evaluation plan, and the counts the file's overview reads.
 
+mod agreement;
 mod evaluation;
 mod logic;
+
+pub use agreement::AgreementSaved;
 mod risks;
 mod stakeholders;
 
@@ -57,7 +60,17 @@ impl Store {
                         AND kind = 'assumption') AS assumptions,
                    (SELECT COUNT(*) FROM logic_items WHERE partnership_id = $1
                         AND kind = 'assumption'
-                        AND (checked_on IS NULL OR checked_on < $6)) AS assumptions_stale",
+                        AND (checked_on IS NULL OR checked_on < $6)) AS assumptions_stale,
+                   (SELECT MAX(number) FROM agreement_versions
+                        WHERE partnership_id = $1) AS agreement_number,
+                   (SELECT COUNT(*) FROM agreement_signoffs s
+                        JOIN agreement_versions v ON v.id = s.agreement_version_id
+                        WHERE v.partnership_id = $1
+                          AND v.number = (SELECT MAX(number) FROM agreement_versions
+                                          WHERE partnership_id = $1)
+                          AND s.organisation_id IN (SELECT id FROM organisations
+                                                    WHERE partnership_id = $1)) AS agreement_signed,
+                   (SELECT COUNT(*) FROM organisations WHERE partnership_id = $1) AS organisations",
             )
             .bind(pid)
             .bind(today)

@@ -3,11 +3,13 @@
 //! where each part stands, what needs attention, and which of the health check's
 //! checklist statements the file itself shows to be true.
 
+mod agreement;
 mod evaluation;
 mod logic;
 mod risks;
 mod stakeholders;
 
+pub use agreement::*;
 pub use evaluation::*;
 pub use logic::*;
 pub use risks::*;
@@ -55,6 +57,12 @@ pub struct FileSummary {
     pub assumptions: i64,
     /// Assumptions not checked for six months, or never.
     pub assumptions_stale: i64,
+    /// The agreement's latest version, if there is one.
+    pub agreement_number: Option<i64>,
+    /// Organisations now in the partnership that have signed it.
+    pub agreement_signed: i64,
+    /// Organisations in the partnership.
+    pub organisations: i64,
 }
 
 /// A part of the file a checklist statement can point to as its evidence.
@@ -64,11 +72,14 @@ pub enum Tool {
     StakeholderMap,
     /// The action plan, with an owner and a fallback for each action.
     ActionFallbacks,
+    /// The partnership agreement, signed by every partner.
+    Agreement,
 }
 
 /// The health-check statements the file answers: (instrument, statement key, part).
 /// Having the part ticks the statement; the link is its evidence.
-pub const CHECKLIST_LINKS: [(&str, &str, Tool); 2] = [
+pub const CHECKLIST_LINKS: [(&str, &str, Tool); 3] = [
+    ("health-check", "resources-c1", Tool::Agreement),
     ("health-check", "resources-c3", Tool::StakeholderMap),
     ("health-check", "accountability-c1", Tool::ActionFallbacks),
 ];
@@ -100,6 +111,17 @@ impl FileSummary {
                     "Nobody is on the stakeholder map yet".into()
                 },
             ),
+            Tool::Agreement => match self.agreement_number {
+                None => (false, "There is no partnership agreement yet".into()),
+                Some(n) => (
+                    self.organisations > 0 && self.agreement_signed >= self.organisations,
+                    format!(
+                        "Version {n} of the agreement is signed by {} of {}",
+                        self.agreement_signed,
+                        plural(self.organisations, "organisation", "organisations")
+                    ),
+                ),
+            },
             Tool::ActionFallbacks => (
                 self.open_actions > 0 && self.actions_with_fallback == self.open_actions,
                 if self.open_actions == 0 {
@@ -177,6 +199,18 @@ impl FileSummary {
                     plural(self.assumptions_stale, "assumption", "assumptions")
                 ),
                 "/file/logic-model",
+            ));
+        }
+        if let Some(n) = self.agreement_number
+            && self.agreement_signed < self.organisations
+        {
+            let waiting = self.organisations - self.agreement_signed;
+            out.push((
+                format!(
+                    "Version {n} of the agreement is waiting for {} to sign",
+                    plural(waiting, "organisation", "organisations")
+                ),
+                "/file/agreement",
             ));
         }
         let without = self.open_actions - self.actions_with_fallback;

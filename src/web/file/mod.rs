@@ -1,8 +1,9 @@
 //! The partnership file (`/p/{slug}/file/…`): the tools a partnership writes down how
 //! it works with: the overview, the risk register (`risks`), the stakeholder map
 //! (`stakeholders`), the evaluation plan with its evidence log (`evaluation`) and the
-//! logic model (`logic`).
+//! logic model (`logic`) and the partnership agreement (`agreement`).
 
+mod agreement;
 mod evaluation;
 mod logic;
 mod overview;
@@ -105,5 +106,16 @@ pub fn routes(r: Routes) -> Routes {
         .post(
             "/p/{slug}/file/logic-model/items/{logic}/delete",
             logic::delete,
+        )
+        .get("/p/{slug}/file/agreement", agreement::page)
+        .get("/p/{slug}/file/agreement.docx", agreement::download_docx)
+        .get("/p/{slug}/file/agreement.pdf", agreement::download_pdf)
+        .get("/p/{slug}/file/agreement/edit", agreement::edit_page)
+        .post_keeping("/p/{slug}/file/agreement/edit", agreement::save)
+        .post("/p/{slug}/file/agreement/request", agreement::request)
+        .post("/p/{slug}/file/agreement/sign", agreement::sign)
+        .get(
+            "/p/{slug}/file/agreement/versions/{number}",
+            agreement::old_version,
         )
 }

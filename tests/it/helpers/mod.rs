@@ -559,6 +559,65 @@ pub fn pdf_text(pdf: &[u8]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// A DOCX's text as Word would show it: every text run of its main part, a paragraph
+/// a line (opened as the zip file it is).
+pub fn docx_text(docx: &[u8]) -> String {
+    use std::io::Read as _;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(docx)).expect("a DOCX is a zip");
+    let mut xml = String::new();
+    zip.by_name("word/document.xml")
+        .expect("a DOCX has word/document.xml")
+        .read_to_string(&mut xml)
+        .unwrap();
+    let para = regex::Regex::new(r"(?s)<w:p[ >].*?</w:p>").unwrap();
+    let text = regex::Regex::new(r"(?s)<w:t(?: [^>]*)?>(.*?)</w:t>").unwrap();
+    para.find_iter(&xml)
+        .map(|p| {
+            text.captures_iter(p.as_str())
+                .map(|c| {
+                    c[1].replace("&amp;", "&")
+                        .replace("&lt;", "<")
+                        .replace("&gt;", ">")
+                        .replace("&quot;", "\"")
+                        .replace("&apos;", "'")
+                })
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A DOCX opened by LibreOffice (installed by scripts/test) and turned into a PDF, read
+/// back with pdftotext: proof it opens in a real office suite, not just that it unzips.
+pub fn libreoffice_text(docx: &[u8]) -> String {
+    let dir = std::env::temp_dir().join(format!("tandem-lo-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("agreement.docx");
+    std::fs::write(&file, docx).unwrap();
+    let profile = format!("-env:UserInstallation=file://{}/profile", dir.display());
+    let out = std::process::Command::new("soffice")
+        .args([
+            profile.as_str(),
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+        ])
+        .arg(&dir)
+        .arg(&file)
+        .output()
+        .expect("LibreOffice (libreoffice-writer-nogui) is installed");
+    let pdf = std::fs::read(dir.join("agreement.pdf")).unwrap_or_else(|_| {
+        panic!(
+            "LibreOffice made no PDF: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    pdf_text(&pdf)
+}
+
 impl Client {
     /// Submit a form as a browser sends one with a file: `multipart/form-data`, the
     /// CSRF token first, the fields in order, then the file (field `file`) last.
