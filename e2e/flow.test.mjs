@@ -550,6 +550,20 @@ test("conversations: plan from drawn cards, views, notes, actions, conflict, sum
   await lead.screenshot({ path: path.join(shots, "print-logic-model.png"), fullPage: true });
   await lead.emulateMedia({ media: "screen" });
 
+  // The communications plan: the forum hears from Jamie; the date becomes his action.
+  await lead.goto(P + "/file/communications");
+  assert.match(await lead.locator("main").innerText(), /with nothing planned yet: .*Tenants' forum/);
+  await lead.getByLabel("Who it is for").selectOption({ label: "Tenants' forum" });
+  await lead.getByLabel("What we want them to know").fill("What the Thursday drop-in offers, and how to get there");
+  await lead.getByLabel("How (optional)").fill("At their monthly meeting");
+  await lead.getByLabel("How often").selectOption({ label: "Every month" });
+  await lead.getByLabel("Who does it").selectOption({ label: "Jamie Member (Ayrshire Carers Centre)" });
+  await lead.getByLabel("Next time (optional)").fill("15/1/2031");
+  await lead.getByRole("button", { name: "Add to the plan" }).click();
+  await lead.getByText("Added to the communications plan, and the next date to the action plan.").waitFor();
+  assert.equal(await lead.getByRole("link", { name: "The action" }).count(), 1);
+  await check(lead, "communications-plan");
+
   // The partnership agreement: drafted from the starting words, downloaded as Word and
   // PDF, put up for sign-off by the lead and signed for two organisations.
   await lead.goto(P + "/file/agreement");

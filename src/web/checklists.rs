@@ -74,6 +74,10 @@ fn file_link(slug: &str, summary: &FileSummary, tool: Tool, e: &ChecklistEntry) 
         ),
         Tool::ActionFallbacks => (format!("/p/{slug}/actions"), "the action plan"),
         Tool::Agreement => (format!("/p/{slug}/file/agreement"), "the agreement"),
+        Tool::CommsPlan => (
+            format!("/p/{slug}/file/communications"),
+            "the communications plan",
+        ),
     };
     FileLink {
         statement: e.text.clone(),

@@ -872,6 +872,44 @@ const MATRIX: &[(&str, &str, &str, Fields)] = &[
         "LNYYYN",
         &[],
     ),
+    ("GET", "/p/{slug}/file/communications", "LNYYYN", &[]),
+    ("GET", "/p/{slug}/file/communications.csv", "LNYYYN", &[]),
+    (
+        "POST",
+        "/p/{slug}/file/communications",
+        "LNFYYN",
+        &[
+            ("group", "Staff in every partner {n}"),
+            ("message", "What the drop-in offers"),
+            ("frequency", "monthly"),
+            ("owner", ""),
+            ("next", "2031-01-15"),
+        ],
+    ),
+    (
+        "GET",
+        "/p/{slug}/file/communications/{comms}/edit",
+        "LNFYYN",
+        &[],
+    ),
+    (
+        "POST",
+        "/p/{slug}/file/communications/{comms}/edit",
+        "LNFYYN",
+        &[
+            ("stakeholder", "s:{stakeholder}"),
+            ("message", "Changed {n}"),
+            ("frequency", ""),
+            ("owner", ""),
+            ("version", "1"),
+        ],
+    ),
+    (
+        "POST",
+        "/p/{slug}/file/communications/{comms}/delete",
+        "!LNFYYN",
+        &[("confirm", "yes")],
+    ),
     ("GET", "/actions", "LYYYYY", &[]),
     ("POST", "/actions/calendar", "LYYYYY", &[]),
     ("GET", "/calendar/{token}", "YYYYYY", &[]),
@@ -925,6 +963,8 @@ struct Side {
     evidence: Id,
     /// An assumption on the logic model.
     logic: Id,
+    /// A line of the communications plan.
+    comms: Id,
     /// A named health-check round with its results shown, and a batch of paper
     /// answers (entered by the lead) that splits opinion on one item.
     round: Id,
@@ -1066,6 +1106,20 @@ async fn side(app: &TestApp, lead: Id, slug: &str, target: Id) -> Side {
         .await
         .unwrap();
     let (outcome, indicator, evidence) = evaluation_records(app, p.id, lead).await;
+    let comms = app
+        .db
+        .create_comms_item(
+            p.id,
+            &tandem::domain::file::CommsFields {
+                audience: "Staff".into(),
+                message: "What the drop-in offers".into(),
+                ..Default::default()
+            },
+            lead,
+            now(),
+        )
+        .await
+        .unwrap();
     app.db
         .save_agreement(
             p.id,
@@ -1208,6 +1262,7 @@ async fn side(app: &TestApp, lead: Id, slug: &str, target: Id) -> Side {
         indicator,
         evidence,
         logic,
+        comms,
     }
 }
 
@@ -1411,6 +1466,7 @@ fn fill(template: &str, side: &Side, w: &World, actor: usize) -> String {
         .replace("{indicator}", &side.indicator.to_string())
         .replace("{evidence}", &side.evidence.to_string())
         .replace("{logic}", &side.logic.to_string())
+        .replace("{comms}", &side.comms.to_string())
         .replace("{round}", &side.round.to_string())
         .replace("{batch}", &side.batch.to_string())
         .replace("{live}", &side.live.to_string())
@@ -1561,6 +1617,7 @@ async fn every_route_is_in_the_matrix_and_enforced(app: TestApp) {
                     "{indicator}",
                     "{evidence}",
                     "{logic}",
+                    "{comms}",
                     "{round}",
                     "{batch}",
                     "{live}",
@@ -1598,6 +1655,7 @@ async fn every_route_is_in_the_matrix_and_enforced(app: TestApp) {
                         indicator: w.other.indicator,
                         evidence: w.other.evidence,
                         logic: w.other.logic,
+                        comms: w.other.comms,
                         round: w.other.round,
                         batch: w.other.batch,
                         // A step, thought or phone of another partnership's session

@@ -20,7 +20,8 @@ both_engines!(
     the_overview_says_what_needs_attention_and_ticks_what_the_file_shows,
     an_evaluation_plan_keeps_outcomes_indicators_and_evidence,
     the_logic_model_shares_the_plan_s_outcomes_and_the_register_s_risks,
-    an_agreement_is_signed_by_each_organisation_and_a_change_asks_again
+    an_agreement_is_signed_by_each_organisation_and_a_change_asks_again,
+    a_communications_plan_puts_each_next_date_on_the_action_plan
 );
 
 async fn a_risk_register_is_kept_with_its_contingency_plan(app: TestApp) {
@@ -1298,4 +1299,128 @@ async fn an_agreement_is_signed_by_each_organisation_and_a_change_asks_again(app
     feed.assert_contains("drafted the partnership agreement");
     feed.assert_contains("signed version 1 of the agreement for Ayr Council");
     feed.assert_contains("made version 2 of the agreement");
+}
+
+async fn a_communications_plan_puts_each_next_date_on_the_action_plan(app: TestApp) {
+    let mut t = team(&app).await;
+    let slug = t.slug.clone();
+    let plan = format!("/p/{slug}/file/communications");
+
+    // A stakeholder to manage closely, not covered yet.
+    let r = t
+        .lead
+        .post(
+            &format!("/p/{slug}/file/stakeholders"),
+            &[
+                ("name", "Tenants' forum"),
+                ("influence", "4"),
+                ("interest", "5"),
+                ("stance", "neutral"),
+                ("owner", ""),
+                ("contact", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let forum = app.db.stakeholders(t.pid).await.unwrap().remove(0);
+    let page = t.obs.get(&plan).await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_contains("with nothing planned yet: Tenants&#39; forum.");
+    page.assert_lacks("Add to the plan</h2>");
+
+    // Bad input: nobody it is for, nothing to say, a day that is not one.
+    let r = t
+        .bea
+        .post(
+            &plan,
+            &[
+                ("stakeholder", ""),
+                ("group", " "),
+                ("message", ""),
+                ("frequency", "hourly"),
+                ("owner", ""),
+                ("next", "32/01/2027"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Choose a stakeholder from the map, or say which group this is for");
+    r.assert_contains("Say what you want them to know");
+    r.assert_contains("Choose how often");
+    r.assert_contains("The day must be between 1 and 31");
+    assert!(app.db.comms_items(t.pid).await.unwrap().is_empty());
+
+    // For the forum, by Bea, next on 15 January: an action for Bea, due then.
+    let line = |next: &str, version: i64| {
+        owned(&[
+            ("stakeholder", format!("s:{}", forum.id)),
+            ("group", String::new()),
+            ("message", "=What the new drop-in offers".into()),
+            ("channel", "At their monthly meeting".into()),
+            ("frequency", "monthly".into()),
+            ("owner", format!("u:{}", t.bea_id)),
+            ("next", next.into()),
+            ("version", version.to_string()),
+        ])
+    };
+    let r = t.bea.post(&plan, &refs(&line("15/01/2027", 0))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let c = app.db.comms_items(t.pid).await.unwrap().remove(0);
+    let aid = c.action_id.expect("an action for the next date");
+    let a = app.db.action(aid).await.unwrap().unwrap();
+    assert_eq!(a.due_on.as_deref(), Some("2027-01-15"));
+    assert_eq!(a.owner_user_id, Some(t.bea_id));
+    assert!(a.title.starts_with("Tell Tenants' forum:"), "{}", a.title);
+    let mine = t.bea.get("/actions").await;
+    mine.assert_contains("Tell Tenants&#39; forum");
+    let page = t.obs.get(&plan).await;
+    page.assert_lacks("with nothing planned yet");
+    page.assert_contains("At their monthly meeting");
+
+    // A new date moves the same open action rather than adding another.
+    let r = t
+        .bea
+        .post(
+            &format!("{plan}/{}/edit", c.id),
+            &refs(&line("1/2/2027", c.version)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let c2 = app.db.comms_item(c.id).await.unwrap().unwrap();
+    assert_eq!(c2.action_id, Some(aid));
+    assert_eq!(
+        app.db.action(aid).await.unwrap().unwrap().due_on.as_deref(),
+        Some("2027-02-01")
+    );
+    // A stale save is caught.
+    let r = t
+        .cal
+        .post(
+            &format!("{plan}/{}/edit", c.id),
+            &refs(&line("1/3/2027", c.version)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+
+    // The CSV, read back.
+    let csv = t.obs.get(&format!("{plan}.csv")).await;
+    let mut reader = csv::Reader::from_reader(csv.body.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(&rows[0][0], "Tenants' forum");
+    assert!(rows[0][1].starts_with("'="));
+    assert_eq!(&rows[0][3], "Every month");
+    assert_eq!(&rows[0][5], "2027-02-01");
+    assert!(rows[0][6].ends_with(&format!("/actions/{aid}")));
+
+    // The overview counts it; removing the line keeps the action.
+    let page = t.obs.get(&format!("/p/{slug}/file")).await;
+    page.assert_contains("1 line, next on 1 February 2027");
+    let r = t
+        .lead
+        .post(&format!("{plan}/{}/delete", c.id), &[("confirm", "yes")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(app.db.comms_item(c.id).await.unwrap().is_none());
+    assert!(app.db.action(aid).await.unwrap().is_some());
 }

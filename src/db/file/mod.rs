@@ -2,6 +2,7 @@
 //! evaluation plan, and the counts the file's overview reads.
 
 mod agreement;
+mod comms;
 mod evaluation;
 mod logic;
 
@@ -70,7 +71,10 @@ impl Store {
                                           WHERE partnership_id = $1)
                           AND s.organisation_id IN (SELECT id FROM organisations
                                                     WHERE partnership_id = $1)) AS agreement_signed,
-                   (SELECT COUNT(*) FROM organisations WHERE partnership_id = $1) AS organisations",
+                   (SELECT COUNT(*) FROM organisations WHERE partnership_id = $1) AS organisations,
+                   (SELECT COUNT(*) FROM comms_items WHERE partnership_id = $1) AS comms_lines,
+                   (SELECT MIN(next_on) FROM comms_items WHERE partnership_id = $1
+                        AND next_on >= $2) AS comms_next",
             )
             .bind(pid)
             .bind(today)

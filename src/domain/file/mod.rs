@@ -4,12 +4,14 @@
 //! checklist statements the file itself shows to be true.
 
 mod agreement;
+mod comms;
 mod evaluation;
 mod logic;
 mod risks;
 mod stakeholders;
 
 pub use agreement::*;
+pub use comms::*;
 pub use evaluation::*;
 pub use logic::*;
 pub use risks::*;
@@ -63,6 +65,10 @@ pub struct FileSummary {
     pub agreement_signed: i64,
     /// Organisations in the partnership.
     pub organisations: i64,
+    /// Lines of the communications plan.
+    pub comms_lines: i64,
+    /// The soonest next date on it.
+    pub comms_next: Option<String>,
 }
 
 /// A part of the file a checklist statement can point to as its evidence.
@@ -74,11 +80,14 @@ pub enum Tool {
     ActionFallbacks,
     /// The partnership agreement, signed by every partner.
     Agreement,
+    /// The communications plan.
+    CommsPlan,
 }
 
 /// The health-check statements the file answers: (instrument, statement key, part).
 /// Having the part ticks the statement; the link is its evidence.
-pub const CHECKLIST_LINKS: [(&str, &str, Tool); 3] = [
+pub const CHECKLIST_LINKS: [(&str, &str, Tool); 4] = [
+    ("health-check", "expectations-c5", Tool::CommsPlan),
     ("health-check", "resources-c1", Tool::Agreement),
     ("health-check", "resources-c3", Tool::StakeholderMap),
     ("health-check", "accountability-c1", Tool::ActionFallbacks),
@@ -109,6 +118,17 @@ impl FileSummary {
                     )
                 } else {
                     "Nobody is on the stakeholder map yet".into()
+                },
+            ),
+            Tool::CommsPlan => (
+                self.comms_lines > 0,
+                if self.comms_lines > 0 {
+                    format!(
+                        "The communications plan has {}",
+                        plural(self.comms_lines, "line", "lines")
+                    )
+                } else {
+                    "The communications plan is empty".into()
                 },
             ),
             Tool::Agreement => match self.agreement_number {

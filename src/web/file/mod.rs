@@ -1,9 +1,11 @@
 //! The partnership file (`/p/{slug}/file/…`): the tools a partnership writes down how
 //! it works with: the overview, the risk register (`risks`), the stakeholder map
 //! (`stakeholders`), the evaluation plan with its evidence log (`evaluation`) and the
-//! logic model (`logic`) and the partnership agreement (`agreement`).
+//! logic model (`logic`), the partnership agreement (`agreement`) and the
+//! communications plan (`comms`).
 
 mod agreement;
+mod comms;
 mod evaluation;
 mod logic;
 mod overview;
@@ -117,5 +119,17 @@ pub fn routes(r: Routes) -> Routes {
         .get(
             "/p/{slug}/file/agreement/versions/{number}",
             agreement::old_version,
+        )
+        .get("/p/{slug}/file/communications", comms::page)
+        .get("/p/{slug}/file/communications.csv", comms::csv_export)
+        .post_keeping("/p/{slug}/file/communications", comms::create)
+        .get(
+            "/p/{slug}/file/communications/{comms}/edit",
+            comms::edit_page,
+        )
+        .post_keeping("/p/{slug}/file/communications/{comms}/edit", comms::save)
+        .post(
+            "/p/{slug}/file/communications/{comms}/delete",
+            comms::delete,
         )
 }

@@ -21,6 +21,7 @@ struct OverviewPage {
     s: FileSummary,
     last_move: Option<String>,
     last_evidence: Option<String>,
+    comms_next: Option<String>,
     attention: Vec<(String, &'static str)>,
     statements: Vec<FileLink>,
 }
@@ -39,6 +40,7 @@ pub(super) async fn overview(
         slug: m.partnership.slug.clone(),
         last_move: s.last_move.map(format_date),
         last_evidence: s.last_evidence.as_deref().map(format_day),
+        comms_next: s.comms_next.as_deref().map(format_day),
         attention: s.attention(),
         statements,
         s,
