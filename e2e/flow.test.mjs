@@ -564,6 +564,23 @@ test("conversations: plan from drawn cards, views, notes, actions, conflict, sum
   assert.equal(await lead.getByRole("link", { name: "The action" }).count(), 1);
   await check(lead, "communications-plan");
 
+  // Skills and resources: one offered, one needed by nobody's offer (a gap, in words).
+  await lead.goto(P + "/file/skills");
+  for (const [name, kind] of [["Running focus groups", "Skills"], ["A minibus on Saturdays", "Resources"]]) {
+    await lead.getByLabel("Skill, knowledge or resource").fill(name);
+    await lead.getByLabel(kind, { exact: true }).check();
+    await lead.getByRole("button", { name: "Add to the grid" }).click();
+    await lead.getByText(/^Added\. Each organisation/).waitFor();
+  }
+  await lead.getByRole("link", { name: "Ayrshire Carers Centre" }).click();
+  await lead.getByLabel("Ayrshire Carers Centre offers Running focus groups").check();
+  await lead.getByLabel("Ayrshire Carers Centre hopes to gain A minibus on Saturdays").check();
+  await check(lead, "skills-column");
+  await lead.getByRole("button", { name: "Save" }).click();
+  await lead.getByText("Saved.", { exact: true }).waitFor();
+  assert.match(await lead.locator("main").innerText(), /Gaps: A minibus on Saturdays\./);
+  await check(lead, "skills-grid");
+
   // The partnership agreement: drafted from the starting words, downloaded as Word and
   // PDF, put up for sign-off by the lead and signed for two organisations.
   await lead.goto(P + "/file/agreement");

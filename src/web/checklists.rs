@@ -137,7 +137,7 @@ pub async fn principles(state: &AppState, p: &Partnership) -> Result<Vec<Princip
         }
         let ticks = state.db.ticks(partnership_id, &i.key).await?;
         if summary.is_none() && CHECKLIST_LINKS.iter().any(|(k, _, _)| *k == i.key) {
-            summary = Some(state.db.file_summary(partnership_id, &p.today()).await?);
+            summary = Some(state.db.checklist_facts(partnership_id).await?);
         }
         for s in i.sections.iter().filter(|s| !s.checklist.is_empty()) {
             out.push(Principle {

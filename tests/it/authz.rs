@@ -910,6 +910,32 @@ const MATRIX: &[(&str, &str, &str, Fields)] = &[
         "!LNFYYN",
         &[("confirm", "yes")],
     ),
+    ("GET", "/p/{slug}/file/skills", "LNYYYN", &[]),
+    ("GET", "/p/{slug}/file/skills.csv", "LNYYYN", &[]),
+    (
+        "POST",
+        "/p/{slug}/file/skills",
+        "LNFYYN",
+        &[("name", "Running focus groups {n}"), ("kind", "skill")],
+    ),
+    (
+        "GET",
+        "/p/{slug}/file/skills/organisations/{org}",
+        "LNFYYN",
+        &[],
+    ),
+    (
+        "POST",
+        "/p/{slug}/file/skills/organisations/{org}",
+        "LNFYYN",
+        &[("fingerprint", ""), ("offers-{skill}", "yes")],
+    ),
+    (
+        "POST",
+        "/p/{slug}/file/skills/{skill}/delete",
+        "!LNFYYN",
+        &[("confirm", "yes")],
+    ),
     ("GET", "/actions", "LYYYYY", &[]),
     ("POST", "/actions/calendar", "LYYYYY", &[]),
     ("GET", "/calendar/{token}", "YYYYYY", &[]),
@@ -965,6 +991,8 @@ struct Side {
     logic: Id,
     /// A line of the communications plan.
     comms: Id,
+    /// A row of the skills grid.
+    skill: Id,
     /// A named health-check round with its results shown, and a batch of paper
     /// answers (entered by the lead) that splits opinion on one item.
     round: Id,
@@ -1106,6 +1134,11 @@ async fn side(app: &TestApp, lead: Id, slug: &str, target: Id) -> Side {
         .await
         .unwrap();
     let (outcome, indicator, evidence) = evaluation_records(app, p.id, lead).await;
+    let skill = app
+        .db
+        .create_skill(p.id, "Running focus groups", "skill", lead, now())
+        .await
+        .unwrap();
     let comms = app
         .db
         .create_comms_item(
@@ -1263,6 +1296,7 @@ async fn side(app: &TestApp, lead: Id, slug: &str, target: Id) -> Side {
         evidence,
         logic,
         comms,
+        skill,
     }
 }
 
@@ -1467,6 +1501,7 @@ fn fill(template: &str, side: &Side, w: &World, actor: usize) -> String {
         .replace("{evidence}", &side.evidence.to_string())
         .replace("{logic}", &side.logic.to_string())
         .replace("{comms}", &side.comms.to_string())
+        .replace("{skill}", &side.skill.to_string())
         .replace("{round}", &side.round.to_string())
         .replace("{batch}", &side.batch.to_string())
         .replace("{live}", &side.live.to_string())
@@ -1618,6 +1653,7 @@ async fn every_route_is_in_the_matrix_and_enforced(app: TestApp) {
                     "{evidence}",
                     "{logic}",
                     "{comms}",
+                    "{skill}",
                     "{round}",
                     "{batch}",
                     "{live}",
@@ -1656,6 +1692,7 @@ async fn every_route_is_in_the_matrix_and_enforced(app: TestApp) {
                         evidence: w.other.evidence,
                         logic: w.other.logic,
                         comms: w.other.comms,
+                        skill: w.other.skill,
                         round: w.other.round,
                         batch: w.other.batch,
                         // A step, thought or phone of another partnership's session

@@ -12,6 +12,7 @@ use crate::both_engines;
 use crate::conversations::team;
 use crate::helpers::{TestApp, docx_text, libreoffice_text, pdf_text};
 use tandem::domain::file::StakeholderFields;
+use tandem::domain::model::Id;
 use tandem::domain::now;
 
 both_engines!(
@@ -21,7 +22,8 @@ both_engines!(
     an_evaluation_plan_keeps_outcomes_indicators_and_evidence,
     the_logic_model_shares_the_plan_s_outcomes_and_the_register_s_risks,
     an_agreement_is_signed_by_each_organisation_and_a_change_asks_again,
-    a_communications_plan_puts_each_next_date_on_the_action_plan
+    a_communications_plan_puts_each_next_date_on_the_action_plan,
+    a_skills_grid_shows_what_each_gives_and_receives_and_the_gaps
 );
 
 async fn a_risk_register_is_kept_with_its_contingency_plan(app: TestApp) {
@@ -534,6 +536,15 @@ async fn the_overview_says_what_needs_attention_and_ticks_what_the_file_shows(ap
         !plan_entry.contains(r#"<span class="tag">Done</span>"#),
         "{plan_entry}"
     );
+    // The checklists' short query answers exactly as the overview's long one.
+    let today = tandem::domain::time::today("Europe/London");
+    let (facts, summary) = (
+        app.db.checklist_facts(t.pid).await.unwrap(),
+        app.db.file_summary(t.pid, &today).await.unwrap(),
+    );
+    for (_, _, tool) in tandem::domain::file::CHECKLIST_LINKS {
+        assert_eq!(facts.evidence(tool), summary.evidence(tool), "{tool:?}");
+    }
     assert!(
         plan_entry.contains("0 of 1 open action has an owner"),
         "{plan_entry}"
@@ -1423,4 +1434,112 @@ async fn a_communications_plan_puts_each_next_date_on_the_action_plan(app: TestA
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(app.db.comms_item(c.id).await.unwrap().is_none());
     assert!(app.db.action(aid).await.unwrap().is_some());
+}
+
+async fn a_skills_grid_shows_what_each_gives_and_receives_and_the_gaps(app: TestApp) {
+    let mut t = team(&app).await;
+    let slug = t.slug.clone();
+    let grid = format!("/p/{slug}/file/skills");
+
+    let page = t.obs.get(&grid).await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_contains("Nothing on the grid yet.");
+
+    let r = t
+        .bea
+        .post(&grid, &[("name", " "), ("kind", "talent")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Name the skill, knowledge or resource");
+    r.assert_contains("Choose whether it is a skill, knowledge or a resource");
+    for (name, kind) in [
+        ("Running focus groups", "skill"),
+        ("=Benefits advice", "knowledge"),
+        ("A minibus", "resource"),
+    ] {
+        let r = t.bea.post(&grid, &[("name", name), ("kind", kind)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let skills = app.db.skills(t.pid).await.unwrap();
+    let id = |name: &str| skills.iter().find(|s| s.name == name).unwrap().id;
+
+    // The council offers focus groups and hopes for benefits advice; health hopes for
+    // focus groups too. Benefits advice is a gap: needed, nobody offers it.
+    let column = |org: Id| format!("{grid}/organisations/{org}");
+    let page = t.bea.get(&column(t.council)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let fp = |body: &str| {
+        let at = body.find(r#"name="fingerprint" value=""#).unwrap()
+            + r#"name="fingerprint" value=""#.len();
+        body[at..at + body[at..].find('"').unwrap()].to_string()
+    };
+    let council_fp = fp(&page.body);
+    let offers = format!("offers-{}", id("Running focus groups"));
+    let wants = format!("wants-{}", id("=Benefits advice"));
+    let r = t
+        .bea
+        .post(
+            &column(t.council),
+            &[
+                ("fingerprint", &council_fp),
+                (&offers, "yes"),
+                (&wants, "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = t.cal.get(&column(t.health)).await;
+    let health_wants = format!("wants-{}", id("Running focus groups"));
+    let r = t
+        .cal
+        .post(
+            &column(t.health),
+            &[("fingerprint", &fp(&page.body)), (&health_wants, "yes")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    let page = t.obs.get(&grid).await;
+    page.assert_contains("<strong>Gaps:</strong> =Benefits advice.");
+    page.assert_contains("Gap: needed, nobody offers it");
+    page.assert_contains("Offered and needed: put them in touch");
+
+    // A save from a form opened before someone else's change is caught, nothing lost.
+    let r = t
+        .lead
+        .post(
+            &column(t.council),
+            &[("fingerprint", &council_fp), (&offers, "yes")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    r.assert_contains("Someone else changed");
+    let cells = app.db.skill_cells(t.pid).await.unwrap();
+    assert!(
+        cells
+            .iter()
+            .any(|c| c.organisation_id == t.council && c.wants),
+        "kept"
+    );
+    // Another partnership's organisation, or a made-up one: 404.
+    assert_eq!(
+        t.bea.get(&column(999_999)).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // The CSV, read back.
+    let csv = t.obs.get(&format!("{grid}.csv")).await;
+    let mut reader = csv::Reader::from_reader(csv.body.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header[2], "Ayr Council");
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let benefits = rows.iter().find(|r| r[1].contains("Benefits")).unwrap();
+    assert!(benefits[1].starts_with("'="));
+    assert_eq!(&benefits[2], "Hopes to gain");
+    assert_eq!(&benefits[4], "Gap: needed, nobody offers it");
+
+    // The overview names the gap.
+    let page = t.obs.get(&format!("/p/{slug}/file")).await;
+    page.assert_contains("3 rows, 1 gap");
+    page.assert_contains("1 gap in skills and resources: needed, and nobody offers it");
 }

@@ -8,6 +8,7 @@ mod logic;
 
 pub use agreement::AgreementSaved;
 mod risks;
+mod skills;
 mod stakeholders;
 
 use crate::db::*;
@@ -16,6 +17,55 @@ use crate::domain::model::Id;
 use crate::domain::time::add_days;
 
 impl Store {
+    /// Only the counts that answer checklist statements (`FileSummary::evidence`), the
+    /// rest left at zero: the checklists and the home page read these on every page
+    /// they draw, so they ask for seven counts, not the overview's two dozen.
+    pub async fn checklist_facts(&self, pid: Id) -> DbResult<FileSummary> {
+        let (
+            stakeholders,
+            open_actions,
+            actions_with_fallback,
+            agreement_number,
+            agreement_signed,
+            organisations,
+            comms_lines,
+        ): (i64, i64, i64, Option<i64>, i64, i64, i64) = reader!(self, |r| {
+            sqlx::query_as(
+                "SELECT
+                   (SELECT COUNT(*) FROM stakeholders WHERE partnership_id = $1),
+                   (SELECT COUNT(*) FROM actions WHERE partnership_id = $1
+                        AND status IN ('open', 'in_progress')),
+                   (SELECT COUNT(*) FROM actions WHERE partnership_id = $1
+                        AND status IN ('open', 'in_progress')
+                        AND (owner_user_id IS NOT NULL OR owner_org_id IS NOT NULL)
+                        AND contingency <> ''),
+                   (SELECT MAX(number) FROM agreement_versions WHERE partnership_id = $1),
+                   (SELECT COUNT(*) FROM agreement_signoffs s
+                        JOIN agreement_versions v ON v.id = s.agreement_version_id
+                        WHERE v.partnership_id = $1
+                          AND v.number = (SELECT MAX(number) FROM agreement_versions
+                                          WHERE partnership_id = $1)
+                          AND s.organisation_id IN (SELECT id FROM organisations
+                                                    WHERE partnership_id = $1)),
+                   (SELECT COUNT(*) FROM organisations WHERE partnership_id = $1),
+                   (SELECT COUNT(*) FROM comms_items WHERE partnership_id = $1)",
+            )
+            .bind(pid)
+            .fetch_one(r)
+            .await
+        })?;
+        Ok(FileSummary {
+            stakeholders,
+            open_actions,
+            actions_with_fallback,
+            agreement_number,
+            agreement_signed,
+            organisations,
+            comms_lines,
+            ..Default::default()
+        })
+    }
+
     /// Counts across the partnership's file, in one query; `today` (YYYY-MM-DD) decides
     /// which reviews are overdue.
     pub async fn file_summary(&self, pid: Id, today: &str) -> DbResult<FileSummary> {
@@ -53,8 +103,8 @@ impl Store {
                    (SELECT COUNT(*) FROM indicators WHERE partnership_id = $1) AS indicators,
                    (SELECT MAX(recorded_on) FROM evidence WHERE partnership_id = $1) AS last_evidence,
                    (SELECT COUNT(*) FROM indicators i WHERE i.partnership_id = $1
-                        AND NOT EXISTS (SELECT 1 FROM evidence e WHERE e.indicator_id = i.id
-                            AND e.recorded_on >= $5)) AS indicators_quiet,
+                        AND NOT EXISTS (SELECT 1 FROM evidence e WHERE e.partnership_id = $1
+                            AND e.indicator_id = i.id AND e.recorded_on >= $5)) AS indicators_quiet,
                    (SELECT COUNT(*) FROM logic_items WHERE partnership_id = $1
                         AND kind <> 'assumption') AS logic_items,
                    (SELECT COUNT(*) FROM logic_items WHERE partnership_id = $1
@@ -74,7 +124,12 @@ impl Store {
                    (SELECT COUNT(*) FROM organisations WHERE partnership_id = $1) AS organisations,
                    (SELECT COUNT(*) FROM comms_items WHERE partnership_id = $1) AS comms_lines,
                    (SELECT MIN(next_on) FROM comms_items WHERE partnership_id = $1
-                        AND next_on >= $2) AS comms_next",
+                        AND next_on >= $2) AS comms_next,
+                   (SELECT COUNT(*) FROM skills WHERE partnership_id = $1) AS skill_rows,
+                   (SELECT COUNT(*) FROM skills s WHERE s.partnership_id = $1
+                        AND EXISTS (SELECT 1 FROM skill_cells c WHERE c.skill_id = s.id AND c.wants)
+                        AND NOT EXISTS (SELECT 1 FROM skill_cells c
+                                        WHERE c.skill_id = s.id AND c.offers)) AS skill_gaps",
             )
             .bind(pid)
             .bind(today)

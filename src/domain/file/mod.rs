@@ -1,5 +1,6 @@
 //! The partnership file: where a partnership writes down how it works — its risk
-//! register, its stakeholder map, its evaluation plan and its logic model so far — and the overview that says, in words,
+//! register, stakeholder map, evaluation plan, logic model, agreement, communications
+//! plan and skills grid — and the overview that says, in words,
 //! where each part stands, what needs attention, and which of the health check's
 //! checklist statements the file itself shows to be true.
 
@@ -8,6 +9,7 @@ mod comms;
 mod evaluation;
 mod logic;
 mod risks;
+mod skills;
 mod stakeholders;
 
 pub use agreement::*;
@@ -15,6 +17,7 @@ pub use comms::*;
 pub use evaluation::*;
 pub use logic::*;
 pub use risks::*;
+pub use skills::*;
 pub use stakeholders::*;
 
 use crate::domain::Timestamp;
@@ -69,6 +72,10 @@ pub struct FileSummary {
     pub comms_lines: i64,
     /// The soonest next date on it.
     pub comms_next: Option<String>,
+    /// Rows of the skills and resources grid.
+    pub skill_rows: i64,
+    /// Of those, needed by someone and offered by nobody.
+    pub skill_gaps: i64,
 }
 
 /// A part of the file a checklist statement can point to as its evidence.
@@ -231,6 +238,15 @@ impl FileSummary {
                     plural(waiting, "organisation", "organisations")
                 ),
                 "/file/agreement",
+            ));
+        }
+        if self.skill_gaps > 0 {
+            out.push((
+                format!(
+                    "{} in skills and resources: needed, and nobody offers it",
+                    plural(self.skill_gaps, "gap", "gaps")
+                ),
+                "/file/skills",
             ));
         }
         let without = self.open_actions - self.actions_with_fallback;

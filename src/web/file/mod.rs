@@ -2,7 +2,7 @@
 //! it works with: the overview, the risk register (`risks`), the stakeholder map
 //! (`stakeholders`), the evaluation plan with its evidence log (`evaluation`) and the
 //! logic model (`logic`), the partnership agreement (`agreement`) and the
-//! communications plan (`comms`).
+//! communications plan (`comms`) and the skills and resources grid (`skills`).
 
 mod agreement;
 mod comms;
@@ -10,6 +10,7 @@ mod evaluation;
 mod logic;
 mod overview;
 mod risks;
+mod skills;
 mod stakeholders;
 
 use crate::web::Routes;
@@ -131,5 +132,17 @@ pub fn routes(r: Routes) -> Routes {
         .post(
             "/p/{slug}/file/communications/{comms}/delete",
             comms::delete,
+        )
+        .get("/p/{slug}/file/skills", skills::page)
+        .get("/p/{slug}/file/skills.csv", skills::csv_export)
+        .post_keeping("/p/{slug}/file/skills", skills::create)
+        .post("/p/{slug}/file/skills/{skill}/delete", skills::delete)
+        .get(
+            "/p/{slug}/file/skills/organisations/{org}",
+            skills::column_page,
+        )
+        .post(
+            "/p/{slug}/file/skills/organisations/{org}",
+            skills::column_save,
         )
 }

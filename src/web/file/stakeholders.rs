@@ -146,12 +146,12 @@ pub(super) async fn map(
     m: Member,
     Query(q): Query<SinceQuery>,
 ) -> Result<Response, AppError> {
-    let (stakeholders, moves) = tokio::try_join!(
-        state.db.stakeholders(m.partnership.id),
-        state.db.stakeholder_moves(m.partnership.id)
-    )?;
     let today = m.partnership.today();
     let (since, since_error) = since_day(&today, &q.since);
+    let (stakeholders, moves) = tokio::try_join!(
+        state.db.stakeholders(m.partnership.id),
+        state.db.stakeholder_moves_since(m.partnership.id, &since)
+    )?;
     let all = listed(stakeholders, &moves, &since);
     let points: Vec<charts::MapPoint> = all
         .iter()
@@ -646,11 +646,11 @@ pub(super) async fn csv_export(
     m: Member,
     Query(q): Query<SinceQuery>,
 ) -> Result<Response, AppError> {
+    let (since, _) = since_day(&m.partnership.today(), &q.since);
     let (stakeholders, moves) = tokio::try_join!(
         state.db.stakeholders(m.partnership.id),
-        state.db.stakeholder_moves(m.partnership.id)
+        state.db.stakeholder_moves_since(m.partnership.id, &since)
     )?;
-    let (since, _) = since_day(&m.partnership.today(), &q.since);
     let all = listed(stakeholders, &moves, &since);
     let base = state.public_url.to_string();
     let mut w = csv::Writer::from_writer(Vec::new());
