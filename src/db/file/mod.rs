@@ -67,7 +67,9 @@ impl Store {
     }
 
     /// Counts across the partnership's file, in one query; `today` (YYYY-MM-DD) decides
-    /// which reviews are overdue.
+    /// which reviews are overdue. Each count is one pass over its table (no per-row
+    /// subquery over evidence: with a fresh database's statistics PostgreSQL ran the
+    /// "no evidence this year" count as 120 scans of 6,000 entries, 27 ms).
     pub async fn file_summary(&self, pid: Id, today: &str) -> DbResult<FileSummary> {
         // The lowest score of a high risk, and the map's line between low and high.
         let high_score = (1..=25).find(|s| Band::of(*s) >= Band::High).unwrap_or(10);
@@ -102,9 +104,12 @@ impl Store {
                    (SELECT COUNT(*) FROM outcomes WHERE partnership_id = $1) AS outcomes,
                    (SELECT COUNT(*) FROM indicators WHERE partnership_id = $1) AS indicators,
                    (SELECT MAX(recorded_on) FROM evidence WHERE partnership_id = $1) AS last_evidence,
-                   (SELECT COUNT(*) FROM indicators i WHERE i.partnership_id = $1
-                        AND NOT EXISTS (SELECT 1 FROM evidence e WHERE e.partnership_id = $1
-                            AND e.indicator_id = i.id AND e.recorded_on >= $5)) AS indicators_quiet,
+                   (SELECT COUNT(*) FROM indicators i
+                        LEFT JOIN (SELECT indicator_id, MAX(recorded_on) AS latest FROM evidence
+                                   WHERE partnership_id = $1 GROUP BY indicator_id) e
+                          ON e.indicator_id = i.id
+                        WHERE i.partnership_id = $1
+                          AND (e.latest IS NULL OR e.latest < $5)) AS indicators_quiet,
                    (SELECT COUNT(*) FROM logic_items WHERE partnership_id = $1
                         AND kind <> 'assumption') AS logic_items,
                    (SELECT COUNT(*) FROM logic_items WHERE partnership_id = $1
