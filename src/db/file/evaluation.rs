@@ -7,11 +7,31 @@ use crate::domain::Timestamp;
 use crate::domain::file::*;
 use crate::domain::model::*;
 
+// A whole plan's indicators get their evidence counts and latest days from one grouped
+// pass over the partnership's evidence: a subquery per indicator scanned every entry
+// for each of 120 indicators (the plan took 1.1 s with the page cache off, 57 requests a
+// second), and even naming the partnership left PostgreSQL a plan that depended on
+// fresh statistics. One indicator (below) keeps the subqueries, cheap for one row.
+const INDICATOR_LIST: &str = "SELECT i.id, i.outcome_id, i.partnership_id, i.name, i.method,
+        i.collector_user_id, i.collector_org_id,
+        u.display_name AS collector_name, o.name AS collector_org_name,
+        EXISTS (SELECT 1 FROM memberships m WHERE m.partnership_id = i.partnership_id
+            AND m.user_id = i.collector_user_id) AS collector_is_member,
+        i.collect_when, i.collect_where,
+        COALESCE(e.entries, 0) AS evidence_count, e.latest AS last_evidence,
+        i.version
+ FROM indicators i
+ LEFT JOIN (SELECT indicator_id, COUNT(*) AS entries, MAX(recorded_on) AS latest
+            FROM evidence WHERE partnership_id = $1 GROUP BY indicator_id) e
+   ON e.indicator_id = i.id
+ LEFT JOIN users u ON u.id = i.collector_user_id
+ LEFT JOIN organisations o ON o.id = i.collector_org_id";
+
 // The evidence subqueries name the partnership as well as the indicator, so they use
 // the index on evidence (partnership_id, indicator_id, recorded_on): without it each
 // indicator scanned every entry (40 outcomes x 3 indicators x 50 entries: the plan
 // took 1.1 s with the page cache off, 57 requests a second).
-const INDICATOR_SELECT: &str = "SELECT i.id, i.outcome_id, i.partnership_id, i.name, i.method,
+const INDICATOR_ONE: &str = "SELECT i.id, i.outcome_id, i.partnership_id, i.name, i.method,
         i.collector_user_id, i.collector_org_id,
         u.display_name AS collector_name, o.name AS collector_org_name,
         EXISTS (SELECT 1 FROM memberships m WHERE m.partnership_id = i.partnership_id
@@ -148,7 +168,7 @@ impl Store {
     pub async fn indicators(&self, pid: Id) -> DbResult<Vec<IndicatorRow>> {
         reader!(self, |r| {
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "{INDICATOR_SELECT} WHERE i.partnership_id = $1 ORDER BY i.outcome_id, i.id"
+                "{INDICATOR_LIST} WHERE i.partnership_id = $1 ORDER BY i.outcome_id, i.id"
             )))
             .bind(pid)
             .fetch_all(r)
@@ -160,7 +180,7 @@ impl Store {
     pub async fn indicator(&self, id: Id) -> DbResult<Option<IndicatorRow>> {
         reader!(self, |r| {
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "{INDICATOR_SELECT} WHERE i.id = $1"
+                "{INDICATOR_ONE} WHERE i.id = $1"
             )))
             .bind(id)
             .fetch_optional(r)
