@@ -32,3 +32,23 @@ pub fn csv_safe(s: &str) -> String {
         s.to_string()
     }
 }
+
+/// A finished CSV as a download named after `title` (the partnership file's exports).
+pub fn csv_attachment(
+    w: csv::Writer<Vec<u8>>,
+    title: &str,
+) -> Result<axum::response::Response, crate::error::AppError> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let bytes = w
+        .into_inner()
+        .map_err(|e| crate::error::AppError::Internal(anyhow::anyhow!("writing the CSV: {e}")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, file_name(title, "csv")),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -108,7 +108,8 @@ pub fn checklist_tool(instrument: &str, entry: &str) -> Option<Tool> {
         .map(|(_, _, t)| *t)
 }
 
-fn plural(n: i64, one: &str, many: &str) -> String {
+/// "1 risk", "3 risks".
+pub fn plural(n: i64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 

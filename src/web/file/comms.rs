@@ -6,10 +6,10 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 
+use super::owner_choices;
 use crate::db::Saved;
 use crate::domain::actions::{ActionFields, ActionSource};
 use crate::domain::decks::tidy;
@@ -21,7 +21,7 @@ use crate::domain::time::parse_day;
 use crate::error::AppError;
 use crate::web::conflict::{ConflictField, conflict};
 use crate::web::directory::{chosen_owner, owner_key};
-use crate::web::download::{csv_safe, file_name};
+use crate::web::download::{csv_attachment, csv_safe};
 use crate::web::extract::{Member, SafeForm};
 use crate::web::{AppState, ConfirmPage, Confirmed, Errors, PageCtx};
 use crate::web::{activity::log, redirect_with_flash, render, render_status, short};
@@ -40,6 +40,11 @@ async fn own_line(state: &AppState, m: &Member, id: Id) -> Result<CommsRow, AppE
         .await?
         .filter(|c| c.partnership_id == m.partnership.id)
         .ok_or(AppError::NotFound)
+}
+
+/// Who does it: members only, the line's own person kept on offer if they have left.
+fn keep(c: Option<&CommsRow>) -> Option<(Id, String)> {
+    c.and_then(|c| c.owner_user_id.map(|u| (u, c.owner_label())))
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -116,34 +121,12 @@ async fn plan_page(
                 .iter()
                 .map(|s| (format!("s:{}", s.id), s.full_name()))
                 .collect(),
-            owners: owner_choices(state, m, editing).await?,
+            owners: owner_choices(state, m, true, keep(editing)).await?,
             contacts: CONTACT.iter().map(|(k, l, _)| (*k, *l)).collect(),
             uncovered,
             lines,
         },
     )
-}
-
-async fn owner_choices(
-    state: &AppState,
-    m: &Member,
-    current: Option<&CommsRow>,
-) -> Result<Vec<(String, String)>, AppError> {
-    let mut choices: Vec<(String, String)> = state
-        .directory
-        .get(state.db.as_ref(), &m.partnership)
-        .await?
-        .owner_choices(None)
-        .into_iter()
-        .filter(|(k, _)| k.starts_with("u:"))
-        .collect();
-    if let Some(c) = current
-        && let Some(uid) = c.owner_user_id
-        && !choices.iter().any(|(k, _)| *k == format!("u:{uid}"))
-    {
-        choices.push((format!("u:{uid}"), c.owner_label()));
-    }
-    Ok(choices)
 }
 
 pub(super) async fn page(State(state): State<AppState>, m: Member) -> Result<Response, AppError> {
@@ -207,7 +190,7 @@ async fn check(
             String::new()
         }
     };
-    let choices = owner_choices(state, m, current).await?;
+    let choices = owner_choices(state, m, true, keep(current)).await?;
     let owner_user_id = match chosen_owner(&choices, &f.owner) {
         Some((user, _)) => user,
         None => {
@@ -503,21 +486,5 @@ pub(super) async fn csv_export(
         ])
         .map_err(|e| AppError::Internal(e.into()))?;
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("writing the CSV: {e}")))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                file_name(
-                    &format!("{} communications plan", m.partnership.name),
-                    "csv",
-                ),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    csv_attachment(w, &format!("{} communications plan", m.partnership.name))
 }

@@ -28,7 +28,7 @@ use crate::domain::time::parse_day;
 use crate::error::AppError;
 use crate::web::conflict::{ConflictField, conflict};
 use crate::web::directory::{chosen_owner, owner_key};
-use crate::web::download::{csv_safe, file_name};
+use crate::web::download::{csv_attachment, csv_safe, file_name};
 use crate::web::extract::{Member, SafeForm, SafeUpload};
 use crate::web::{AppState, ConfirmPage, Confirmed, Errors, PageCtx};
 use crate::web::{activity::log, redirect_with_flash, render, render_status, short};
@@ -482,10 +482,6 @@ pub(super) async fn outcome_delete(
     ))
 }
 
-fn plural(n: i64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 // ---------------------------------------------------------------- indicators
 
 #[derive(Deserialize, Default, Clone)]
@@ -511,23 +507,15 @@ struct IndicatorFormPage {
     collectors: Vec<(String, String)>,
 }
 
+/// Who may collect an indicator: people or organisations, the indicator's own
+/// collector kept on offer if they have left.
 async fn collector_choices(
     state: &AppState,
     m: &Member,
     current: Option<&IndicatorRow>,
 ) -> Result<Vec<(String, String)>, AppError> {
-    let mut choices = state
-        .directory
-        .get(state.db.as_ref(), &m.partnership)
-        .await?
-        .owner_choices(None);
-    if let Some(i) = current
-        && let Some(uid) = i.collector_user_id
-        && !choices.iter().any(|(k, _)| *k == format!("u:{uid}"))
-    {
-        choices.push((format!("u:{uid}"), i.collector_label()));
-    }
-    Ok(choices)
+    let keep = current.and_then(|i| i.collector_user_id.map(|u| (u, i.collector_label())));
+    super::owner_choices(state, m, false, keep).await
 }
 
 async fn indicator_form_page(
@@ -1154,18 +1142,5 @@ pub(super) async fn csv_export(
             }
         }
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("writing the CSV: {e}")))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                file_name(&format!("{} evaluation plan", m.partnership.name), "csv"),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    csv_attachment(w, &format!("{} evaluation plan", m.partnership.name))
 }

@@ -6,8 +6,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 
 use crate::db::Saved;
@@ -19,7 +18,7 @@ use crate::domain::roles::{Action, can};
 use crate::domain::time::add_days;
 use crate::error::AppError;
 use crate::web::conflict::{ConflictField, conflict};
-use crate::web::download::{csv_safe, file_name};
+use crate::web::download::{csv_attachment, csv_safe};
 use crate::web::extract::{Member, SafeForm};
 use crate::web::{AppState, ConfirmPage, Confirmed, Errors, PageCtx, charts};
 use crate::web::{activity::log, redirect_with_flash, render, render_status, short};
@@ -458,18 +457,5 @@ pub(super) async fn csv_export(
     for r in &risks {
         write(["Risks".into(), csv_safe(&r.title), String::new()])?;
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("writing the CSV: {e}")))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                file_name(&format!("{} logic model", m.partnership.name), "csv"),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    csv_attachment(w, &format!("{} logic model", m.partnership.name))
 }

@@ -13,7 +13,56 @@ mod risks;
 mod skills;
 mod stakeholders;
 
-use crate::web::Routes;
+use crate::domain::model::Id;
+use crate::error::AppError;
+use crate::web::extract::Member;
+use crate::web::{AppState, Errors, Routes};
+
+/// Who may own something in the file: the people (and, unless `people_only`, the
+/// organisations) an action can have, and `keep` — the record's own person (id and
+/// label) — if they are no longer among them. People only where an organisation
+/// cannot do it (keeping in touch, sending a message).
+async fn owner_choices(
+    state: &AppState,
+    m: &Member,
+    people_only: bool,
+    keep: Option<(Id, String)>,
+) -> Result<Vec<(String, String)>, AppError> {
+    let mut choices: Vec<(String, String)> = state
+        .directory
+        .get(state.db.as_ref(), &m.partnership)
+        .await?
+        .owner_choices(None)
+        .into_iter()
+        .filter(|(k, _)| !people_only || k.starts_with("u:"))
+        .collect();
+    if let Some((uid, label)) = keep
+        && !choices.iter().any(|(k, _)| *k == format!("u:{uid}"))
+    {
+        choices.push((format!("u:{uid}"), label));
+    }
+    Ok(choices)
+}
+
+/// A five-point scale's choices for a form: ("1", its words) … ("5", …).
+fn points(labels: &[&'static str; 5]) -> Vec<(String, &'static str)> {
+    labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| ((i + 1).to_string(), *l))
+        .collect()
+}
+
+/// A point 1 to 5 as typed, or `message` beside `field` (and 0).
+fn scale_point(errors: &mut Errors, field: &'static str, typed: &str, message: &str) -> i64 {
+    match typed.trim().parse::<i64>() {
+        Ok(n) if (1..=5).contains(&n) => n,
+        _ => {
+            errors.add(field, message.to_string());
+            0
+        }
+    }
+}
 
 pub fn routes(r: Routes) -> Routes {
     r.get("/p/{slug}/file", overview::overview)

@@ -5,10 +5,10 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 
+use super::{owner_choices, points, scale_point};
 use crate::db::Saved;
 use crate::domain::decks::tidy;
 use crate::domain::file::*;
@@ -19,7 +19,7 @@ use crate::domain::time::parse_day;
 use crate::error::AppError;
 use crate::web::conflict::{ConflictField, conflict};
 use crate::web::directory::{chosen_owner, owner_key};
-use crate::web::download::{csv_safe, file_name};
+use crate::web::download::{csv_attachment, csv_safe};
 use crate::web::extract::{Member, SafeForm};
 use crate::web::{AppState, ConfirmPage, Confirmed, Errors, PageCtx, charts};
 use crate::web::{activity::log, redirect_with_flash, render, render_status, short};
@@ -134,6 +134,11 @@ fn in_words(open: &[RiskRow]) -> String {
 
 // ---------------------------------------------------------------- new and edit
 
+/// The risk's own watcher, kept on offer if they have left.
+fn keep(r: Option<&RiskRow>) -> Option<(Id, String)> {
+    r.and_then(|r| r.owner_user_id.map(|u| (u, r.owner_label())))
+}
+
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
 pub(super) struct RiskForm {
@@ -161,35 +166,6 @@ struct FormPage {
     impacts: Vec<(String, &'static str)>,
 }
 
-fn points(labels: &[&'static str; 5]) -> Vec<(String, &'static str)> {
-    labels
-        .iter()
-        .enumerate()
-        .map(|(i, l)| ((i + 1).to_string(), *l))
-        .collect()
-}
-
-/// Who may watch a risk: the people and organisations an action can have, and the
-/// risk's own owner if they are no longer among them.
-async fn owner_choices(
-    state: &AppState,
-    m: &Member,
-    current: Option<&RiskRow>,
-) -> Result<Vec<(String, String)>, AppError> {
-    let mut choices = state
-        .directory
-        .get(state.db.as_ref(), &m.partnership)
-        .await?
-        .owner_choices(None);
-    if let Some(r) = current
-        && let Some(uid) = r.owner_user_id
-        && !choices.iter().any(|(k, _)| *k == format!("u:{uid}"))
-    {
-        choices.push((format!("u:{uid}"), r.owner_label()));
-    }
-    Ok(choices)
-}
-
 async fn form_page(
     state: &AppState,
     m: &Member,
@@ -210,7 +186,7 @@ async fn form_page(
             risk_id: risk.map(|r| r.id),
             errors,
             f,
-            owners: owner_choices(state, m, risk).await?,
+            owners: owner_choices(state, m, false, keep(risk)).await?,
             likelihoods: points(&LIKELIHOOD),
             impacts: points(&IMPACT),
         },
@@ -239,16 +215,6 @@ pub(super) async fn new_page(
         f.response = s.response.into();
     }
     form_page(&state, &m, None, Errors::default(), f).await
-}
-
-fn scale_point(errors: &mut Errors, field: &'static str, typed: &str, message: &str) -> i64 {
-    match typed.trim().parse::<i64>() {
-        Ok(n) if (1..=SCALE).contains(&n) => n,
-        _ => {
-            errors.add(field, message.to_string());
-            0
-        }
-    }
 }
 
 /// Check the form against the partnership's people and organisations.
@@ -280,7 +246,7 @@ async fn check(
         &f.impact,
         "Choose how bad it would be, from very small (1) to very serious (5)",
     );
-    let choices = owner_choices(state, m, current).await?;
+    let choices = owner_choices(state, m, false, keep(current)).await?;
     let (owner_user_id, owner_org_id) = chosen_owner(&choices, &f.owner).unwrap_or_else(|| {
         errors.add(
             "owner",
@@ -552,20 +518,7 @@ pub(super) async fn csv_export(
         w.write_record(row)
             .map_err(|e| AppError::Internal(e.into()))?;
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("writing the CSV: {e}")))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                file_name(&format!("{} risks", m.partnership.name), "csv"),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    csv_attachment(w, &format!("{} risks", m.partnership.name))
 }
 
 #[cfg(test)]

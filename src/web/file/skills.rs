@@ -6,8 +6,7 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 
 use crate::db::Saved;
@@ -17,7 +16,7 @@ use crate::domain::model::{Id, Organisation};
 use crate::domain::now;
 use crate::domain::roles::{Action, can};
 use crate::error::AppError;
-use crate::web::download::{csv_safe, file_name};
+use crate::web::download::{csv_attachment, csv_safe};
 use crate::web::extract::{Member, SafeForm};
 use crate::web::{AppState, ConfirmPage, Confirmed, Errors, PageCtx};
 use crate::web::{activity::log, redirect_with_flash, render, render_status, short};
@@ -386,21 +385,5 @@ pub(super) async fn csv_export(
         w.write_record(&row)
             .map_err(|e| AppError::Internal(e.into()))?;
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("writing the CSV: {e}")))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                file_name(
-                    &format!("{} skills and resources", m.partnership.name),
-                    "csv",
-                ),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    csv_attachment(w, &format!("{} skills and resources", m.partnership.name))
 }

@@ -7,10 +7,10 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 
+use super::{owner_choices, points, scale_point};
 use crate::db::Saved;
 use crate::domain::decks::tidy;
 use crate::domain::file::*;
@@ -21,7 +21,7 @@ use crate::domain::time::{add_days, format_day, parse_day};
 use crate::error::AppError;
 use crate::web::conflict::{ConflictField, conflict, gone};
 use crate::web::directory::{chosen_owner, owner_key};
-use crate::web::download::{csv_safe, file_name};
+use crate::web::download::{csv_attachment, csv_safe};
 use crate::web::extract::{Member, SafeForm};
 use crate::web::{AppState, ConfirmPage, Confirmed, Errors, PageCtx, charts};
 use crate::web::{activity::log, redirect_with_flash, render, render_status, short};
@@ -227,6 +227,12 @@ pub(super) async fn map(
 
 // ---------------------------------------------------------------- new and edit
 
+/// Who keeps in touch: members only (an organisation cannot pick up the phone), the
+/// stakeholder's own contact kept on offer if they have left.
+fn keep(s: Option<&StakeholderRow>) -> Option<(Id, String)> {
+    s.and_then(|s| s.owner_user_id.map(|u| (u, s.owner_label())))
+}
+
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
 pub(super) struct StakeholderForm {
@@ -256,39 +262,6 @@ struct FormPage {
     contacts: Vec<(&'static str, &'static str)>,
 }
 
-fn points(labels: &[&'static str; 5]) -> Vec<(String, &'static str)> {
-    labels
-        .iter()
-        .enumerate()
-        .map(|(i, l)| ((i + 1).to_string(), *l))
-        .collect()
-}
-
-/// Who may keep in touch with a stakeholder: the partnership's members who can change
-/// things (an organisation cannot pick up the phone), and the stakeholder's own
-/// contact if they are no longer among them.
-async fn owner_choices(
-    state: &AppState,
-    m: &Member,
-    current: Option<&StakeholderRow>,
-) -> Result<Vec<(String, String)>, AppError> {
-    let mut choices: Vec<(String, String)> = state
-        .directory
-        .get(state.db.as_ref(), &m.partnership)
-        .await?
-        .owner_choices(None)
-        .into_iter()
-        .filter(|(k, _)| k.starts_with("u:"))
-        .collect();
-    if let Some(s) = current
-        && let Some(uid) = s.owner_user_id
-        && !choices.iter().any(|(k, _)| *k == format!("u:{uid}"))
-    {
-        choices.push((format!("u:{uid}"), s.owner_label()));
-    }
-    Ok(choices)
-}
-
 async fn form_page(
     state: &AppState,
     m: &Member,
@@ -309,7 +282,7 @@ async fn form_page(
             stakeholder_id: current.map(|s| s.id),
             errors,
             f,
-            owners: owner_choices(state, m, current).await?,
+            owners: owner_choices(state, m, true, keep(current)).await?,
             influences: points(&INFLUENCE),
             interests: points(&INTEREST),
             stances: &STANCES,
@@ -328,16 +301,6 @@ pub(super) async fn new_page(
         ..Default::default()
     };
     form_page(&state, &m, None, Errors::default(), f).await
-}
-
-fn scale_point(errors: &mut Errors, field: &'static str, typed: &str, message: &str) -> i64 {
-    match typed.trim().parse::<i64>() {
-        Ok(n) if (1..=5).contains(&n) => n,
-        _ => {
-            errors.add(field, message.to_string());
-            0
-        }
-    }
 }
 
 async fn check(
@@ -382,7 +345,7 @@ async fn check(
             "unknown".into()
         }
     };
-    let choices = owner_choices(state, m, current).await?;
+    let choices = owner_choices(state, m, true, keep(current)).await?;
     let owner_user_id = match chosen_owner(&choices, &f.owner) {
         Some((user, _)) => user,
         None => {
@@ -694,18 +657,5 @@ pub(super) async fn csv_export(
         ])
         .map_err(|e| AppError::Internal(e.into()))?;
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("writing the CSV: {e}")))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                file_name(&format!("{} stakeholders", m.partnership.name), "csv"),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    csv_attachment(w, &format!("{} stakeholders", m.partnership.name))
 }
