@@ -245,13 +245,19 @@ pub fn clean_form(form: &str) -> String {
 #[derive(serde::Deserialize)]
 pub struct NoFields {}
 
+/// Marks a request whose upload was over the limit (set by `guard::request_guard`): its
+/// body holds only the start of the form, up to the limit ([`SafeUpload`] keeps the
+/// fields before the file).
+#[derive(Clone, Copy, Debug)]
+pub struct UploadCutShort;
+
 /// A form that may carry a file: `multipart/form-data` (file upload) or a plain
 /// urlencoded form. The CSRF token is checked either way.
 pub struct SafeUpload {
     pub fields: HashMap<String, String>,
     /// (file name, bytes) of a non-empty file field named `file`.
     pub file: Option<(String, Vec<u8>)>,
-    /// The file was over the upload limit and was dropped (`guard::UploadCutShort`):
+    /// The file was over the upload limit and was dropped ([`UploadCutShort`]):
     /// the fields before it are here, the file is not.
     pub too_large: bool,
 }
@@ -278,10 +284,7 @@ impl FromRequest<AppState> for SafeUpload {
             .get::<RequestCtx>()
             .map(|c| c.csrf.clone())
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("session layer missing")))?;
-        let cut_short = req
-            .extensions()
-            .get::<super::guard::UploadCutShort>()
-            .is_some();
+        let cut_short = req.extensions().get::<UploadCutShort>().is_some();
         let mut multipart = axum::extract::Multipart::from_request(req, state)
             .await
             .map_err(|e| AppError::BadRequest(e.body_text()))?;

@@ -22,7 +22,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
-use super::extract::clean_form;
+use super::extract::{UploadCutShort, clean_form};
 use crate::domain::validate::is_unwanted_control;
 use crate::error::AppError;
 
@@ -116,11 +116,6 @@ pub const UPLOAD_FORM_ROOM: usize = 256 * 1024;
 /// A body over this many times the upload limit is not read to its end: the
 /// connection is closed after the refusal instead.
 const UPLOAD_DRAIN_TIMES: usize = 8;
-
-/// Marks a request whose upload was over the limit: its body holds only the start of
-/// the form, up to the limit (`extract::SafeUpload` keeps the fields before the file).
-#[derive(Clone, Copy, Debug)]
-pub struct UploadCutShort;
 
 /// A form that may carry an evidence file: `POST …/file/evaluation/indicators/{id}/evidence`
 /// sent as `multipart/form-data`.
